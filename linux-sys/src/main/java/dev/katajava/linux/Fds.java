@@ -1,0 +1,114 @@
+package dev.katajava.linux;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+/** Raw file descriptors: open, close, read, write, ioctl(FIONREAD). */
+public final class Fds {
+    public static final int O_RDONLY = 0;
+    public static final int O_WRONLY = 1;
+    public static final int O_RDWR = 2;
+    public static final int O_CREAT = 0100;
+    public static final int O_NONBLOCK = 04000;
+    public static final int O_DIRECTORY = 0200000;
+    public static final int O_NOFOLLOW = 0400000;
+    public static final int O_CLOEXEC = 02000000;
+    public static final int O_PATH = 010000000;
+
+    private static final long FIONREAD = 0x541BL;
+
+    private static final MethodHandle OPEN = Libc.errnoHandle("open",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    private static final MethodHandle CLOSE = Libc.errnoHandle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle READ = Libc.errnoHandle("read",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle WRITE = Libc.errnoHandle("write",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle IOCTL_PTR = Libc.errnoHandle("ioctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
+
+    private Fds() {
+    }
+
+    public static int open(String path, int flags, int mode) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = Libc.captureState(arena);
+            int fd = (int) OPEN.invokeExact(capture, arena.allocateFrom(path), flags, mode);
+            return (int) Libc.check(fd, capture, "open", path);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    public static void close(int fd) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = Libc.captureState(arena);
+            int rc = (int) CLOSE.invokeExact(capture, fd);
+            Libc.check(rc, capture, "close", "fd " + fd);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /** read(2) into {@code buf}; returns the count, 0 at end of file. Retries EINTR. */
+    public static int read(int fd, MemorySegment buf, long len) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = Libc.captureState(arena);
+            while (true) {
+                long n = (long) READ.invokeExact(capture, fd, buf, len);
+                if (n == -1 && Libc.errno(capture) == Errno.EINTR) {
+                    continue;
+                }
+                return (int) Libc.check(n, capture, "read", "fd " + fd);
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /** write(2) of all {@code len} bytes. Retries EINTR and short writes. */
+    public static void writeFully(int fd, MemorySegment buf, long len) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = Libc.captureState(arena);
+            long off = 0;
+            while (off < len) {
+                long n = (long) WRITE.invokeExact(capture, fd, buf.asSlice(off), len - off);
+                if (n == -1 && Libc.errno(capture) == Errno.EINTR) {
+                    continue;
+                }
+                off += Libc.check(n, capture, "write", "fd " + fd);
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /** Bytes waiting unread in a pipe, FIFO or socket. */
+    public static int bytesQueued(int fd) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = Libc.captureState(arena);
+            MemorySegment count = arena.allocate(JAVA_INT);
+            int rc = (int) IOCTL_PTR.invokeExact(capture, fd, FIONREAD, count);
+            Libc.check(rc, capture, "ioctl(FIONREAD)", "fd " + fd);
+            return count.get(JAVA_INT, 0);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package dev.katajava.linux;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/**
+ * Downcalls into the C library with errno captured right after the call.
+ *
+ * <p>errno cannot be read with a second downcall (the JVM may run code in between that changes it), so
+ * every handle is linked with {@code captureCallState("errno")} and takes a capture segment as its first
+ * argument. {@link #check} turns a -1 return into an {@link ErrnoException} naming the call.
+ */
+public final class Libc {
+    public static final Linker LINKER = Linker.nativeLinker();
+    public static final SymbolLookup LOOKUP = LINKER.defaultLookup();
+
+    private static final Linker.Option CAPTURE = Linker.Option.captureCallState("errno");
+    private static final java.lang.foreign.StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(
+            java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+    private static final MethodHandle STRERROR = LINKER.downcallHandle(
+            LOOKUP.find("strerror").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.ADDRESS.withTargetLayout(ValueLayout.JAVA_BYTE), ValueLayout.JAVA_INT));
+
+    private Libc() {
+    }
+
+    /** Links {@code name} so that the returned handle takes a capture segment as its first argument. */
+    public static MethodHandle errnoHandle(String name, FunctionDescriptor descriptor) {
+        MemorySegment symbol = LOOKUP.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
+        return LINKER.downcallHandle(symbol, descriptor, CAPTURE);
+    }
+
+    /** Links {@code name} without errno capture, for calls that cannot fail. */
+    public static MethodHandle handle(String name, FunctionDescriptor descriptor) {
+        MemorySegment symbol = LOOKUP.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
+        return LINKER.downcallHandle(symbol, descriptor);
+    }
+
+    /** A capture segment for one call. */
+    public static MemorySegment captureState(Arena arena) {
+        return arena.allocate(CAPTURE_LAYOUT);
+    }
+
+    public static int errno(MemorySegment capture) {
+        return (int) ERRNO.get(capture, 0L);
+    }
+
+    /** Returns {@code result}, or throws naming {@code call} when it is -1. */
+    public static long check(long result, MemorySegment capture, String call, String detail) throws ErrnoException {
+        if (result == -1) {
+            throw new ErrnoException(call, errno(capture), detail);
+        }
+        return result;
+    }
+
+    public static String strerror(int errno) {
+        try {
+            MemorySegment text = (MemorySegment) STRERROR.invokeExact(errno);
+            return text.reinterpret(Long.MAX_VALUE).getString(0);
+        } catch (Throwable t) {
+            return "errno " + errno;
+        }
+    }
+
+    /** Rethrows what a {@code MethodHandle.invokeExact} threw; downcalls themselves do not throw. */
+    static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException re) {
+            return re;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException(t);
+    }
+}

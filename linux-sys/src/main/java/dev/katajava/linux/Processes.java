@@ -1,0 +1,93 @@
+package dev.katajava.linux;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+/** Process-level calls: signals, sessions, ids, prctl. */
+public final class Processes {
+    public static final int SIGHUP = 1;
+    public static final int SIGINT = 2;
+    public static final int SIGKILL = 9;
+    public static final int SIGTERM = 15;
+
+    private static final MethodHandle KILL = Libc.errnoHandle("kill",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SETSID = Libc.errnoHandle("setsid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle GETUID = Libc.handle("getuid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle GETGID = Libc.handle("getgid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle PRCTL = Libc.errnoHandle("prctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
+
+    private Processes() {
+    }
+
+    public static void kill(long pid, int signal) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = Libc.captureState(arena);
+            int rc = (int) KILL.invokeExact(capture, (int) pid, signal);
+            Libc.check(rc, capture, "kill", "pid " + pid + " signal " + signal);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /** Starts a new session (and process group) led by this process. */
+    public static int setsid() throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = Libc.captureState(arena);
+            int rc = (int) SETSID.invokeExact(capture);
+            return (int) Libc.check(rc, capture, "setsid", "");
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    public static int uid() {
+        try {
+            return (int) GETUID.invokeExact();
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    public static int gid() {
+        try {
+            return (int) GETGID.invokeExact();
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    public static int prctl(int option, long a2, long a3, long a4, long a5) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = Libc.captureState(arena);
+            int rc = (int) PRCTL.invokeExact(capture, option, a2, a3, a4, a5);
+            return (int) Libc.check(rc, capture, "prctl", "option " + option);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /** True when a process with this pid exists (kill with signal 0). */
+    public static boolean alive(long pid) {
+        try {
+            kill(pid, 0);
+            return true;
+        } catch (ErrnoException e) {
+            return e.errno() == Errno.EPERM;
+        }
+    }
+
+}

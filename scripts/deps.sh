@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what building and running the runtime needs on Debian 12, and finds a JDK 25.
+# Sourced by setup.sh and test.sh; safe to run again (only missing packages are installed).
+set -euo pipefail
+
+PACKAGES=(qemu-system-x86 containerd runc busybox-static cpio kmod xz-utils gcc libc6-dev binutils file)
+
+kata_install_packages() {
+    local missing=()
+    for p in "${PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    # apt-get download of the guest kernel needs package lists even when nothing is missing.
+    if [ ${#missing[@]} -gt 0 ] || [ -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v lock || true)" ]; then
+        echo "==> apt-get update"
+        apt-get update -qq
+    fi
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "==> installing ${missing[*]}"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+}
+
+kata_find_jdk() {
+    local candidate
+    for candidate in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*25*; do
+        if [ -n "$candidate" ] && [ -x "$candidate/bin/javac" ] &&
+            "$candidate/bin/java" -version 2>&1 | grep -q 'version "25'; then
+            export JAVA_HOME="$candidate"
+            return 0
+        fi
+    done
+    if apt-cache policy temurin-25-jdk 2>/dev/null | grep -q Candidate: &&
+        ! apt-cache policy temurin-25-jdk | grep -q 'Candidate: (none)'; then
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq temurin-25-jdk >/dev/null
+        export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
+        return 0
+    fi
+    echo "error: a JDK 25 is required (looked at \$JAVA_HOME and /usr/lib/jvm/*25*)." >&2
+    echo "       Install Temurin 25 (package temurin-25-jdk from the Adoptium apt repository) or set JAVA_HOME." >&2
+    return 1
+}
+
+kata_require_root() {
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "error: run as root (containerd, mounts and QEMU need it): sudo $0" >&2
+        exit 1
+    fi
+}

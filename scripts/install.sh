@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs the built runtime.
+#   scripts/install.sh                 system layout: /usr/local/bin, /usr/local/lib/kata-java,
+#                                      /usr/share/kata-containers, /usr/share/defaults/kata-containers
+#   scripts/install.sh --prefix DIR    everything under DIR (bin/, lib/kata-java/, share/...), used by the tests
+# Expects a finished build (./mvnw package): shim-kata/target/lib and guest-image/target/kata-containers.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+prefix=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --prefix) prefix=$(realpath -m "$2"); shift 2 ;;
+        *) echo "usage: $0 [--prefix DIR]" >&2; exit 2 ;;
+    esac
+done
+if [ -n "$prefix" ]; then
+    bindir=$prefix/bin libdir=$prefix/lib/kata-java
+    sharedir=$prefix/share/kata-containers confdir=$prefix/share/defaults/kata-containers
+else
+    bindir=/usr/local/bin libdir=/usr/local/lib/kata-java
+    sharedir=/usr/share/kata-containers confdir=/usr/share/defaults/kata-containers
+fi
+java_home=${JAVA_HOME:?JAVA_HOME must point at a JDK 25}
+guest=$here/guest-image/target/kata-containers
+for f in "$here/shim-kata/target/lib" "$guest/vmlinux.container" "$guest/kata-containers-initrd.img"; do
+    [ -e "$f" ] || { echo "error: $f is missing; build first (./mvnw -B package)" >&2; exit 1; }
+done
+
+mkdir -p "$bindir" "$libdir" "$sharedir" "$confdir"
+rm -f "$libdir"/*.jar
+cp "$here"/shim-kata/target/lib/*.jar "$here"/shim-kata/target/shim-kata-*.jar "$libdir/"
+sed -e "s#@JAVA@#$java_home/bin/java#" -e "s#@LIBDIR@#$libdir#" \
+    "$here/shim-kata/src/main/dist/containerd-shim-kata-v2" > "$bindir/containerd-shim-kata-v2.tmp"
+chmod 0755 "$bindir/containerd-shim-kata-v2.tmp"
+mv "$bindir/containerd-shim-kata-v2.tmp" "$bindir/containerd-shim-kata-v2"
+install -m 0644 "$guest/vmlinux.container" "$guest/kata-containers-initrd.img" "$sharedir/"
+[ -f "$guest/kernel-release" ] && install -m 0644 "$guest/kernel-release" "$sharedir/"
+sed -e "s#^kernel = .*#kernel = \"$sharedir/vmlinux.container\"#" \
+    -e "s#^initrd = .*#initrd = \"$sharedir/kata-containers-initrd.img\"#" \
+    "$here/configuration.toml" > "$confdir/configuration.toml"
+echo "installed: $bindir/containerd-shim-kata-v2, guest image in $sharedir, configuration $confdir/configuration.toml"

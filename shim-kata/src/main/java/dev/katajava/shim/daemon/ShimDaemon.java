@@ -1,0 +1,136 @@
+package dev.katajava.shim.daemon;
+
+import dev.katajava.linux.ErrnoException;
+import dev.katajava.linux.Processes;
+import dev.katajava.logging.Level;
+import dev.katajava.logging.Log;
+import dev.katajava.shim.ShimFlags;
+import dev.katajava.shim.events.EventPublisher;
+import dev.katajava.shim.service.TaskService;
+import dev.katajava.ttrpc.ServiceRegistry;
+import dev.katajava.ttrpc.TtrpcServer;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The long-lived shim: serves the Task API on its socket until Shutdown (with no containers left) or
+ * SIGTERM, then stops the VM, removes the socket and exits.
+ */
+public final class ShimDaemon {
+    private static final Log LOG = Log.of("shim");
+
+    private final ShimFlags flags;
+    private final Path socket;
+    private final CountDownLatch exit = new CountDownLatch(1);
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private TtrpcServer server;
+    private EventPublisher events;
+    private TaskService service;
+
+    private ShimDaemon(ShimFlags flags) {
+        this.flags = flags;
+        this.socket = Path.of(flags.socket());
+    }
+
+    public static int run(ShimFlags flags) {
+        if (flags.socket().isEmpty()) {
+            System.err.println("daemon mode needs -socket (the start action passes it)");
+            return 2;
+        }
+        try {
+            flags.requireNamespace();
+            return new ShimDaemon(flags).serve();
+        } catch (Exception e) {
+            LOG.error("shim daemon failed", e);
+            System.err.println("shim daemon failed: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private int serve() throws IOException, InterruptedException {
+        try {
+            Processes.setsid();
+        } catch (ErrnoException e) {
+            // Already a session leader (started by hand): nothing to detach from.
+        }
+        Log.configure(openLog(), flags.debug() ? Level.DEBUG : Level.INFO, "id", flags.id(),
+                "pid", Long.toString(ProcessHandle.current().pid()));
+        String ttrpcAddress = System.getenv("TTRPC_ADDRESS");
+        events = new EventPublisher(ttrpcAddress == null || ttrpcAddress.isEmpty() ? null : Path.of(ttrpcAddress),
+                flags.namespace());
+        service = TaskService.create(events, this::requestExit);
+        server = new TtrpcServer(service.register(new ServiceRegistry()));
+        ServerSocketChannel listener = bind();
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "shim-shutdown"));
+        Thread.ofPlatform().name("ttrpc-accept").start(() -> {
+            try {
+                server.listen(listener, true);
+            } catch (IOException e) {
+                LOG.error("listener failed", e);
+                requestExit();
+            }
+        });
+        LOG.info("shim serving", "socket", socket);
+        exit.await();
+        stop();
+        return 0;
+    }
+
+    private ServerSocketChannel bind() throws IOException {
+        Files.createDirectories(socket.getParent());
+        Files.deleteIfExists(socket);
+        ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        listener.bind(UnixDomainSocketAddress.of(socket));
+        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+        return listener;
+    }
+
+    /** containerd reads the bundle's log FIFO into its own log; it holds it open, so this open never blocks. */
+    private static OutputStream openLog() {
+        Path log = Path.of("log").toAbsolutePath();
+        if (Files.exists(log)) {
+            try {
+                return new FileOutputStream(log.toFile(), true);
+            } catch (IOException e) {
+                return System.err;
+            }
+        }
+        return System.err;
+    }
+
+    private void requestExit() {
+        exit.countDown();
+    }
+
+    /** Runs once: stops serving, stops the VM, flushes events, removes the socket. */
+    private void stop() {
+        if (!stopping.compareAndSet(false, true)) {
+            return;
+        }
+        if (server != null) {
+            server.close();
+        }
+        if (service != null) {
+            service.stopSandbox();
+        }
+        if (events != null) {
+            events.close(Duration.ofSeconds(3));
+        }
+        try {
+            Files.deleteIfExists(socket);
+        } catch (IOException e) {
+            LOG.warn("cannot remove socket", "socket", socket, "error", e.getMessage());
+        }
+        LOG.info("shim exiting");
+    }
+}

@@ -1,0 +1,91 @@
+package dev.katajava.shim.process;
+
+import dev.katajava.protocols.containerd.v1.types.Status;
+import dev.katajava.shim.io.OutputSink;
+import dev.katajava.shim.io.StdinRelay;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A container's init process or one of its execs, as the shim tracks it.
+ *
+ * <p>Status moves CREATED → RUNNING → STOPPED (STOPPED may also come straight from CREATED when start
+ * fails). {@link #exit} completes exactly once, after the process's output was fully delivered; every
+ * Wait caller shares it.
+ */
+public final class TaskProcess {
+    private final String containerId;
+    private final String execId;
+    private final Stdio stdio;
+    private final CompletableFuture<ExitInfo> exit = new CompletableFuture<>();
+    private volatile Status status = Status.CREATED;
+    private volatile OutputSink stdoutSink;
+    private volatile OutputSink stderrSink;
+    private volatile StdinRelay stdinRelay;
+
+    /** The client's stdio endpoints for this process, as containerd passed them. */
+    public record Stdio(String stdin, String stdout, String stderr, boolean terminal) {
+    }
+
+    public TaskProcess(String containerId, String execId, Stdio stdio) {
+        this.containerId = containerId;
+        this.execId = execId;
+        this.stdio = stdio;
+    }
+
+    public String containerId() {
+        return containerId;
+    }
+
+    /** Empty for the init process. */
+    public String execId() {
+        return execId;
+    }
+
+    /** The process id the agent knows it by: the container id for init (as Kata sends it). */
+    public String agentExecId() {
+        return execId.isEmpty() ? containerId : execId;
+    }
+
+    public Stdio stdio() {
+        return stdio;
+    }
+
+    public Status status() {
+        return status;
+    }
+
+    public void setStatus(Status status) {
+        this.status = status;
+    }
+
+    public CompletableFuture<ExitInfo> exit() {
+        return exit;
+    }
+
+    /** Records the exit; later calls are ignored. */
+    public void exited(ExitInfo info) {
+        status = Status.STOPPED;
+        exit.complete(info);
+    }
+
+    public void attachOutput(OutputSink stdout, OutputSink stderr) {
+        this.stdoutSink = stdout;
+        this.stderrSink = stderr;
+    }
+
+    public OutputSink stdoutSink() {
+        return stdoutSink;
+    }
+
+    public OutputSink stderrSink() {
+        return stderrSink;
+    }
+
+    public void attachStdin(StdinRelay relay) {
+        this.stdinRelay = relay;
+    }
+
+    public StdinRelay stdinRelay() {
+        return stdinRelay;
+    }
+}

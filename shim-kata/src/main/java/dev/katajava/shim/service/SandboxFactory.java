@@ -1,0 +1,63 @@
+package dev.katajava.shim.service;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.katajava.logging.Level;
+import dev.katajava.logging.Log;
+import dev.katajava.protocols.runtimeoptions.Options;
+import dev.katajava.virtcontainers.Sandbox;
+import dev.katajava.virtcontainers.SandboxException;
+import dev.katajava.virtcontainers.SandboxPaths;
+import dev.katajava.virtcontainers.config.ConfigException;
+import dev.katajava.virtcontainers.config.ConfigLoader;
+import dev.katajava.virtcontainers.config.ConfigLocator;
+import dev.katajava.virtcontainers.config.RuntimeConfig;
+import dev.katajava.virtcontainers.hypervisor.HypervisorProvider;
+import java.util.ServiceLoader;
+
+/** Loads the configuration a Create names and boots the sandbox VM with the hypervisor it selects. */
+final class SandboxFactory {
+    private static final Log LOG = Log.of("shim");
+
+    private final SandboxPaths paths;
+
+    SandboxFactory(SandboxPaths paths) {
+        this.paths = paths;
+    }
+
+    Sandbox create(String sandboxId, String hostname, Any options) throws ConfigException, SandboxException {
+        RuntimeConfig config = ConfigLoader.load(ConfigLocator.locate(configPath(options), System.getenv()));
+        for (String warning : config.warnings()) {
+            LOG.warn("configuration: " + warning);
+        }
+        if (config.debug() && !Log.enabled(Level.DEBUG)) {
+            LOG.info("debug logging enabled by configuration", "file", config.source());
+        }
+        LOG.info("creating sandbox", "sandbox", sandboxId, "config", config.source());
+        return Sandbox.create(sandboxId, hostname, config, provider(config.hypervisor().name()), paths);
+    }
+
+    /** ctr's --runtime-config-path arrives as runtimeoptions.v1.Options in the Create options. */
+    static String configPath(Any options) throws ConfigException {
+        if (options == null || options.getTypeUrl().isEmpty()) {
+            return "";
+        }
+        if (!options.getTypeUrl().endsWith("runtimeoptions.v1.Options")) {
+            return "";
+        }
+        try {
+            return Options.parseFrom(options.getValue()).getConfigPath();
+        } catch (InvalidProtocolBufferException e) {
+            throw new ConfigException("cannot decode runtime options: " + e.getMessage(), e);
+        }
+    }
+
+    private static HypervisorProvider provider(String name) throws ConfigException {
+        for (HypervisorProvider p : ServiceLoader.load(HypervisorProvider.class)) {
+            if (p.name().equals(name)) {
+                return p;
+            }
+        }
+        throw new ConfigException("no hypervisor implementation named \"" + name + "\" is installed");
+    }
+}

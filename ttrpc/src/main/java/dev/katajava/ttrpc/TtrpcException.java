@@ -1,0 +1,25 @@
+package dev.katajava.ttrpc;
+
+/** A failed call: the status code and message that travel on the wire. */
+public class TtrpcException extends Exception {
+    private final Code code;
+
+    public TtrpcException(Code code, String message) {
+        super(message);
+        this.code = code;
+    }
+
+    public TtrpcException(Code code, String message, Throwable cause) {
+        super(message, cause);
+        this.code = code;
+    }
+
+    public Code code() {
+        return code;
+    }
+
+    @Override
+    public String toString() {
+        return "ttrpc " + code + ": " + getMessage();
+    }
+}

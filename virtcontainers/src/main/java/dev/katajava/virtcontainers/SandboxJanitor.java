@@ -1,0 +1,82 @@
+package dev.katajava.virtcontainers;
+
+import dev.katajava.linux.Processes;
+import dev.katajava.logging.Log;
+import dev.katajava.virtcontainers.fs.MountCleaner;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Removes what a shim that died left behind: its VMM processes, the sandbox share and run directory.
+ * Every step is idempotent, so it is safe on a sandbox that was already cleaned up.
+ */
+public final class SandboxJanitor {
+    private static final Log LOG = Log.of("virtcontainers");
+
+    private SandboxJanitor() {
+    }
+
+    /** Kills the sandbox's VMM (found through pid files in its run directory) and removes its host state. */
+    public static void cleanupSandbox(String sandboxId, SandboxPaths paths) {
+        Path runDir = paths.runDir(sandboxId);
+        for (long pid : pidsFromRunDir(runDir)) {
+            killIfOwnedBy(pid, runDir);
+        }
+        MountCleaner.unmountAllUnder(paths.share(sandboxId).sandboxDir());
+        MountCleaner.removeTreeIfUnmounted(paths.share(sandboxId).sandboxDir());
+        MountCleaner.removeTreeIfUnmounted(runDir);
+    }
+
+    /** Unshares one container's rootfs from a sandbox that keeps running. */
+    public static void cleanupContainer(String sandboxId, String containerId, SandboxPaths paths) {
+        Path dir = paths.share(sandboxId).containerRootfs(containerId).getParent();
+        MountCleaner.unmountAllUnder(dir);
+        MountCleaner.removeTreeIfUnmounted(dir);
+    }
+
+    static List<Long> pidsFromRunDir(Path runDir) {
+        if (!Files.isDirectory(runDir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(runDir)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".pid"))
+                    .map(SandboxJanitor::readPid)
+                    .filter(pid -> pid > 1)
+                    .toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private static long readPid(Path file) {
+        try {
+            return Long.parseLong(Files.readString(file).strip());
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** SIGKILLs {@code pid} only if its command line names {@code runDir}: a recycled pid is left alone. */
+    private static void killIfOwnedBy(long pid, Path runDir) {
+        try {
+            String cmdline = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
+                    StandardCharsets.UTF_8);
+            if (!cmdline.contains(runDir.toString())) {
+                return;
+            }
+            Processes.kill(pid, Processes.SIGKILL);
+            LOG.info("killed a leftover VMM", "pid", pid, "runDir", runDir);
+            for (int i = 0; i < 200 && Files.exists(Path.of("/proc", Long.toString(pid))); i++) {
+                Thread.sleep(10);
+            }
+        } catch (IOException e) {
+            // Gone already.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package dev.katajava.virtcontainers.agent;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Empty;
+import com.google.protobuf.MessageLite;
+import com.google.protobuf.Parser;
+import dev.katajava.protocols.agent.CheckRequest;
+import dev.katajava.protocols.agent.CloseStdinRequest;
+import dev.katajava.protocols.agent.CreateContainerRequest;
+import dev.katajava.protocols.agent.CreateSandboxRequest;
+import dev.katajava.protocols.agent.DestroySandboxRequest;
+import dev.katajava.protocols.agent.ExecProcessRequest;
+import dev.katajava.protocols.agent.HealthCheckResponse;
+import dev.katajava.protocols.agent.ReadStreamRequest;
+import dev.katajava.protocols.agent.ReadStreamResponse;
+import dev.katajava.protocols.agent.RemoveContainerRequest;
+import dev.katajava.protocols.agent.SignalProcessRequest;
+import dev.katajava.protocols.agent.StartContainerRequest;
+import dev.katajava.protocols.agent.TtyWinResizeRequest;
+import dev.katajava.protocols.agent.WaitProcessRequest;
+import dev.katajava.protocols.agent.WaitProcessResponse;
+import dev.katajava.protocols.agent.WriteStreamRequest;
+import dev.katajava.protocols.agent.WriteStreamResponse;
+import dev.katajava.ttrpc.TtrpcClient;
+import dev.katajava.ttrpc.TtrpcException;
+import java.io.Closeable;
+import java.time.Duration;
+
+/**
+ * Kata's agent API as typed calls over one long-lived ttrpc connection.
+ *
+ * <p>Deadlines follow Kata: Health.Check gets the dial budget; ordinary calls 60 s; WaitProcess and the
+ * stream reads none, because they block for as long as the process lives.
+ */
+public final class AgentClient implements Closeable {
+    public static final String AGENT_SERVICE = "grpc.AgentService";
+    public static final String HEALTH_SERVICE = "grpc.Health";
+    /** Bytes asked for per ReadStdout/ReadStderr call. */
+    public static final int READ_CHUNK = 32 * 1024;
+
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
+    private static final Parser<Empty> EMPTY = Empty.parser();
+
+    private final TtrpcClient client;
+
+    public AgentClient(TtrpcClient client) {
+        this.client = client;
+    }
+
+    public HealthCheckResponse.ServingStatus check(Duration timeout) throws TtrpcException {
+        return client.call(HEALTH_SERVICE, "Check", CheckRequest.getDefaultInstance(),
+                HealthCheckResponse.parser(), timeout).getStatus();
+    }
+
+    public void createSandbox(CreateSandboxRequest request) throws TtrpcException {
+        call("CreateSandbox", request);
+    }
+
+    public void destroySandbox(Duration timeout) throws TtrpcException {
+        client.call(AGENT_SERVICE, "DestroySandbox", DestroySandboxRequest.getDefaultInstance(), EMPTY, timeout);
+    }
+
+    public void createContainer(CreateContainerRequest request) throws TtrpcException {
+        call("CreateContainer", request);
+    }
+
+    public void startContainer(String containerId) throws TtrpcException {
+        call("StartContainer", StartContainerRequest.newBuilder().setContainerId(containerId).build());
+    }
+
+    public void execProcess(ExecProcessRequest request) throws TtrpcException {
+        call("ExecProcess", request);
+    }
+
+    public void removeContainer(String containerId, Duration timeout) throws TtrpcException {
+        client.call(AGENT_SERVICE, "RemoveContainer", RemoveContainerRequest.newBuilder()
+                .setContainerId(containerId).setTimeout((int) timeout.toSeconds()).build(), EMPTY,
+                timeout.plusSeconds(5));
+    }
+
+    public void signalProcess(String containerId, String execId, int signal) throws TtrpcException {
+        call("SignalProcess", SignalProcessRequest.newBuilder()
+                .setContainerId(containerId).setExecId(execId).setSignal(signal).build());
+    }
+
+    /** Blocks until the process exits; returns its status (exit code, or 128+signal). */
+    public int waitProcess(String containerId, String execId) throws TtrpcException {
+        return client.call(AGENT_SERVICE, "WaitProcess", WaitProcessRequest.newBuilder()
+                .setContainerId(containerId).setExecId(execId).build(), WaitProcessResponse.parser(), null)
+                .getStatus();
+    }
+
+    /** Blocks until the process wrote something; fails at end of stream. */
+    public ByteString readStdout(String containerId, String execId) throws TtrpcException {
+        return read("ReadStdout", containerId, execId);
+    }
+
+    public ByteString readStderr(String containerId, String execId) throws TtrpcException {
+        return read("ReadStderr", containerId, execId);
+    }
+
+    public int writeStdin(String containerId, String execId, ByteString data) throws TtrpcException {
+        return client.call(AGENT_SERVICE, "WriteStdin", WriteStreamRequest.newBuilder()
+                .setContainerId(containerId).setExecId(execId).setData(data).build(),
+                WriteStreamResponse.parser(), CALL_TIMEOUT).getLen();
+    }
+
+    public void closeStdin(String containerId, String execId) throws TtrpcException {
+        call("CloseStdin", CloseStdinRequest.newBuilder().setContainerId(containerId).setExecId(execId).build());
+    }
+
+    public void resizeTty(String containerId, String execId, int rows, int columns) throws TtrpcException {
+        call("TtyWinResize", TtyWinResizeRequest.newBuilder().setContainerId(containerId).setExecId(execId)
+                .setRow(rows).setColumn(columns).build());
+    }
+
+    public boolean isClosed() {
+        return client.isClosed();
+    }
+
+    public void onClose(Runnable listener) {
+        client.onClose(listener);
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+
+    private ByteString read(String method, String containerId, String execId) throws TtrpcException {
+        return client.call(AGENT_SERVICE, method, ReadStreamRequest.newBuilder()
+                .setContainerId(containerId).setExecId(execId).setLen(READ_CHUNK).build(),
+                ReadStreamResponse.parser(), null).getData();
+    }
+
+    private void call(String method, MessageLite request) throws TtrpcException {
+        client.call(AGENT_SERVICE, method, request, EMPTY, CALL_TIMEOUT);
+    }
+}

@@ -1,0 +1,201 @@
+package dev.katajava.virtcontainers.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import dev.katajava.virtcontainers.hypervisor.Accelerator;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads configuration.toml in Kata's format and checks every value this runtime uses.
+ *
+ * <p>Wrong types and out-of-range values are errors naming file, key and line; keys this runtime does not
+ * know are accepted with a warning, so a user's existing Kata file keeps working.
+ */
+public final class ConfigLoader {
+    private static final TomlMapper MAPPER = new TomlMapper();
+    private static final Set<String> HYPERVISOR_KEYS = Set.of("path", "kernel", "initrd", "image", "machine_type",
+            "kernel_params", "default_vcpus", "default_maxvcpus", "default_memory", "default_maxmemory",
+            "shared_fs", "accelerator", "enable_debug");
+    private static final Set<String> AGENT_KEYS = Set.of("dial_timeout", "enable_debug");
+    private static final Set<String> RUNTIME_KEYS = Set.of("enable_debug");
+    private static final Set<String> MACHINE_TYPES = Set.of("q35", "microvm");
+    private static final Set<String> SHARED_FS = Set.of("virtio-9p");
+
+    private ConfigLoader() {
+    }
+
+    public static RuntimeConfig load(Path file) throws ConfigException {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ConfigException("cannot read configuration file " + file + ": " + e.getMessage(), e);
+        }
+        return parse(file, text);
+    }
+
+    static RuntimeConfig parse(Path file, String text) throws ConfigException {
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(text);
+        } catch (JsonProcessingException e) {
+            int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
+            throw new ConfigException(file + (line > 0 ? ":" + line : "") + ": not valid TOML: "
+                    + e.getOriginalMessage());
+        }
+        Reader r = new Reader(file, new TomlKeyLines(Arrays.asList(text.split("\n", -1))));
+        JsonNode hypervisors = root.path("hypervisor");
+        if (!hypervisors.isObject() || hypervisors.size() == 0) {
+            throw new ConfigException(file + ": missing [hypervisor.qemu] section");
+        }
+        Iterator<String> names = hypervisors.fieldNames();
+        String name = names.next();
+        if (!name.equals("qemu")) {
+            throw r.error("hypervisor." + name, "unsupported hypervisor \"" + name + "\" (supported: qemu)");
+        }
+        while (names.hasNext()) {
+            r.warn("hypervisor." + names.next(), "ignored: only the first hypervisor table is used");
+        }
+        String h = "hypervisor.qemu";
+        JsonNode hv = hypervisors.get(name);
+        r.unknownKeys(h, hv, HYPERVISOR_KEYS);
+        HypervisorConfig hypervisor = new HypervisorConfig(
+                name,
+                r.path(h, hv, "path", "/usr/bin/qemu-system-x86_64"),
+                r.path(h, hv, "kernel", null),
+                r.path(h, hv, "initrd", null),
+                r.oneOf(h, hv, "machine_type", "q35", MACHINE_TYPES),
+                splitParams(r.string(h, hv, "kernel_params", "")),
+                r.integer(h, hv, "default_vcpus", 1, 1, 240),
+                r.integer(h, hv, "default_memory", 2048, 64, 1 << 22),
+                r.oneOf(h, hv, "shared_fs", "virtio-9p", SHARED_FS),
+                Accelerator.valueOf(r.oneOf(h, hv, "accelerator", "auto", Set.of("auto", "kvm", "tcg"))
+                        .toUpperCase(Locale.ROOT)),
+                r.bool(h, hv, "enable_debug", false));
+
+        String a = "agent.kata";
+        JsonNode ag = root.path("agent").path("kata");
+        r.unknownKeys(a, ag, AGENT_KEYS);
+        AgentConfig agent = new AgentConfig(
+                Duration.ofSeconds(r.integer(a, ag, "dial_timeout", 45, 1, 3600)),
+                r.bool(a, ag, "enable_debug", false));
+
+        JsonNode rt = root.path("runtime");
+        r.unknownKeys("runtime", rt, RUNTIME_KEYS);
+        boolean debug = r.bool("runtime", rt, "enable_debug", false);
+        return new RuntimeConfig(file, hypervisor, agent, debug, List.copyOf(r.warnings));
+    }
+
+    private static List<String> splitParams(String params) {
+        String trimmed = params.strip();
+        return trimmed.isEmpty() ? List.of() : List.of(trimmed.split("\\s+"));
+    }
+
+    /** Typed access to one table's values with errors that point at the key's line. */
+    private static final class Reader {
+        private final Path file;
+        private final TomlKeyLines lines;
+        private final List<String> warnings = new ArrayList<>();
+
+        Reader(Path file, TomlKeyLines lines) {
+            this.file = file;
+            this.lines = lines;
+        }
+
+        ConfigException error(String key, String problem) {
+            return new ConfigException(where(key) + ": " + problem);
+        }
+
+        void warn(String key, String problem) {
+            warnings.add(where(key) + ": " + problem);
+        }
+
+        private String where(String dottedKey) {
+            int line = lines.lineOf(dottedKey);
+            int dot = dottedKey.lastIndexOf('.');
+            String shown = dot < 0 ? dottedKey : "[" + dottedKey.substring(0, dot) + "] " + dottedKey.substring(dot + 1);
+            return file + (line > 0 ? ":" + line : "") + ": " + shown;
+        }
+
+        void unknownKeys(String table, JsonNode node, Set<String> known) {
+            if (!node.isObject()) {
+                return;
+            }
+            for (Map.Entry<String, JsonNode> field : node.properties()) {
+                if (!known.contains(field.getKey())) {
+                    warn(table + "." + field.getKey(), "unknown key, ignored");
+                }
+            }
+        }
+
+        String string(String table, JsonNode node, String key, String fallback) throws ConfigException {
+            JsonNode v = node.get(key);
+            if (v == null) {
+                return fallback;
+            }
+            if (!v.isTextual()) {
+                throw error(table + "." + key, "expected a string, got " + v);
+            }
+            return v.asText();
+        }
+
+        Path path(String table, JsonNode node, String key, String fallback) throws ConfigException {
+            String value = string(table, node, key, fallback);
+            if (value == null || value.isEmpty()) {
+                throw error(table + "." + key, "required path is missing");
+            }
+            if (!value.startsWith("/")) {
+                throw error(table + "." + key, "must be an absolute path, got \"" + value + "\"");
+            }
+            return Path.of(value);
+        }
+
+        String oneOf(String table, JsonNode node, String key, String fallback, Set<String> allowed)
+                throws ConfigException {
+            String value = string(table, node, key, fallback);
+            if (!allowed.contains(value)) {
+                throw error(table + "." + key, "unsupported value \"" + value + "\" (expected one of "
+                        + allowed.stream().sorted().toList() + ")");
+            }
+            return value;
+        }
+
+        int integer(String table, JsonNode node, String key, int fallback, int min, int max) throws ConfigException {
+            JsonNode v = node.get(key);
+            if (v == null) {
+                return fallback;
+            }
+            if (!v.isIntegralNumber()) {
+                throw error(table + "." + key, "expected an integer, got " + v);
+            }
+            long value = v.asLong();
+            if (value < min || value > max) {
+                throw error(table + "." + key, "must be between " + min + " and " + max + ", got " + value);
+            }
+            return (int) value;
+        }
+
+        boolean bool(String table, JsonNode node, String key, boolean fallback) throws ConfigException {
+            JsonNode v = node.get(key);
+            if (v == null) {
+                return fallback;
+            }
+            if (!v.isBoolean()) {
+                throw error(table + "." + key, "expected true or false, got " + v);
+            }
+            return v.asBoolean();
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package dev.katajava.virtcontainers.fs;
+
+import dev.katajava.protocols.agent.Storage;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * How container root filesystems on the host reach the guest (9p now; virtio-fs when a daemon is configured).
+ *
+ * <p>Lifecycle: {@link #prepare} once before the VM boots, {@link #shareRootfs}/{@link #unshareRootfs} per
+ * container, {@link #cleanup} once after the VM is gone. cleanup is safe to call after a partial prepare.
+ */
+public interface SharedFilesystem {
+    /** Creates the host directories and mounts the VMM will export. */
+    void prepare() throws IOException;
+
+    /** The host directory the VMM exports to the guest. */
+    Path exportDir();
+
+    /** The storage entry that tells the agent how to mount the share (sent with CreateSandbox). */
+    Storage guestStorage();
+
+    /** Makes {@code hostRootfs} visible in the guest; returns the guest path of the container's rootfs. */
+    String shareRootfs(String containerId, Path hostRootfs) throws IOException;
+
+    void unshareRootfs(String containerId) throws IOException;
+
+    /** Unmounts and removes everything {@link #prepare} and {@link #shareRootfs} created. */
+    void cleanup();
+}

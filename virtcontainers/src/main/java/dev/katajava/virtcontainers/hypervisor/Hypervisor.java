@@ -1,0 +1,29 @@
+package dev.katajava.virtcontainers.hypervisor;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One virtual machine and the process that runs it.
+ *
+ * <p>Invariants: {@link #start} is called at most once; after it returns the VMM process exists and the
+ * guest has been let run, but the guest agent may not be up yet. {@link #exited} completes exactly once,
+ * when the VMM process has been reaped, whoever caused the exit. {@link #stop} is idempotent and returns
+ * only when the VMM process is gone.
+ */
+public interface Hypervisor {
+    /** Boots the VM described by the spec this instance was created with. */
+    void start() throws HypervisorException;
+
+    /** The VMM's host pid (containerd shows it as the task pid); 0 before {@link #start}. */
+    long pid();
+
+    /** Completes with the VMM's exit code once its process has been reaped. */
+    CompletableFuture<Integer> exited();
+
+    /** Asks the VMM to quit, kills it when {@code grace} passes, and reaps it. */
+    void stop(Duration grace);
+
+    /** What the guest printed on its console so far, for error messages (may be truncated to the tail). */
+    String consoleTail(int maxBytes);
+}

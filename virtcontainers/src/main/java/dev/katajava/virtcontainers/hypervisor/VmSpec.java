@@ -1,0 +1,62 @@
+package dev.katajava.virtcontainers.hypervisor;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything a hypervisor needs to boot one sandbox VM.
+ *
+ * @param sandboxId     the sandbox this VM belongs to
+ * @param runDir        a private directory for the VMM's sockets, pid file and logs; exists, owned by the caller
+ * @param binary        the VMM executable
+ * @param kernel        the guest kernel (uncompressed ELF with a PVH note)
+ * @param initrd        the guest initramfs
+ * @param machineType   e.g. {@code q35} or {@code microvm}
+ * @param kernelParams  extra kernel command-line words from the configuration, appended after the built-in ones
+ * @param vcpus         vCPUs at boot
+ * @param memoryMiB     guest memory at boot
+ * @param accelerator   requested accelerator
+ * @param sharedDir     host directory exported to the guest with tag {@link #SHARED_FS_TAG}
+ * @param agentSocket   unix socket the VMM serves for the agent channel (virtio-serial port {@link #AGENT_PORT_NAME})
+ * @param debug         keep the guest console verbose
+ */
+public record VmSpec(
+        String sandboxId,
+        Path runDir,
+        Path binary,
+        Path kernel,
+        Path initrd,
+        String machineType,
+        List<String> kernelParams,
+        int vcpus,
+        int memoryMiB,
+        Accelerator accelerator,
+        Path sharedDir,
+        Path agentSocket,
+        boolean debug) {
+
+    /** The 9p/virtio-fs mount tag of the shared directory, as Kata names it. */
+    public static final String SHARED_FS_TAG = "kataShared";
+    /** The virtio-serial port name the guest agent opens. */
+    public static final String AGENT_PORT_NAME = "agent.channel.0";
+
+    public VmSpec {
+        Objects.requireNonNull(sandboxId, "sandboxId");
+        Objects.requireNonNull(runDir, "runDir");
+        Objects.requireNonNull(binary, "binary");
+        Objects.requireNonNull(kernel, "kernel");
+        Objects.requireNonNull(initrd, "initrd");
+        Objects.requireNonNull(machineType, "machineType");
+        kernelParams = List.copyOf(kernelParams);
+        Objects.requireNonNull(accelerator, "accelerator");
+        Objects.requireNonNull(sharedDir, "sharedDir");
+        Objects.requireNonNull(agentSocket, "agentSocket");
+        if (vcpus < 1) {
+            throw new IllegalArgumentException("vcpus must be at least 1, got " + vcpus);
+        }
+        if (memoryMiB < 64) {
+            throw new IllegalArgumentException("memory must be at least 64 MiB, got " + memoryMiB);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package dev.katajava.virtcontainers.oci;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.katajava.protocols.agent.LinuxCPU;
+import dev.katajava.protocols.agent.LinuxHugepageLimit;
+import dev.katajava.protocols.agent.LinuxMemory;
+import dev.katajava.protocols.agent.LinuxResources;
+
+/**
+ * OCI {@code linux.resources} for the guest's cgroups. Devices, pids, block IO, network and cpuset
+ * placement describe the host and are left out, as Kata does: the VM's own size bounds them.
+ */
+public final class ResourcesConverter {
+    private ResourcesConverter() {
+    }
+
+    public static LinuxResources forGuest(JsonNode r) {
+        LinuxResources.Builder b = LinuxResources.newBuilder();
+        JsonNode mem = r.path("memory");
+        if (mem.isObject()) {
+            b.setMemory(LinuxMemory.newBuilder()
+                    .setLimit(mem.path("limit").asLong(0))
+                    .setReservation(mem.path("reservation").asLong(0))
+                    .setSwap(mem.path("swap").asLong(0))
+                    .setKernel(mem.path("kernel").asLong(0))
+                    .setKernelTCP(mem.path("kernelTCP").asLong(0))
+                    .setSwappiness(mem.path("swappiness").asLong(0))
+                    .setDisableOOMKiller(mem.path("disableOOMKiller").asBoolean(false)));
+        }
+        JsonNode cpu = r.path("cpu");
+        if (cpu.isObject()) {
+            b.setCPU(LinuxCPU.newBuilder()
+                    .setShares(cpu.path("shares").asLong(0))
+                    .setQuota(cpu.path("quota").asLong(0))
+                    .setPeriod(cpu.path("period").asLong(0))
+                    .setRealtimeRuntime(cpu.path("realtimeRuntime").asLong(0))
+                    .setRealtimePeriod(cpu.path("realtimePeriod").asLong(0)));
+        }
+        for (JsonNode h : r.path("hugepageLimits")) {
+            b.addHugepageLimits(LinuxHugepageLimit.newBuilder()
+                    .setPagesize(h.path("pageSize").asText())
+                    .setLimit(h.path("limit").asLong()));
+        }
+        return b.build();
+    }
+}

@@ -1,0 +1,105 @@
+package dev.katajava.virtcontainers.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.katajava.virtcontainers.hypervisor.Accelerator;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    private static final Path FILE = Path.of("/etc/kata-containers/configuration.toml");
+    private static final String VALID = """
+            [hypervisor.qemu]
+            path = "/usr/bin/qemu-system-x86_64"
+            kernel = "/k/vmlinux"
+            initrd = "/k/initrd.img"
+            machine_type = "microvm"
+            kernel_params = "  agent.log=debug   quiet "
+            default_vcpus = 2
+            default_memory = 512
+            accelerator = "tcg"
+
+            [agent.kata]
+            dial_timeout = 30
+
+            [runtime]
+            enable_debug = true
+            """;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void readsEveryValueItUses() throws Exception {
+        RuntimeConfig config = ConfigLoader.parse(FILE, VALID);
+        HypervisorConfig hv = config.hypervisor();
+        assertThat(hv.kernel()).isEqualTo(Path.of("/k/vmlinux"));
+        assertThat(hv.machineType()).isEqualTo("microvm");
+        assertThat(hv.kernelParams()).containsExactly("agent.log=debug", "quiet");
+        assertThat(hv.defaultVcpus()).isEqualTo(2);
+        assertThat(hv.defaultMemoryMiB()).isEqualTo(512);
+        assertThat(hv.accelerator()).isEqualTo(Accelerator.TCG);
+        assertThat(config.agent().dialTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(config.debug()).isTrue();
+        assertThat(config.warnings()).isEmpty();
+    }
+
+    @Test
+    void wrongTypeNamesFileKeyAndLine() {
+        String text = VALID.replace("default_vcpus = 2", "default_vcpus = \"two\"");
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, text))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(FILE + ":7: [hypervisor.qemu] default_vcpus: expected an integer, got \"two\"");
+    }
+
+    @Test
+    void outOfRangeValueIsRejected() {
+        String text = VALID.replace("default_memory = 512", "default_memory = 16");
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, text))
+                .hasMessageContaining(":8: [hypervisor.qemu] default_memory: must be between 64");
+    }
+
+    @Test
+    void unknownMachineTypeIsRejectedWithTheChoices() {
+        String text = VALID.replace("\"microvm\"", "\"pc\"");
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, text))
+                .hasMessageContaining(":5: [hypervisor.qemu] machine_type: unsupported value \"pc\"")
+                .hasMessageContaining("microvm").hasMessageContaining("q35");
+    }
+
+    @Test
+    void unknownKeysAreWarnedAboutWithTheirLine() throws Exception {
+        String text = VALID.replace("[agent.kata]\n", "[agent.kata]\nkernel_modules = []\n");
+        RuntimeConfig config = ConfigLoader.parse(FILE, text);
+        assertThat(config.warnings()).containsExactly(FILE + ":12: [agent.kata] kernel_modules: unknown key, ignored");
+    }
+
+    @Test
+    void malformedTomlReportsTheLine() {
+        String text = VALID.replace("default_vcpus = 2", "default_vcpus = = 2");
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, text))
+                .hasMessageStartingWith(FILE + ":7: not valid TOML");
+    }
+
+    @Test
+    void relativeKernelPathIsRejected() {
+        String text = VALID.replace("\"/k/vmlinux\"", "\"vmlinux\"");
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, text))
+                .hasMessageContaining(":3: [hypervisor.qemu] kernel: must be an absolute path");
+    }
+
+    @Test
+    void locatorPrefersTheRuntimeOptionThenTheEnvironment() throws Exception {
+        Path a = Files.writeString(dir.resolve("a.toml"), VALID);
+        Path b = Files.writeString(dir.resolve("b.toml"), VALID);
+        assertThat(ConfigLocator.locate(a.toString(), Map.of("KATA_CONF_FILE", b.toString()))).isEqualTo(a);
+        assertThat(ConfigLocator.locate("", Map.of("KATA_CONF_FILE", b.toString()))).isEqualTo(b);
+        assertThatThrownBy(() -> ConfigLocator.locate(dir.resolve("none.toml").toString(), Map.of()))
+                .hasMessageContaining("none.toml").hasMessageContaining("does not exist");
+    }
+}
