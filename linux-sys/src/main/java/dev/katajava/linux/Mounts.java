@@ -15,13 +15,20 @@ public final class Mounts {
     public static final long MS_NOSUID = 2L;
     public static final long MS_NODEV = 4L;
     public static final long MS_NOEXEC = 8L;
+    public static final long MS_SYNCHRONOUS = 16L;
     public static final long MS_REMOUNT = 32L;
+    public static final long MS_DIRSYNC = 128L;
+    public static final long MS_NOATIME = 1024L;
+    public static final long MS_NODIRATIME = 2048L;
     public static final long MS_BIND = 4096L;
     public static final long MS_MOVE = 8192L;
     public static final long MS_REC = 16384L;
+    public static final long MS_UNBINDABLE = 1L << 17;
     public static final long MS_PRIVATE = 1L << 18;
     public static final long MS_SLAVE = 1L << 19;
     public static final long MS_SHARED = 1L << 20;
+    public static final long MS_RELATIME = 1L << 21;
+    public static final long MS_STRICTATIME = 1L << 24;
 
     public static final int MNT_FORCE = 1;
     public static final int MNT_DETACH = 2;
@@ -30,7 +37,7 @@ public final class Mounts {
     private static final MethodHandle MOUNT = Libc.errnoHandle("mount",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
     private static final MethodHandle UMOUNT2 = Libc.errnoHandle("umount2",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
 
     private Mounts() {
     }

@@ -1,5 +1,6 @@
 package dev.katajava.virtcontainers.fs;
 
+import dev.katajava.linux.Errno;
 import dev.katajava.linux.ErrnoException;
 import dev.katajava.linux.MountInfo;
 import dev.katajava.linux.Mounts;
@@ -35,6 +36,9 @@ public final class MountCleaner {
             try {
                 Mounts.umount(mount.toString(), Mounts.UMOUNT_NOFOLLOW);
             } catch (ErrnoException e) {
+                if (e.errno() == Errno.EINVAL || e.errno() == Errno.ENOENT) {
+                    continue; // Already gone: unmounting its peer propagated here.
+                }
                 try {
                     Mounts.umount(mount.toString(), Mounts.MNT_DETACH | Mounts.UMOUNT_NOFOLLOW);
                 } catch (ErrnoException detach) {

@@ -1,5 +1,6 @@
 package dev.katajava.virtcontainers.rootfs;
 
+import dev.katajava.linux.MountOptions;
 import dev.katajava.linux.Mounts;
 import dev.katajava.protocols.containerd.types.Mount;
 import dev.katajava.virtcontainers.fs.MountCleaner;

@@ -1,9 +1,7 @@
-package dev.katajava.virtcontainers;
+package dev.katajava.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.katajava.linux.Mounts;
-import dev.katajava.virtcontainers.rootfs.MountOptions;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -21,5 +19,13 @@ class MountOptionsTest {
         assertThat(o.flags()).isEqualTo(Mounts.MS_BIND | Mounts.MS_REC | Mounts.MS_NOSUID | Mounts.MS_NODEV);
         assertThat(o.isBind()).isTrue();
         assertThat(o.data()).isEmpty();
+    }
+
+    @Test
+    void atimeAndPropagationWordsAreNotPassedAsData() {
+        MountOptions o = MountOptions.parse(List.of("nosuid", "strictatime", "mode=755", "size=65536k", "rprivate"));
+        assertThat(o.flags()).isEqualTo(Mounts.MS_NOSUID | Mounts.MS_STRICTATIME);
+        assertThat(o.data()).isEqualTo("mode=755,size=65536k");
+        assertThat(o.propagation()).isEqualTo(Mounts.MS_PRIVATE | Mounts.MS_REC);
     }
 }

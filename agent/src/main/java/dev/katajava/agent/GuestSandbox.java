@@ -1,0 +1,78 @@
+package dev.katajava.agent;
+
+import dev.katajava.agent.container.Container;
+import dev.katajava.agent.container.ContainerException;
+import dev.katajava.agent.container.ContainerRuntime;
+import dev.katajava.agent.storage.StorageMounter;
+import dev.katajava.logging.Log;
+import dev.katajava.protocols.agent.Spec;
+import dev.katajava.protocols.agent.Storage;
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** The agent's state: the sandbox's storages and its containers. */
+public final class GuestSandbox {
+    private static final Log LOG = Log.of("agent");
+
+    private final ContainerRuntime runtime;
+    private final StorageMounter storages = new StorageMounter();
+    private final Map<String, Container> containers = new ConcurrentHashMap<>();
+    private volatile String sandboxId = "";
+
+    public GuestSandbox(ContainerRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    public synchronized void create(String id, String hostname, Iterable<Storage> sandboxStorages) throws IOException {
+        if (!sandboxId.isEmpty()) {
+            throw new IOException("sandbox " + sandboxId + " already exists");
+        }
+        for (Storage s : sandboxStorages) {
+            storages.mount(s);
+        }
+        if (!hostname.isEmpty()) {
+            Hostname.set(hostname);
+        }
+        sandboxId = id;
+        LOG.info("sandbox created", "sandbox", id);
+    }
+
+    public Container createContainer(String id, Spec spec) throws ContainerException {
+        synchronized (containers) {
+            if (containers.containsKey(id)) {
+                throw new ContainerException("container " + id + " already exists");
+            }
+            Container c = Container.create(id, spec, runtime);
+            containers.put(id, c);
+            return c;
+        }
+    }
+
+    public Container container(String id) throws ContainerException {
+        Container c = containers.get(id);
+        if (c == null) {
+            throw new ContainerException("container " + id + " not found");
+        }
+        return c;
+    }
+
+    public void removeContainer(String id, int timeoutSeconds) throws ContainerException {
+        container(id).destroy(timeoutSeconds);
+        containers.remove(id);
+    }
+
+    /** Kills every container and unmounts the storages; the VM is about to stop. */
+    public synchronized void destroy() {
+        for (Container c : containers.values()) {
+            try {
+                c.destroy(5);
+            } catch (ContainerException e) {
+                LOG.warn("container did not stop", "container", c.id(), "error", e.getMessage());
+            }
+        }
+        containers.clear();
+        storages.unmountAll();
+        LOG.info("sandbox destroyed", "sandbox", sandboxId);
+    }
+}

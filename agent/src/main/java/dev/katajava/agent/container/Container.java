@@ -1,0 +1,157 @@
+package dev.katajava.agent.container;
+
+import dev.katajava.logging.Log;
+import dev.katajava.protocols.agent.Spec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+
+/**
+ * A container in runc's shape: created (its init set up and held at the start gate), started, signalled,
+ * waited for and destroyed. Its processes are known by exec id; the init's exec id is the container id.
+ */
+public final class Container {
+    private static final Log LOG = Log.of("container");
+    private static final int SIGKILL = 9;
+    private static final int SIGTERM = 15;
+
+    private final String id;
+    private final Spec spec;
+    private final Path stateDir;
+    private final ContainerProcess init;
+    private final Map<String, ContainerProcess> processes = new ConcurrentHashMap<>();
+    private volatile boolean started;
+
+    private Container(String id, Spec spec, Path stateDir, ContainerProcess init) {
+        this.id = id;
+        this.spec = spec;
+        this.stateDir = stateDir;
+        this.init = init;
+        processes.put(id, init);
+    }
+
+    /** Sets up the container's init process; it waits at its start gate until {@link #start}. */
+    public static Container create(String id, Spec spec, ContainerRuntime runtime) throws ContainerException {
+        SpecValidator.validate(id, spec);
+        Path stateDir = runtime.stateRoot().resolve(id);
+        if (Files.exists(stateDir)) {
+            throw new ContainerException("container " + id + " already exists");
+        }
+        byte[] config = LaunchConfig.forContainer(spec, stateDir.resolve("sync"), stateDir.resolve("exec"),
+                runtime.noPivot());
+        try {
+            ContainerProcess init = ContainerProcess.launch(runtime.nsexec(), stateDir, config);
+            LOG.info("container created", "container", id, "pid", init.pid());
+            return new Container(id, spec, stateDir, init);
+        } catch (ContainerException e) {
+            removeState(stateDir);
+            throw new ContainerException("create container " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public Spec spec() {
+        return spec;
+    }
+
+    public ContainerProcess init() {
+        return init;
+    }
+
+    /** The process with this exec id; the empty id and the container id both name the init. */
+    public ContainerProcess process(String execId) throws ContainerException {
+        ContainerProcess p = processes.get(execId.isEmpty() ? id : execId);
+        if (p == null) {
+            throw new ContainerException("process " + execId + " of container " + id + " not found");
+        }
+        return p;
+    }
+
+    public void start() throws ContainerException {
+        if (started) {
+            throw new ContainerException("container " + id + " is already started");
+        }
+        init.start();
+        started = true;
+    }
+
+    /**
+     * Signals a process. For the init, SIGTERM becomes SIGKILL when the init has no handler for it: as PID 1
+     * of its namespace it would otherwise ignore the signal and the container could never be stopped politely.
+     */
+    public void signal(String execId, int signal) throws ContainerException {
+        ContainerProcess p = process(execId);
+        int effective = signal;
+        if (p == init && signal == SIGTERM && !SignalMasks.handles(init.pid(), SIGTERM)) {
+            effective = SIGKILL;
+        }
+        p.signal(effective);
+    }
+
+    /** Blocks until the process ends; returns its exit code or 128+signal and releases its stdio. */
+    public int waitProcess(String execId) throws ContainerException {
+        ContainerProcess p = process(execId);
+        try {
+            int status = p.exit().get();
+            p.releaseStdio();
+            return status;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ContainerException("interrupted while waiting for " + execId);
+        } catch (ExecutionException e) {
+            throw new ContainerException("wait for " + execId + ": " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /** Kills every process of the container, waits up to {@code timeoutSeconds} (0 = forever) and cleans up. */
+    public void destroy(int timeoutSeconds) throws ContainerException {
+        for (ContainerProcess p : processes.values()) {
+            p.signal(SIGKILL);
+        }
+        try {
+            if (timeoutSeconds == 0) {
+                init.exit().get();
+            } else {
+                init.exit().get(timeoutSeconds, TimeUnit.SECONDS);
+            }
+        } catch (TimeoutException e) {
+            throw new ContainerException("container " + id + " did not stop within " + timeoutSeconds + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            // The launcher is gone either way.
+        }
+        for (ContainerProcess p : processes.values()) {
+            p.releaseStdio();
+        }
+        removeState(stateDir);
+        LOG.info("container removed", "container", id);
+    }
+
+    private static void removeState(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // Left for the VM's end.
+                }
+            });
+        } catch (IOException ignored) {
+            // Left for the VM's end.
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package dev.katajava.agent.container;
+
+import dev.katajava.linux.MountOptions;
+import dev.katajava.linux.Mounts;
+import dev.katajava.protocols.agent.Mount;
+import dev.katajava.protocols.agent.POSIXRlimit;
+import dev.katajava.protocols.agent.Process;
+import dev.katajava.protocols.agent.Spec;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The instructions for the native launcher ({@code nsexec}): records {@code KEY LEN\n<bytes>\n}, so any
+ * byte may appear in an argument or environment value.
+ */
+final class LaunchConfig {
+    private static final Set<String> SUPPORTED_NAMESPACES = Set.of("pid", "mount", "uts", "ipc");
+    private static final Set<String> VM_NAMESPACES = Set.of("network", "cgroup");
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+    private LaunchConfig() {
+    }
+
+    /** Builds the launch of a container's init from its spec. */
+    static byte[] forContainer(Spec spec, Path syncFifo, Path execFifo, boolean noPivot) throws ContainerException {
+        LaunchConfig c = new LaunchConfig();
+        for (var ns : spec.getLinux().getNamespacesList()) {
+            String type = ns.getType();
+            if (SUPPORTED_NAMESPACES.contains(type)) {
+                c.put("ns", type);
+            } else if (!VM_NAMESPACES.contains(type)) {
+                throw new ContainerException("namespace \"" + type + "\" is not supported in the guest");
+            }
+        }
+        c.put("rootfs", spec.getRoot().getPath());
+        if (spec.getRoot().getReadonly()) {
+            c.put("readonly", "1");
+        }
+        if (noPivot) {
+            c.put("nopivot", "1");
+        }
+        if (!spec.getHostname().isEmpty()) {
+            c.put("hostname", spec.getHostname());
+        }
+        for (Mount m : spec.getMountsList()) {
+            c.mount(m);
+        }
+        c.process(spec.getProcess());
+        c.put("sync", syncFifo.toString());
+        c.put("exec", execFifo.toString());
+        return c.out.toByteArray();
+    }
+
+    private void process(Process p) throws ContainerException {
+        put("cwd", p.getCwd().isEmpty() ? "/" : p.getCwd());
+        put("uid", Integer.toUnsignedString(p.getUser().getUID()));
+        put("gid", Integer.toUnsignedString(p.getUser().getGID()));
+        if (p.getUser().getAdditionalGidsCount() > 0) {
+            put("gids", p.getUser().getAdditionalGidsList().stream().map(Integer::toUnsignedString)
+                    .collect(Collectors.joining(",")));
+        }
+        if (p.getNoNewPrivileges()) {
+            put("nonewprivs", "1");
+        }
+        for (POSIXRlimit r : p.getRlimitsList()) {
+            put("rlimit", Rlimits.resource(r.getType()) + " " + Long.toUnsignedString(r.getSoft()) + " "
+                    + Long.toUnsignedString(r.getHard()));
+        }
+        for (String arg : p.getArgsList()) {
+            put("arg", arg);
+        }
+        for (String env : p.getEnvList()) {
+            put("env", env);
+        }
+    }
+
+    private void mount(Mount m) throws ContainerException {
+        List<String> options = m.getOptionsList();
+        MountOptions parsed = MountOptions.parse(options);
+        long flags = parsed.flags();
+        String type = m.getType();
+        if (type.equals("bind")) {
+            flags |= Mounts.MS_BIND;
+            type = "";
+        }
+        for (String field : List.of(m.getSource(), m.getDestination(), type, parsed.data())) {
+            if (field.indexOf('\t') >= 0 || field.indexOf('\0') >= 0) {
+                throw new ContainerException("mount " + m.getDestination() + " has a tab or NUL in a field");
+            }
+        }
+        if (!m.getDestination().startsWith("/")) {
+            throw new ContainerException("mount destination must be absolute: \"" + m.getDestination() + "\"");
+        }
+        put("mount", m.getSource() + "\t" + m.getDestination() + "\t" + type + "\t" + flags + "\t" + parsed.data());
+    }
+
+    private void put(String key, String value) {
+        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+        out.writeBytes((key + " " + bytes.length + "\n").getBytes(StandardCharsets.US_ASCII));
+        out.writeBytes(bytes);
+        out.write('\n');
+    }
+}

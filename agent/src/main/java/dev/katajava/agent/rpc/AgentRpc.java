@@ -1,0 +1,197 @@
+package dev.katajava.agent.rpc;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Empty;
+import dev.katajava.agent.GuestSandbox;
+import dev.katajava.agent.container.Container;
+import dev.katajava.agent.container.ContainerException;
+import dev.katajava.agent.container.ContainerProcess;
+import dev.katajava.agent.container.SpecValidator;
+import dev.katajava.protocols.agent.AgentDetails;
+import dev.katajava.protocols.agent.CheckRequest;
+import dev.katajava.protocols.agent.CloseStdinRequest;
+import dev.katajava.protocols.agent.CreateContainerRequest;
+import dev.katajava.protocols.agent.CreateSandboxRequest;
+import dev.katajava.protocols.agent.DestroySandboxRequest;
+import dev.katajava.protocols.agent.GuestDetailsRequest;
+import dev.katajava.protocols.agent.GuestDetailsResponse;
+import dev.katajava.protocols.agent.HealthCheckResponse;
+import dev.katajava.protocols.agent.ReadStreamRequest;
+import dev.katajava.protocols.agent.ReadStreamResponse;
+import dev.katajava.protocols.agent.RemoveContainerRequest;
+import dev.katajava.protocols.agent.SignalProcessRequest;
+import dev.katajava.protocols.agent.StartContainerRequest;
+import dev.katajava.protocols.agent.VersionCheckResponse;
+import dev.katajava.protocols.agent.WaitProcessRequest;
+import dev.katajava.protocols.agent.WaitProcessResponse;
+import dev.katajava.protocols.agent.WriteStreamRequest;
+import dev.katajava.protocols.agent.WriteStreamResponse;
+import dev.katajava.ttrpc.CallContext;
+import dev.katajava.ttrpc.Code;
+import dev.katajava.ttrpc.ServiceRegistry;
+import dev.katajava.ttrpc.TtrpcException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/** Kata's {@code grpc.AgentService} and {@code grpc.Health} over the guest sandbox. */
+public final class AgentRpc {
+    public static final String VERSION = "0.1.0";
+    private static final String AGENT = "grpc.AgentService";
+    private static final String HEALTH = "grpc.Health";
+    /** Upper bound of one stream read, whatever the caller asks, to keep replies well under ttrpc's 4 MiB. */
+    private static final int MAX_READ = 1 << 20;
+
+    private final GuestSandbox sandbox;
+
+    public AgentRpc(GuestSandbox sandbox) {
+        this.sandbox = sandbox;
+    }
+
+    public ServiceRegistry register(ServiceRegistry r) {
+        return r
+                .register(HEALTH, "Check", CheckRequest.parser(), (ctx, req) ->
+                        HealthCheckResponse.newBuilder().setStatus(HealthCheckResponse.ServingStatus.SERVING).build())
+                .register(HEALTH, "Version", CheckRequest.parser(), (ctx, req) ->
+                        VersionCheckResponse.newBuilder().setAgentVersion(VERSION).setGrpcVersion("ttrpc").build())
+                .register(AGENT, "CreateSandbox", CreateSandboxRequest.parser(), this::createSandbox)
+                .register(AGENT, "DestroySandbox", DestroySandboxRequest.parser(), (ctx, req) -> {
+                    sandbox.destroy();
+                    return Empty.getDefaultInstance();
+                })
+                .register(AGENT, "GetGuestDetails", GuestDetailsRequest.parser(), this::guestDetails)
+                .register(AGENT, "CreateContainer", CreateContainerRequest.parser(), this::createContainer)
+                .register(AGENT, "StartContainer", StartContainerRequest.parser(), this::startContainer)
+                .register(AGENT, "RemoveContainer", RemoveContainerRequest.parser(), this::removeContainer)
+                .register(AGENT, "SignalProcess", SignalProcessRequest.parser(), this::signalProcess)
+                .register(AGENT, "WaitProcess", WaitProcessRequest.parser(), this::waitProcess)
+                .register(AGENT, "ReadStdout", ReadStreamRequest.parser(), (ctx, req) -> read(req, false))
+                .register(AGENT, "ReadStderr", ReadStreamRequest.parser(), (ctx, req) -> read(req, true))
+                .register(AGENT, "WriteStdin", WriteStreamRequest.parser(), this::writeStdin)
+                .register(AGENT, "CloseStdin", CloseStdinRequest.parser(), this::closeStdin);
+    }
+
+    private Empty createSandbox(CallContext ctx, CreateSandboxRequest req) throws TtrpcException {
+        try {
+            sandbox.create(req.getSandboxId(), req.getHostname(), req.getStoragesList());
+        } catch (IOException e) {
+            throw new TtrpcException(Code.INTERNAL, "create sandbox: " + e.getMessage(), e);
+        }
+        return Empty.getDefaultInstance();
+    }
+
+    private GuestDetailsResponse guestDetails(CallContext ctx, GuestDetailsRequest req) {
+        GuestDetailsResponse.Builder b = GuestDetailsResponse.newBuilder()
+                .setAgentDetails(AgentDetails.newBuilder().setVersion(VERSION).setInitDaemon(false)
+                        .addStorageHandlers("9p"));
+        if (req.getMemBlockSize()) {
+            try {
+                String hex = Files.readString(Path.of("/sys/devices/system/memory/block_size_bytes")).strip();
+                b.setMemBlockSizeBytes(Long.parseUnsignedLong(hex, 16));
+            } catch (IOException | NumberFormatException e) {
+                // No memory hotplug information: leave it 0, as Kata's agent does.
+            }
+        }
+        return b.build();
+    }
+
+    private Empty createContainer(CallContext ctx, CreateContainerRequest req) throws TtrpcException {
+        try {
+            SpecValidator.requireId("container id", req.getContainerId());
+            sandbox.createContainer(req.getContainerId(), req.getOCI());
+        } catch (ContainerException e) {
+            throw new TtrpcException(Code.INVALID_ARGUMENT, e.getMessage(), e);
+        }
+        return Empty.getDefaultInstance();
+    }
+
+    private Empty startContainer(CallContext ctx, StartContainerRequest req) throws TtrpcException {
+        try {
+            sandbox.container(req.getContainerId()).start();
+        } catch (ContainerException e) {
+            throw failed(e);
+        }
+        return Empty.getDefaultInstance();
+    }
+
+    private Empty removeContainer(CallContext ctx, RemoveContainerRequest req) throws TtrpcException {
+        try {
+            sandbox.removeContainer(req.getContainerId(), req.getTimeout());
+        } catch (ContainerException e) {
+            throw failed(e);
+        }
+        return Empty.getDefaultInstance();
+    }
+
+    private Empty signalProcess(CallContext ctx, SignalProcessRequest req) throws TtrpcException {
+        try {
+            sandbox.container(req.getContainerId()).signal(req.getExecId(), req.getSignal());
+        } catch (ContainerException e) {
+            throw failed(e);
+        }
+        return Empty.getDefaultInstance();
+    }
+
+    private WaitProcessResponse waitProcess(CallContext ctx, WaitProcessRequest req) throws TtrpcException {
+        try {
+            int status = sandbox.container(req.getContainerId()).waitProcess(req.getExecId());
+            return WaitProcessResponse.newBuilder().setStatus(status).build();
+        } catch (ContainerException e) {
+            throw failed(e);
+        }
+    }
+
+    /** One blocking read of up to {@code len} bytes; fails at end of stream, which ends the caller's copy loop. */
+    private ReadStreamResponse read(ReadStreamRequest req, boolean stderr) throws TtrpcException {
+        ContainerProcess p = process(req.getContainerId(), req.getExecId());
+        InputStream in = stderr ? p.stderr() : p.stdout();
+        byte[] buf = new byte[Math.max(1, Math.min(req.getLen() == 0 ? 32 * 1024 : req.getLen(), MAX_READ))];
+        int n;
+        try {
+            n = in.read(buf);
+        } catch (IOException e) {
+            n = -1;
+        }
+        if (n < 0) {
+            throw new TtrpcException(Code.INTERNAL, "eof");
+        }
+        return ReadStreamResponse.newBuilder().setData(ByteString.copyFrom(Arrays.copyOf(buf, n))).build();
+    }
+
+    private WriteStreamResponse writeStdin(CallContext ctx, WriteStreamRequest req) throws TtrpcException {
+        OutputStream out = process(req.getContainerId(), req.getExecId()).stdin();
+        try {
+            req.getData().writeTo(out);
+            out.flush();
+        } catch (IOException e) {
+            throw new TtrpcException(Code.INTERNAL, "write stdin: " + e.getMessage(), e);
+        }
+        return WriteStreamResponse.newBuilder().setLen(req.getData().size()).build();
+    }
+
+    private Empty closeStdin(CallContext ctx, CloseStdinRequest req) throws TtrpcException {
+        try {
+            process(req.getContainerId(), req.getExecId()).stdin().close();
+        } catch (IOException e) {
+            throw new TtrpcException(Code.INTERNAL, "close stdin: " + e.getMessage(), e);
+        }
+        return Empty.getDefaultInstance();
+    }
+
+    private ContainerProcess process(String containerId, String execId) throws TtrpcException {
+        try {
+            Container c = sandbox.container(containerId);
+            return c.process(execId);
+        } catch (ContainerException e) {
+            throw failed(e);
+        }
+    }
+
+    private static TtrpcException failed(ContainerException e) {
+        Code code = e.getMessage().contains("not found") ? Code.NOT_FOUND : Code.INTERNAL;
+        return new TtrpcException(code, e.getMessage(), e);
+    }
+}

@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Builds the guest: Debian's generic kernel as an uncompressed vmlinux (booted through its PVH entry)
+# and an uncompressed initramfs with kata-init, the kernel modules the runtime needs, a jlinked JRE,
+# the agent and its launcher.
+#
+#   guest-image/build.sh [--install [--config FILE]]
+#       builds the agent with Maven first, then the image; --install copies kernel and initrd to the
+#       paths FILE's [hypervisor.qemu] names (default: configuration.toml at the top of the repository)
+#   guest-image/build.sh --from-maven --agent-lib DIR --native DIR --out DIR
+#       the image step alone, as the guest-image module's build runs it
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+from_maven=0 install=0
+config=$top/configuration.toml
+agent_lib=$here/target/agent-lib native=$top/agent/target/native out=$here/target/kata-containers
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --from-maven) from_maven=1; shift ;;
+        --install) install=1; shift ;;
+        --config) config=$(realpath "$2"); shift 2 ;;
+        --agent-lib) agent_lib=$2; shift 2 ;;
+        --native) native=$2; shift 2 ;;
+        --out) out=$2; shift 2 ;;
+        *) echo "usage: $0 [--install [--config FILE]]" >&2; exit 2 ;;
+    esac
+done
+java_home=${JAVA_HOME:?JAVA_HOME must point at a JDK 25 (jlink builds the guest JRE)}
+
+if [ $from_maven -eq 0 ]; then
+    # Maven builds the agent and comes back here with --from-maven for the image itself.
+    (cd "$top" && ./mvnw -B -q -pl guest-image -am package -DskipTests)
+else
+    cache=${XDG_CACHE_HOME:-$HOME/.cache}/kata-java
+    work=$here/target/work
+    rm -rf "$work" && mkdir -p "$cache" "$work" "$out"
+    root=$work/root
+
+    # --- kernel -----------------------------------------------------------------------------------
+    kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+    if [ -z "$kpkg" ]; then
+        echo "error: apt knows no linux-image-amd64; run 'apt-get update' first" >&2
+        exit 1
+    fi
+    kver=${kpkg#linux-image-}
+    deb=$(ls "$cache"/"${kpkg}"_*.deb 2>/dev/null | head -n1 || true)
+    if [ -z "$deb" ]; then
+        echo "==> apt-get download $kpkg"
+        (cd "$cache" && apt-get download -q "$kpkg" 2>&1 | grep -v "^W: Download is performed unsandboxed" || true)
+        deb=$(ls "$cache"/"${kpkg}"_*.deb 2>/dev/null | head -n1 || true)
+        [ -n "$deb" ] || { echo "error: apt-get download $kpkg failed" >&2; exit 1; }
+    fi
+    dpkg-deb -x "$deb" "$work/kernel"
+    vmlinuz=$work/kernel/boot/vmlinuz-$kver
+    # The bzImage payload of Debian's generic kernel is XZ: decompress it from its magic on.
+    offset=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$vmlinuz" | head -n1 | cut -d: -f1)
+    [ -n "$offset" ] || { echo "error: no XZ payload in $vmlinuz" >&2; exit 1; }
+    # xz stops at the end of the stream, before tail is done: keep tail out of the pipeline's status.
+    xz -dc --single-stream < <(tail -c +$((offset + 1)) "$vmlinuz") > "$work/vmlinux"
+    head -c 4 "$work/vmlinux" | grep -q "ELF" || { echo "error: extracted kernel is not an ELF" >&2; exit 1; }
+
+    # --- modules, in load order ---------------------------------------------------------------------
+    modules="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_mmio virtio_console
+             virtio_blk 9pnet 9pnet_virtio netfs fscache 9p fuse virtiofs overlay vsock
+             vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport"
+    mkdir -p "$root/etc"
+    : > "$root/etc/kata-modules"
+    for m in $modules; do
+        src=$(find "$work/kernel/lib/modules/$kver" -name "$m.ko" -print -quit)
+        [ -n "$src" ] || { echo "error: module $m not in $kpkg" >&2; exit 1; }
+        rel=${src#"$work/kernel"}
+        mkdir -p "$root$(dirname "$rel")"
+        cp "$src" "$root$rel"
+        echo "$rel" >> "$root/etc/kata-modules"
+    done
+
+    # --- JRE ----------------------------------------------------------------------------------------
+    jars=("$agent_lib"/*.jar)
+    [ -e "${jars[0]}" ] || { echo "error: no agent jars in $agent_lib" >&2; exit 1; }
+    mods=$("$java_home/bin/jdeps" --ignore-missing-deps --print-module-deps --multi-release 25 \
+        --class-path "$agent_lib/*" "${jars[@]}")
+    "$java_home/bin/jlink" --add-modules "$mods" --output "$root/opt/kata-agent/jre" --strip-debug \
+        --no-header-files --no-man-pages --compress=zip-6 --generate-cds-archive
+    # The agent's heap is small enough for compressed oops; the archive for the other mode is dead weight.
+    rm -f "$root/opt/kata-agent/jre/lib/server/classes_nocoops.jsa"
+    # The JRE is dynamically linked: bring the exact libraries it loads.
+    for bin in "$root/opt/kata-agent/jre/bin/java" "$root"/opt/kata-agent/jre/lib/*.so \
+               "$root"/opt/kata-agent/jre/lib/server/*.so; do
+        ldd "$bin" 2>/dev/null | awk '/=> \// {print $3} $1 ~ /^\// {print $1}'
+    done | sort -u | while read -r lib; do
+        mkdir -p "$root$(dirname "$lib")"
+        cp -L "$lib" "$root$lib"
+    done
+
+    # --- agent, helpers, busybox ----------------------------------------------------------------------
+    mkdir -p "$root/opt/kata-agent/lib" "$root/opt/kata-agent/bin" "$root/bin"
+    cp "${jars[@]}" "$root/opt/kata-agent/lib/"
+    install -m 0755 "$native/kata-init" "$root/init"
+    install -m 0755 "$native/nsexec" "$root/opt/kata-agent/bin/nsexec"
+    install -m 0755 /bin/busybox "$root/bin/busybox"
+    ln -s busybox "$root/bin/sh"
+    cat > "$root/etc/kata-agent.args" <<ARGS
+/opt/kata-agent/jre/bin/java
+-XX:+UseSerialGC
+-XX:TieredStopAtLevel=1
+-XX:-UsePerfData
+-Xshare:auto
+-Xss256k
+-Xms8m
+-Xmx96m
+-XX:MaxMetaspaceSize=64m
+-XX:ReservedCodeCacheSize=24m
+--enable-native-access=ALL-UNNAMED
+-cp
+/opt/kata-agent/lib/*
+dev.katajava.agent.AgentMain
+ARGS
+    mkdir -p "$root"/{dev,proc,sys,run,tmp,root,mnt}
+    chmod 1777 "$root/tmp"
+
+    # --- outputs ------------------------------------------------------------------------------------
+    (cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) > "$out/kata-containers-initrd.img"
+    mv "$work/vmlinux" "$out/vmlinux.container"
+    echo "$kver" > "$out/kernel-release"
+    rm -rf "$work"
+    echo "guest image: $out (kernel $kver, initrd $(du -h "$out/kata-containers-initrd.img" | cut -f1))"
+fi
+
+if [ $install -eq 1 ]; then
+    value() { # the [hypervisor.qemu] string value of KEY in $config
+        awk -v key="$1" '/^\[/ {in_qemu = ($0 ~ /^\[hypervisor\.qemu\]/)}
+            in_qemu && $1 == key {sub(/^[^=]*=[ \t]*"/, ""); sub(/".*$/, ""); print; exit}' "$config"
+    }
+    kernel=$(value kernel) initrd=$(value initrd)
+    [ -n "$kernel" ] && [ -n "$initrd" ] || { echo "error: $config names no kernel/initrd" >&2; exit 1; }
+    install -D -m 0644 "$out/vmlinux.container" "$kernel"
+    install -D -m 0644 "$out/kata-containers-initrd.img" "$initrd"
+    install -D -m 0644 "$out/kernel-release" "$(dirname "$kernel")/kernel-release"
+    echo "installed: $kernel, $initrd"
+fi
