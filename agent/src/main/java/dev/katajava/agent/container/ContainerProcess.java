@@ -25,6 +25,8 @@ import java.util.concurrent.CompletableFuture;
  * held here until {@link #releaseStdio}; {@link #exit} completes with the exit code or 128+signal.
  */
 public final class ContainerProcess {
+    private static final String EXITED = "launcher-exited";
+    private static final byte[] EXITED_LINE = (EXITED + "\n").getBytes(StandardCharsets.US_ASCII);
     private final java.lang.Process launcher;
     private final long pid;
     private final Path execFifo;
@@ -53,8 +55,9 @@ public final class ContainerProcess {
         } catch (IOException e) {
             throw new ContainerException("prepare " + stateDir + ": " + e.getMessage(), e);
         }
-        // Held read-write so the launcher's opens never block and a dead launcher cannot make us see EOF
-        // before it said anything; the launcher's exit closes this to end the read below.
+        // Held read-write so the launcher's opens never block. Because we hold a writer, the read below never
+        // sees end of file: when the launcher exits we append a line of our own, which FIFO order puts after
+        // everything the launcher wrote.
         FileChannel syncChannel;
         java.lang.Process launcher;
         try {
@@ -65,9 +68,9 @@ public final class ContainerProcess {
         }
         launcher.onExit().thenRun(() -> {
             try {
-                syncChannel.close();
+                syncChannel.write(java.nio.ByteBuffer.wrap(EXITED_LINE));
             } catch (IOException ignored) {
-                // Only used to wake the reader.
+                // The reader is done and closed the channel.
             }
         });
         long pid = 0;
@@ -76,6 +79,9 @@ public final class ContainerProcess {
                 Channels.newInputStream(syncChannel), StandardCharsets.UTF_8))) {
             String line;
             while (outcome == null && (line = lines.readLine()) != null) {
+                if (line.equals(EXITED)) {
+                    break;
+                }
                 if (line.startsWith("pid ")) {
                     pid = Long.parseLong(line.substring(4).strip());
                 } else if (line.equals("ready") || line.startsWith("error ")) {
@@ -83,7 +89,8 @@ public final class ContainerProcess {
                 }
             }
             // "pid" may come after "ready": both writers share the FIFO.
-            while (pid == 0 && outcome != null && outcome.equals("ready") && (line = lines.readLine()) != null) {
+            while (pid == 0 && outcome != null && outcome.equals("ready") && (line = lines.readLine()) != null
+                    && !line.equals(EXITED)) {
                 if (line.startsWith("pid ")) {
                     pid = Long.parseLong(line.substring(4).strip());
                 }

@@ -1,0 +1,96 @@
+package dev.katajava.tests.support;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A containerd of the test's own: root, state and both sockets under a temporary directory, so the
+ * system's containerd (if any) is never touched. Its PATH starts with the staged install's bin/, which
+ * is how it finds containerd-shim-kata-v2, and KATA_CONF_FILE points at the staged configuration.
+ */
+public final class PrivateContainerd implements AutoCloseable {
+    public static final String NAMESPACE = "kata-e2e";
+
+    private final Path dir;
+    private final Process process;
+
+    private PrivateContainerd(Path dir, Process process) {
+        this.dir = dir;
+        this.process = process;
+    }
+
+    public static PrivateContainerd start(Path prefix, Path kataConfig) throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("kata-e2e-containerd");
+        Path config = dir.resolve("config.toml");
+        Files.writeString(config, """
+                version = 2
+                root = "%s/root"
+                state = "%s/state"
+                disabled_plugins = ["io.containerd.grpc.v1.cri"]
+                [grpc]
+                  address = "%s/containerd.sock"
+                [ttrpc]
+                  address = "%s/containerd.sock.ttrpc"
+                [debug]
+                  level = "info"
+                """.formatted(dir, dir, dir, dir));
+        ProcessBuilder pb = new ProcessBuilder("containerd", "--config", config.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("containerd.log").toFile());
+        pb.environment().put("PATH", prefix.resolve("bin") + ":" + System.getenv("PATH"));
+        pb.environment().put("KATA_CONF_FILE", kataConfig.toString());
+        Process p = pb.start();
+        PrivateContainerd c = new PrivateContainerd(dir, p);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) {
+                throw new IOException("containerd exited: " + Files.readString(c.log()));
+            }
+            if (Files.exists(c.socket()) && c.ctr(List.of("version"), Duration.ofSeconds(5)).exitCode() == 0) {
+                return c;
+            }
+            Thread.sleep(50);
+        }
+        c.close();
+        throw new IOException("containerd did not come up; log: " + Files.readString(c.log()));
+    }
+
+    public Path socket() {
+        return dir.resolve("containerd.sock");
+    }
+
+    public Path root() {
+        return dir.resolve("root");
+    }
+
+    public Path state() {
+        return dir.resolve("state");
+    }
+
+    public Path log() {
+        return dir.resolve("containerd.log");
+    }
+
+    /** Runs {@code ctr} against this containerd in the test namespace. */
+    public Commands.Result ctr(List<String> args, Duration timeout) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("ctr", "--address", socket().toString(), "--namespace", NAMESPACE));
+        cmd.addAll(args);
+        return Commands.run(cmd, Map.of(), timeout);
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+        // The snapshotter's mounts are gone with their containers; remove what containerd left.
+        Commands.run(List.of("rm", "-rf", dir.toString()), Map.of(), Duration.ofSeconds(30));
+    }
+}
