@@ -1,0 +1,134 @@
+package dev.katajava.agent.container;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.katajava.protocols.agent.Linux;
+import dev.katajava.protocols.agent.LinuxNamespace;
+import dev.katajava.protocols.agent.Mount;
+import dev.katajava.protocols.agent.Process;
+import dev.katajava.protocols.agent.Root;
+import dev.katajava.protocols.agent.Spec;
+import dev.katajava.protocols.agent.User;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The container library run directly on the host as root: real namespaces, mounts and exec, no VM. */
+class ContainerOnHostTest {
+    private static final Path NSEXEC = Path.of(System.getProperty("nsexec.path", "target/native/nsexec"));
+
+    @TempDir
+    Path dir;
+    Path rootfs;
+
+    @BeforeEach
+    void busyboxRootfs() throws Exception {
+        rootfs = Files.createDirectories(dir.resolve("rootfs/bin"));
+        Files.copy(Path.of("/bin/busybox"), rootfs.resolve("busybox"));
+        for (String applet : List.of("sh", "echo", "hostname", "pwd", "sleep", "touch", "cat", "id", "ls")) {
+            Files.createSymbolicLink(rootfs.resolve(applet), Path.of("busybox"));
+        }
+        rootfs = rootfs.getParent();
+    }
+
+    private ContainerRuntime runtime(boolean noPivot) {
+        return new ContainerRuntime(NSEXEC, dir.resolve("state"), noPivot);
+    }
+
+    private Spec spec(List<String> args, Mount... mounts) {
+        return Spec.newBuilder()
+                .setRoot(Root.newBuilder().setPath(rootfs.toString()))
+                .setHostname("c1")
+                .setProcess(Process.newBuilder().addAllArgs(args).addEnv("PATH=/bin").addEnv("FOO=bar")
+                        .setCwd("/bin").setUser(User.newBuilder().setUID(0).setGID(0)))
+                .addMounts(Mount.newBuilder().setDestination("/proc").setType("proc").setSource("proc"))
+                .addAllMounts(List.of(mounts))
+                .setLinux(Linux.newBuilder()
+                        .addNamespaces(LinuxNamespace.newBuilder().setType("pid"))
+                        .addNamespaces(LinuxNamespace.newBuilder().setType("mount"))
+                        .addNamespaces(LinuxNamespace.newBuilder().setType("uts"))
+                        .addNamespaces(LinuxNamespace.newBuilder().setType("ipc"))
+                        .addNamespaces(LinuxNamespace.newBuilder().setType("network")))
+                .build();
+    }
+
+    private static String stdout(ContainerProcess p) throws IOException {
+        return new String(p.stdout().readAllBytes(), StandardCharsets.UTF_8);
+    }
+
+    @ParameterizedTest(name = "noPivot={0}")
+    @ValueSource(booleans = {false, true})
+    void runsAsPid1WithTheSpecsHostnameCwdAndEnvironmentAndReturnsItsExitCode(boolean noPivot) throws Exception {
+        Container c = Container.create("c1", spec(List.of("sh", "-c", "echo $$; hostname; pwd; echo $FOO; exit 3")),
+                runtime(noPivot));
+        c.start();
+        assertThat(stdout(c.init())).isEqualTo("1\nc1\n/bin\nbar\n");
+        assertThat(c.waitProcess("")).isEqualTo(3);
+        c.destroy(5);
+    }
+
+    @Test
+    void theProgramDoesNotRunBeforeStart() throws Exception {
+        Container c = Container.create("gate", spec(List.of("touch", "/ran")), runtime(false));
+        Thread.sleep(300);
+        assertThat(rootfs.resolve("ran")).doesNotExist();
+        c.start();
+        assertThat(c.waitProcess("")).isZero();
+        assertThat(rootfs.resolve("ran")).exists();
+        c.destroy(5);
+    }
+
+    @Test
+    void aKilledProcessReports128PlusTheSignal() throws Exception {
+        Container c = Container.create("kill9", spec(List.of("sleep", "60")), runtime(false));
+        c.start();
+        Thread.sleep(200);
+        c.signal("", 9);
+        assertThat(c.init().exit().get(10, TimeUnit.SECONDS)).isEqualTo(137);
+        c.destroy(5);
+    }
+
+    @Test
+    void sigtermToAnInitWithoutAHandlerStopsItAnyway() throws Exception {
+        Container c = Container.create("term", spec(List.of("sleep", "60")), runtime(false));
+        c.start();
+        Thread.sleep(200);
+        c.signal("", 15);
+        assertThat(c.init().exit().get(10, TimeUnit.SECONDS)).isEqualTo(137);
+        c.destroy(5);
+    }
+
+    @Test
+    void aMissingProgramFailsCreateWithTheLaunchersMessage() {
+        assertThatThrownBy(() -> Container.create("missing", spec(List.of("/no/such/program")), runtime(false)))
+                .isInstanceOf(ContainerException.class)
+                .hasMessageContaining("/no/such/program").hasMessageContaining("No such file");
+        assertThat(dir.resolve("state/missing")).doesNotExist();
+    }
+
+    @Test
+    void aMountDestinationThatEscapesThroughASymlinkIsRefused() throws Exception {
+        Files.createSymbolicLink(rootfs.resolve("evil"), Path.of("/etc"));
+        Mount escape = Mount.newBuilder().setDestination("/evil/x").setType("tmpfs").setSource("tmpfs").build();
+        assertThatThrownBy(() -> Container.create("escape", spec(List.of("true"), escape), runtime(false)))
+                .isInstanceOf(ContainerException.class)
+                .hasMessageContaining("mount destination /evil/x escapes the container root");
+        assertThat(Path.of("/etc/x")).doesNotExist();
+    }
+
+    @Test
+    void invalidContainerIdsAreRejectedBeforeAnythingIsCreated() {
+        assertThatThrownBy(() -> Container.create("../x", spec(List.of("true")), runtime(false)))
+                .isInstanceOf(ContainerException.class).hasMessageContaining("invalid container id");
+        assertThat(dir.resolve("state")).doesNotExist();
+    }
+}
