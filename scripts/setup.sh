@@ -10,7 +10,7 @@ kata_require_root
 kata_install_packages
 kata_find_jdk
 echo "==> building (JDK: $JAVA_HOME)"
-./mvnw -B -q -DskipTests install
+./mvnw -B -q -DskipTests install -pl "!tests"
 echo "==> installing"
 scripts/install.sh
 

@@ -62,6 +62,44 @@ class CtrRunIT {
         containerd.ctr(List.of("containers", "rm", id), Duration.ofSeconds(10));
     }
 
+    @Test
+    void taskEventsReachContainerdInLifecycleOrder() throws Exception {
+        String id = "e2e-events-" + ProcessHandle.current().pid();
+        Path log = Files.createTempFile("events", ".log");
+        Process events = containerd.events(log);
+        try {
+            Thread.sleep(300);
+            Commands.Result run = containerd.ctr(List.of("run", "--rm", "--runtime", "io.containerd.kata.v2", image, id,
+                    "true"), Duration.ofMinutes(3));
+            assertThat(run.exitCode()).as(run.describe()).isZero();
+            Thread.sleep(500);
+        } finally {
+            events.destroy();
+            events.waitFor();
+        }
+        List<String> topics = Files.readAllLines(log).stream()
+                .filter(l -> l.contains(id) && l.contains("/tasks/"))
+                .map(l -> l.replaceAll(".*(/tasks/[a-z-]+).*", "$1"))
+                .toList();
+        assertThat(topics).containsExactly("/tasks/create", "/tasks/start", "/tasks/exit", "/tasks/delete");
+        Files.delete(log);
+    }
+
+    @Test
+    void stdoutAndStderrAreDeliveredInFullBeforeTheTaskEnds() throws Exception {
+        String id = "e2e-stdio-" + ProcessHandle.current().pid();
+        // 20000 numbered lines on stdout, then a last word on stderr, and an immediate exit.
+        Commands.Result run = containerd.ctr(List.of("run", "--rm", "--runtime", "io.containerd.kata.v2", image, id,
+                "sh", "-c", "seq 1 20000; echo to-stderr >&2; exit 7"), Duration.ofMinutes(3));
+        assertThat(run.exitCode()).as(run.describe()).isEqualTo(7);
+        List<String> lines = run.stdout().lines().toList();
+        assertThat(lines).hasSize(20000);
+        assertThat(lines.getFirst()).isEqualTo("1");
+        assertThat(lines.getLast()).isEqualTo("20000");
+        assertThat(run.stderr()).contains("to-stderr");
+        assertThat(Leaks.awaitNone(id, containerd, Duration.ofSeconds(10))).isEmpty();
+    }
+
     private static String tail(Path file) throws java.io.IOException {
         List<String> lines = Files.readAllLines(file);
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
