@@ -9,6 +9,7 @@
  *   mount SRC\tDST\tTYPE\tFLAGS\tDATA (repeat, in order; DST inside the rootfs)
  *   sync FIFO      the agent reads "pid N", then "ready" or "error MSG" lines from it
  *   exec FIFO      the process waits here (reading one byte) until the agent starts it
+ *   join PID       instead of creating namespaces and a root: enter those of process PID (an exec)
  *
  * Process shape: this process unshares the requested namespaces and forks; the child becomes PID 1 of the
  * new pid namespace, sets up its root filesystem and credentials, reports "ready", waits for the start
@@ -46,6 +47,7 @@ struct config {
 	int clone_flags;
 	char *rootfs, *hostname, *cwd, *sync_path, *exec_path;
 	int nopivot, readonly, nonewprivs;
+	long join_pid;
 	uid_t uid;
 	gid_t gid;
 	gid_t gids[256];
@@ -147,6 +149,7 @@ static void parse(struct config *c, char *buf, size_t len)
 		} else if (!strcmp(key, "arg") && c->nargs < MAX_ITEMS) c->args[c->nargs++] = value;
 		else if (!strcmp(key, "env") && c->nenvs < MAX_ITEMS) c->envs[c->nenvs++] = value;
 		else if (!strcmp(key, "sync")) c->sync_path = value;
+		else if (!strcmp(key, "join")) c->join_pid = strtol(value, NULL, 10);
 		else if (!strcmp(key, "exec")) c->exec_path = value;
 		else if (!strcmp(key, "rlimit") && c->nrlimits < 32) {
 			int i = c->nrlimits++;
@@ -164,8 +167,8 @@ static void parse(struct config *c, char *buf, size_t len)
 		} else
 			fail("config: unknown key %s", key);
 	}
-	if (!c->rootfs || c->nargs == 0 || !c->sync_path || !c->exec_path)
-		fail("config: rootfs, arg, sync and exec are required");
+	if ((!c->rootfs && !c->join_pid) || c->nargs == 0 || !c->sync_path || !c->exec_path)
+		fail("config: rootfs (or join), arg, sync and exec are required");
 	c->args[c->nargs] = NULL;
 	c->envs[c->nenvs] = NULL;
 }
@@ -338,7 +341,7 @@ static char *lookup(struct config *c, char *buf, size_t size)
 	return NULL;
 }
 
-static void child(struct config *c, int exec_fd)
+static void setup_container(struct config *c)
 {
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
 		fail("make mounts private: %s", strerror(errno));
@@ -349,6 +352,48 @@ static void child(struct config *c, int exec_fd)
 	if (c->hostname && sethostname(c->hostname, strlen(c->hostname)) != 0)
 		fail("sethostname: %s", strerror(errno));
 	enter_root(c);
+}
+
+/*
+ * Enters the namespaces and the root of process PID. The root comes from /proc/PID/root, not from the
+ * mount namespace's root: with the no-pivot mode the namespace's root is still the initramfs, hidden
+ * under the container's rootfs, and must stay unreachable.
+ */
+static void join_container(long pid)
+{
+	static const struct { const char *name; int type; } order[] = {
+		{"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"pid", CLONE_NEWPID}, {"mnt", CLONE_NEWNS},
+	};
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%ld/root", pid);
+	int root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		fail("open %s: %s", path, strerror(errno));
+	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+		snprintf(path, sizeof path, "/proc/%ld/ns/%s", pid, order[i].name);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			fail("open %s: %s", path, strerror(errno));
+		/* Joining a namespace we are already in is refused for some types; nothing to do then. */
+		char self[64], a[64] = "", b[64] = "";
+		snprintf(self, sizeof self, "/proc/self/ns/%s", order[i].name);
+		if (readlink(path, a, sizeof a - 1) > 0 && readlink(self, b, sizeof b - 1) > 0 && !strcmp(a, b)) {
+			close(fd);
+			continue;
+		}
+		if (setns(fd, order[i].type) != 0)
+			fail("setns %s of pid %ld: %s", order[i].name, pid, strerror(errno));
+		close(fd);
+	}
+	if (fchdir(root) != 0 || chroot(".") != 0 || chdir("/") != 0)
+		fail("enter the root of pid %ld: %s", pid, strerror(errno));
+	close(root);
+}
+
+static void child(struct config *c, int exec_fd)
+{
+	if (!c->join_pid)
+		setup_container(c);
 	for (int i = 0; i < c->nrlimits; i++) {
 		struct rlimit rl = {c->rlimits[i].soft, c->rlimits[i].hard};
 		if (setrlimit(c->rlimits[i].res, &rl) != 0)
@@ -399,7 +444,9 @@ int main(int argc, char **argv)
 	int exec_fd = open(c.exec_path, O_RDWR | O_CLOEXEC);
 	if (exec_fd < 0)
 		fail("open exec fifo %s: %s", c.exec_path, strerror(errno));
-	if (c.clone_flags && unshare(c.clone_flags) != 0)
+	if (c.join_pid)
+		join_container(c.join_pid);
+	else if (c.clone_flags && unshare(c.clone_flags) != 0)
 		fail("unshare: %s", strerror(errno));
 	pid_t pid = fork();
 	if (pid < 0)

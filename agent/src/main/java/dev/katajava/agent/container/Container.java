@@ -26,11 +26,13 @@ public final class Container {
     private final Spec spec;
     private final Path stateDir;
     private final ContainerProcess init;
+    private final ContainerRuntime runtime;
     private final Map<String, ContainerProcess> processes = new ConcurrentHashMap<>();
     private volatile boolean started;
 
-    private Container(String id, Spec spec, Path stateDir, ContainerProcess init) {
+    private Container(String id, Spec spec, Path stateDir, ContainerProcess init, ContainerRuntime runtime) {
         this.id = id;
+        this.runtime = runtime;
         this.spec = spec;
         this.stateDir = stateDir;
         this.init = init;
@@ -49,7 +51,7 @@ public final class Container {
         try {
             ContainerProcess init = ContainerProcess.launch(runtime.nsexec(), stateDir, config);
             LOG.info("container created", "container", id, "pid", init.pid());
-            return new Container(id, spec, stateDir, init);
+            return new Container(id, spec, stateDir, init, runtime);
         } catch (ContainerException e) {
             removeState(stateDir);
             throw new ContainerException("create container " + id + ": " + e.getMessage(), e);
@@ -74,6 +76,30 @@ public final class Container {
         if (p == null) {
             throw new ContainerException("process " + execId + " of container " + id + " not found");
         }
+        return p;
+    }
+
+    /** Starts an extra process in the container's namespaces and root; it runs at once. */
+    public ContainerProcess exec(String execId, dev.katajava.protocols.agent.Process process) throws ContainerException {
+        SpecValidator.requireId("exec id", execId);
+        if (!started || !init.isRunning()) {
+            throw new ContainerException("container " + id + " is not running");
+        }
+        if (processes.containsKey(execId)) {
+            throw new ContainerException("exec " + execId + " already exists in container " + id);
+        }
+        Path dir = stateDir.resolve("exec-" + execId);
+        byte[] config = LaunchConfig.forExec(process, init.pid(), dir.resolve("sync"), dir.resolve("exec"));
+        ContainerProcess p;
+        try {
+            p = ContainerProcess.launch(runtime.nsexec(), dir, config);
+        } catch (ContainerException e) {
+            removeState(dir);
+            throw new ContainerException("exec " + execId + " in container " + id + ": " + e.getMessage(), e);
+        }
+        p.start();
+        processes.put(execId, p);
+        LOG.info("exec started", "container", id, "exec", execId, "pid", p.pid());
         return p;
     }
 
@@ -104,6 +130,10 @@ public final class Container {
         try {
             int status = p.exit().get();
             p.releaseStdio();
+            if (p != init) {
+                processes.remove(execId);
+                removeState(stateDir.resolve("exec-" + execId));
+            }
             return status;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

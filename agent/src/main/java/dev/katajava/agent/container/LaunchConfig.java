@@ -56,7 +56,20 @@ final class LaunchConfig {
         return c.out.toByteArray();
     }
 
+    /** Builds the launch of an extra process inside the namespaces and root of the running {@code initPid}. */
+    static byte[] forExec(Process process, long initPid, Path syncFifo, Path execFifo) throws ContainerException {
+        LaunchConfig c = new LaunchConfig();
+        c.put("join", Long.toString(initPid));
+        c.process(process);
+        c.put("sync", syncFifo.toString());
+        c.put("exec", execFifo.toString());
+        return c.out.toByteArray();
+    }
+
     private void process(Process p) throws ContainerException {
+        if (p.getArgsCount() == 0) {
+            throw new ContainerException("process.args must name the program to run");
+        }
         put("cwd", p.getCwd().isEmpty() ? "/" : p.getCwd());
         put("uid", Integer.toUnsignedString(p.getUser().getUID()));
         put("gid", Integer.toUnsignedString(p.getUser().getGID()));

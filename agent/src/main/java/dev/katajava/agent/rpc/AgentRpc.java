@@ -13,6 +13,7 @@ import dev.katajava.protocols.agent.CloseStdinRequest;
 import dev.katajava.protocols.agent.CreateContainerRequest;
 import dev.katajava.protocols.agent.CreateSandboxRequest;
 import dev.katajava.protocols.agent.DestroySandboxRequest;
+import dev.katajava.protocols.agent.ExecProcessRequest;
 import dev.katajava.protocols.agent.GuestDetailsRequest;
 import dev.katajava.protocols.agent.GuestDetailsResponse;
 import dev.katajava.protocols.agent.HealthCheckResponse;
@@ -65,6 +66,7 @@ public final class AgentRpc {
                 .register(AGENT, "GetGuestDetails", GuestDetailsRequest.parser(), this::guestDetails)
                 .register(AGENT, "CreateContainer", CreateContainerRequest.parser(), this::createContainer)
                 .register(AGENT, "StartContainer", StartContainerRequest.parser(), this::startContainer)
+                .register(AGENT, "ExecProcess", ExecProcessRequest.parser(), this::execProcess)
                 .register(AGENT, "RemoveContainer", RemoveContainerRequest.parser(), this::removeContainer)
                 .register(AGENT, "SignalProcess", SignalProcessRequest.parser(), this::signalProcess)
                 .register(AGENT, "WaitProcess", WaitProcessRequest.parser(), this::waitProcess)
@@ -111,6 +113,15 @@ public final class AgentRpc {
     private Empty startContainer(CallContext ctx, StartContainerRequest req) throws TtrpcException {
         try {
             sandbox.container(req.getContainerId()).start();
+        } catch (ContainerException e) {
+            throw failed(e);
+        }
+        return Empty.getDefaultInstance();
+    }
+
+    private Empty execProcess(CallContext ctx, ExecProcessRequest req) throws TtrpcException {
+        try {
+            sandbox.container(req.getContainerId()).exec(req.getExecId(), req.getProcess());
         } catch (ContainerException e) {
             throw failed(e);
         }

@@ -76,6 +76,24 @@ class ContainerOnHostTest {
         c.destroy(5);
     }
 
+    @ParameterizedTest(name = "noPivot={0}")
+    @ValueSource(booleans = {false, true})
+    void execRunsInTheContainersNamespacesAndRootWithItsOwnUserAndCwd(boolean noPivot) throws Exception {
+        Container c = Container.create("ex", spec(List.of("sleep", "60")), runtime(noPivot));
+        c.start();
+        Process extra = Process.newBuilder().addAllArgs(List.of("sh", "-c",
+                        "hostname; pwd; id -u; id -g; ls /; cat /proc/1/cmdline; exit 5"))
+                .addEnv("PATH=/bin").setCwd("/bin").setUser(User.newBuilder().setUID(1000).setGID(100)).build();
+        ContainerProcess p = c.exec("e1", extra);
+        String out = stdout(p);
+        assertThat(out).startsWith("c1\n/bin\n1000\n100\n");
+        assertThat(out).contains("bin\nproc\n");
+        assertThat(out).endsWith("sleep\u000060\u0000");
+        assertThat(c.waitProcess("e1")).isEqualTo(5);
+        assertThatThrownBy(() -> c.process("e1")).hasMessageContaining("not found");
+        c.destroy(5);
+    }
+
     @Test
     void theProgramDoesNotRunBeforeStart() throws Exception {
         Container c = Container.create("gate", spec(List.of("touch", "/ran")), runtime(false));

@@ -26,10 +26,23 @@ public final class TaskProcess {
     public record Stdio(String stdin, String stdout, String stderr, boolean terminal) {
     }
 
+    private final dev.katajava.protocols.agent.Process agentProcess;
+
+    /** The init process; its process spec travels with CreateContainer. */
     public TaskProcess(String containerId, String execId, Stdio stdio) {
+        this(containerId, execId, stdio, null);
+    }
+
+    /** An exec, with the process spec the agent starts it from. */
+    public TaskProcess(String containerId, String execId, Stdio stdio, dev.katajava.protocols.agent.Process agentProcess) {
         this.containerId = containerId;
         this.execId = execId;
         this.stdio = stdio;
+        this.agentProcess = agentProcess;
+    }
+
+    public dev.katajava.protocols.agent.Process agentProcess() {
+        return agentProcess;
     }
 
     public String containerId() {

@@ -2,19 +2,16 @@ package dev.katajava.shim.service;
 
 import com.google.protobuf.Empty;
 import dev.katajava.logging.Log;
-import dev.katajava.protocols.agent.CreateContainerRequest;
 import dev.katajava.protocols.containerd.v1.types.Status;
-import dev.katajava.protocols.events.TaskCreate;
-import dev.katajava.protocols.events.TaskDelete;
-import dev.katajava.protocols.events.TaskIO;
+import dev.katajava.protocols.events.TaskExecAdded;
+import dev.katajava.protocols.events.TaskExecStarted;
 import dev.katajava.protocols.events.TaskStart;
 import dev.katajava.protocols.task.CloseIORequest;
 import dev.katajava.protocols.task.ConnectRequest;
 import dev.katajava.protocols.task.ConnectResponse;
 import dev.katajava.protocols.task.CreateTaskRequest;
-import dev.katajava.protocols.task.CreateTaskResponse;
 import dev.katajava.protocols.task.DeleteRequest;
-import dev.katajava.protocols.task.DeleteResponse;
+import dev.katajava.protocols.task.ExecProcessRequest;
 import dev.katajava.protocols.task.KillRequest;
 import dev.katajava.protocols.task.ShutdownRequest;
 import dev.katajava.protocols.task.StartRequest;
@@ -27,6 +24,7 @@ import dev.katajava.shim.ShimMain;
 import dev.katajava.shim.events.EventPublisher;
 import dev.katajava.shim.events.Topics;
 import dev.katajava.shim.io.OutputSink;
+import dev.katajava.shim.io.OutputSink;
 import dev.katajava.shim.io.StdinRelay;
 import dev.katajava.shim.process.ExitInfo;
 import dev.katajava.shim.process.TaskProcess;
@@ -37,17 +35,10 @@ import dev.katajava.ttrpc.TtrpcException;
 import dev.katajava.virtcontainers.Sandbox;
 import dev.katajava.virtcontainers.agent.AgentClient;
 import dev.katajava.virtcontainers.oci.AgentSpecConverter;
-import dev.katajava.virtcontainers.oci.ContainerType;
 import dev.katajava.virtcontainers.oci.Identifiers;
 import dev.katajava.virtcontainers.oci.OciSpecReader;
-import dev.katajava.virtcontainers.rootfs.RootfsMounter;
-import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 
 /**
@@ -60,18 +51,15 @@ import java.util.concurrent.ExecutionException;
 public final class TaskService {
     private static final Log LOG = Log.of("shim");
     private static final String SERVICE = "containerd.task.v2.Task";
-    private static final Duration REMOVE_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration CLOSE_STDIN_TIMEOUT = Duration.ofSeconds(30);
 
-    private final SandboxFactory sandboxes;
+    private final ShimState state = new ShimState();
+    private final ContainerLifecycle lifecycle;
     private final EventPublisher events;
     private final Runnable onShutdown;
-    private final Object lifecycle = new Object();
-    private final Map<String, ShimContainer> containers = new ConcurrentHashMap<>();
-    private volatile Sandbox sandbox;
 
-    public TaskService(SandboxFactory sandboxes, EventPublisher events, Runnable onShutdown) {
-        this.sandboxes = sandboxes;
+    TaskService(SandboxFactory sandboxes, EventPublisher events, Runnable onShutdown) {
+        this.lifecycle = new ContainerLifecycle(state, sandboxes, events);
         this.events = events;
         this.onShutdown = onShutdown;
     }
@@ -84,12 +72,13 @@ public final class TaskService {
     /** Registers the implemented methods; the others answer Unimplemented. */
     public ServiceRegistry register(ServiceRegistry registry) {
         return registry
-                .register(SERVICE, "Create", CreateTaskRequest.parser(), this::create)
+                .register(SERVICE, "Create", CreateTaskRequest.parser(), (ctx, req) -> lifecycle.create(req))
+                .register(SERVICE, "Exec", ExecProcessRequest.parser(), this::exec)
                 .register(SERVICE, "Start", StartRequest.parser(), this::start)
                 .register(SERVICE, "Wait", WaitRequest.parser(), this::await)
                 .register(SERVICE, "State", StateRequest.parser(), this::state)
                 .register(SERVICE, "Kill", KillRequest.parser(), this::kill)
-                .register(SERVICE, "Delete", DeleteRequest.parser(), this::delete)
+                .register(SERVICE, "Delete", DeleteRequest.parser(), (ctx, req) -> lifecycle.delete(req))
                 .register(SERVICE, "CloseIO", CloseIORequest.parser(), this::closeIo)
                 .register(SERVICE, "Connect", ConnectRequest.parser(), this::connect)
                 .register(SERVICE, "Shutdown", ShutdownRequest.parser(), this::shutdown);
@@ -97,108 +86,14 @@ public final class TaskService {
 
     /** Stops the VM, if any; for the daemon's exit path. */
     public void stopSandbox() {
-        Sandbox s = sandbox;
+        Sandbox s = state.sandbox;
         if (s != null) {
             s.stop();
         }
     }
 
-    private long vmPid() {
-        Sandbox s = sandbox;
-        return s == null ? 0 : s.hypervisor().pid();
-    }
-
-    CreateTaskResponse create(CallContext ctx, CreateTaskRequest req) throws TtrpcException {
-        String id = req.getId();
-        synchronized (lifecycle) {
-            try {
-                Identifiers.requireValid("container id", id);
-            } catch (Exception e) {
-                throw ErrorMapping.toStatus("create", e);
-            }
-            if (containers.containsKey(id)) {
-                throw new TtrpcException(Code.ALREADY_EXISTS, "container " + id + ": already exists");
-            }
-            Path bundle = Path.of(req.getBundle());
-            boolean mounted = false;
-            Sandbox created = null;
-            try {
-                JsonNode spec = OciSpecReader.read(bundle);
-                ContainerType type = ContainerType.of(id, spec);
-                Path hostRootfs = hostRootfs(bundle, spec);
-                RootfsMounter.mount(req.getRootfsList(), bundle.resolve("rootfs"));
-                mounted = !req.getRootfsList().isEmpty();
-                Sandbox target = sandboxFor(type, spec, req);
-                if (target != sandbox) {
-                    created = target;
-                }
-                String guestRoot = target.share().shareRootfs(id, hostRootfs);
-                target.agent().createContainer(CreateContainerRequest.newBuilder()
-                        .setContainerId(id)
-                        .setExecId(id)
-                        .setOCI(AgentSpecConverter.convert(spec, guestRoot))
-                        .build());
-                TaskProcess init = new TaskProcess(id, "", new TaskProcess.Stdio(req.getStdin(), req.getStdout(),
-                        req.getStderr(), req.getTerminal()));
-                init.attachOutput(OutputSink.open(req.getStdout()), OutputSink.open(req.getStderr()));
-                if (created != null) {
-                    sandbox = created;
-                }
-                containers.put(id, new ShimContainer(id, bundle, type, target, init, mounted));
-                events.publish(Topics.TASK_CREATE, TaskCreate.newBuilder()
-                        .setContainerId(id)
-                        .setBundle(req.getBundle())
-                        .addAllRootfs(req.getRootfsList())
-                        .setIo(TaskIO.newBuilder().setStdin(req.getStdin()).setStdout(req.getStdout())
-                                .setStderr(req.getStderr()).setTerminal(req.getTerminal()))
-                        .setPid((int) target.hypervisor().pid())
-                        .build());
-                LOG.info("container created", "container", id, "sandbox", target.id());
-                return CreateTaskResponse.newBuilder().setPid((int) target.hypervisor().pid()).build();
-            } catch (Exception e) {
-                LOG.error("create failed", e, "container", id);
-                if (created != null) {
-                    created.stop();
-                } else if (sandbox != null) {
-                    try {
-                        sandbox.share().unshareRootfs(id);
-                    } catch (IOException ignored) {
-                        // Best effort: the failure being reported matters more.
-                    }
-                }
-                if (mounted) {
-                    RootfsMounter.unmount(bundle.resolve("rootfs"));
-                }
-                throw ErrorMapping.toStatus("create " + id, e);
-            }
-        }
-    }
-
-    private static Path hostRootfs(Path bundle, JsonNode spec) {
-        String root = spec.path("root").path("path").asText("rootfs");
-        return bundle.resolve(root);
-    }
-
-    private Sandbox sandboxFor(ContainerType type, JsonNode spec, CreateTaskRequest req) throws Exception {
-        Sandbox current = sandbox;
-        if (type.ownsVm()) {
-            if (current != null) {
-                throw new TtrpcException(Code.ALREADY_EXISTS, "cannot create another sandbox in sandbox "
-                        + current.id());
-            }
-            String hostname = spec.path("hostname").asText("");
-            return sandboxes.create(type.sandboxId(), hostname.isEmpty() ? type.sandboxId() : hostname,
-                    req.getOptions());
-        }
-        if (current == null || !current.id().equals(type.sandboxId())) {
-            throw new TtrpcException(Code.FAILED_PRECONDITION, "sandbox " + type.sandboxId()
-                    + " is not running in this shim");
-        }
-        return current;
-    }
-
     StartResponse start(CallContext ctx, StartRequest req) throws TtrpcException {
-        synchronized (lifecycle) {
+        synchronized (state.lifecycle) {
             ShimContainer c = container(req.getId());
             TaskProcess p = process(c, req.getExecId());
             if (p.status() != Status.CREATED) {
@@ -207,17 +102,58 @@ public final class TaskService {
             }
             AgentClient agent = c.sandbox().agent();
             try {
-                agent.startContainer(c.id());
+                if (p.execId().isEmpty()) {
+                    agent.startContainer(c.id());
+                } else {
+                    agent.execProcess(c.id(), p.execId(), p.agentProcess());
+                }
             } catch (TtrpcException e) {
                 p.exited(new ExitInfo(ExitInfo.VM_GONE, Instant.now()));
-                throw ErrorMapping.toStatus("start " + c.id(), e);
+                throw ErrorMapping.toStatus("start " + p.agentExecId(), e);
             }
             p.setStatus(Status.RUNNING);
             StdioWiring stdio = StdioWiring.connect(c.id(), p, agent);
-            long pid = vmPid();
-            events.publish(Topics.TASK_START, TaskStart.newBuilder().setContainerId(c.id()).setPid((int) pid).build());
+            long pid = state.vmPid();
+            if (p.execId().isEmpty()) {
+                events.publish(Topics.TASK_START, TaskStart.newBuilder().setContainerId(c.id()).setPid((int) pid).build());
+            } else {
+                events.publish(Topics.TASK_EXEC_STARTED, TaskExecStarted.newBuilder().setContainerId(c.id())
+                        .setExecId(p.execId()).setPid((int) pid).build());
+            }
             ExitWatcher.watch(p, agent, stdio.stdout(), stdio.stderr(), pid, events);
             return StartResponse.newBuilder().setPid((int) pid).build();
+        }
+    }
+
+    /** Registers an extra process; the agent starts it on Start, as containerd's flow expects. */
+    Empty exec(CallContext ctx, ExecProcessRequest req) throws TtrpcException {
+        synchronized (state.lifecycle) {
+            ShimContainer c = container(req.getId());
+            String execId = req.getExecId();
+            try {
+                Identifiers.requireValid("exec id", execId);
+            } catch (Exception e) {
+                throw ErrorMapping.toStatus("exec", e);
+            }
+            if (execId.equals(c.id()) || c.execs().containsKey(execId)) {
+                throw new TtrpcException(Code.ALREADY_EXISTS, "exec " + execId + " already exists in " + c.id());
+            }
+            if (c.init().status() != Status.RUNNING) {
+                throw new TtrpcException(Code.FAILED_PRECONDITION, "container " + c.id() + " is not running");
+            }
+            try {
+                dev.katajava.protocols.agent.Process spec = AgentSpecConverter.process(
+                        OciSpecReader.parse("exec " + execId + " process spec", req.getSpec().getValue().toByteArray()));
+                TaskProcess p = new TaskProcess(c.id(), execId, new TaskProcess.Stdio(req.getStdin(), req.getStdout(),
+                        req.getStderr(), req.getTerminal()), spec);
+                p.attachOutput(OutputSink.open(req.getStdout()), OutputSink.open(req.getStderr()));
+                c.execs().put(execId, p);
+            } catch (Exception e) {
+                throw ErrorMapping.toStatus("exec " + execId, e);
+            }
+            events.publish(Topics.TASK_EXEC_ADDED, TaskExecAdded.newBuilder().setContainerId(c.id())
+                    .setExecId(execId).build());
+            return Empty.getDefaultInstance();
         }
     }
 
@@ -242,7 +178,7 @@ public final class TaskService {
                 .setId(c.id())
                 .setExecId(req.getExecId())
                 .setBundle(c.bundle().toString())
-                .setPid((int) vmPid())
+                .setPid((int) state.vmPid())
                 .setStatus(p.status())
                 .setStdin(io.stdin())
                 .setStdout(io.stdout())
@@ -273,54 +209,6 @@ public final class TaskService {
         return Empty.getDefaultInstance();
     }
 
-    DeleteResponse delete(CallContext ctx, DeleteRequest req) throws TtrpcException {
-        synchronized (lifecycle) {
-            ShimContainer c = container(req.getId());
-            if (!req.getExecId().isEmpty()) {
-                throw ErrorMapping.notFound("exec", req.getExecId());
-            }
-            TaskProcess init = c.init();
-            if (init.status() == Status.RUNNING || init.status() == Status.PAUSED) {
-                throw new TtrpcException(Code.FAILED_PRECONDITION, "cannot delete container " + c.id()
-                        + " while it is " + init.status());
-            }
-            ExitInfo info = init.exit().getNow(new ExitInfo(128 + 9, Instant.now()));
-            teardown(c);
-            containers.remove(c.id());
-            events.publish(Topics.TASK_DELETE, TaskDelete.newBuilder()
-                    .setContainerId(c.id())
-                    .setPid((int) vmPid())
-                    .setExitStatus(info.status())
-                    .setExitedAt(info.timestamp())
-                    .build());
-            if (c.type().ownsVm()) {
-                c.sandbox().stop();
-                sandbox = null;
-            }
-            return DeleteResponse.newBuilder().setPid((int) vmPid()).setExitStatus(info.status())
-                    .setExitedAt(info.timestamp()).build();
-        }
-    }
-
-    private void teardown(ShimContainer c) {
-        Sandbox s = c.sandbox();
-        if (!s.isStopped() && !s.agent().isClosed()) {
-            try {
-                s.agent().removeContainer(c.id(), REMOVE_TIMEOUT);
-            } catch (TtrpcException e) {
-                LOG.warn("RemoveContainer failed", "container", c.id(), "error", e.getMessage());
-            }
-        }
-        try {
-            s.share().unshareRootfs(c.id());
-        } catch (IOException e) {
-            LOG.warn("cannot unshare rootfs", "container", c.id(), "error", e.getMessage());
-        }
-        if (c.rootfsMountedHere()) {
-            RootfsMounter.unmount(c.rootfs());
-        }
-    }
-
     /**
      * The client closed its stdin. The stdin relay closes the process's stdin itself once it has read the
      * FIFO to its end and every byte was accepted by the agent; this call waits for that, so nothing
@@ -349,13 +237,13 @@ public final class TaskService {
         container(req.getId());
         return ConnectResponse.newBuilder()
                 .setShimPid((int) ProcessHandle.current().pid())
-                .setTaskPid((int) vmPid())
+                .setTaskPid((int) state.vmPid())
                 .setVersion(ShimMain.VERSION)
                 .build();
     }
 
     Empty shutdown(CallContext ctx, ShutdownRequest req) {
-        if (containers.isEmpty()) {
+        if (state.containers.isEmpty()) {
             LOG.info("no containers left; shutting down");
             // Exit after this reply has been written: containerd tolerates a closed connection, but a
             // clean reply keeps its log free of spurious errors.
@@ -372,7 +260,7 @@ public final class TaskService {
     }
 
     private ShimContainer container(String id) throws TtrpcException {
-        ShimContainer c = containers.get(id);
+        ShimContainer c = state.containers.get(id);
         if (c == null) {
             throw ErrorMapping.notFound("container", id);
         }

@@ -68,8 +68,11 @@ public final class AgentClient implements Closeable {
         call("StartContainer", StartContainerRequest.newBuilder().setContainerId(containerId).build());
     }
 
-    public void execProcess(ExecProcessRequest request) throws TtrpcException {
-        call("ExecProcess", request);
+    /** Starts {@code process} in container {@code containerId} as {@code execId}; it runs at once. */
+    public void execProcess(String containerId, String execId, dev.katajava.protocols.agent.Process process)
+            throws TtrpcException {
+        call("ExecProcess", ExecProcessRequest.newBuilder().setContainerId(containerId).setExecId(execId)
+                .setProcess(process).build());
     }
 
     public void removeContainer(String containerId, Duration timeout) throws TtrpcException {

@@ -1,0 +1,203 @@
+package dev.katajava.shim.service;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.katajava.logging.Log;
+import dev.katajava.protocols.agent.CreateContainerRequest;
+import dev.katajava.protocols.containerd.v1.types.Status;
+import dev.katajava.protocols.events.TaskCreate;
+import dev.katajava.protocols.events.TaskDelete;
+import dev.katajava.protocols.events.TaskIO;
+import dev.katajava.protocols.task.CreateTaskRequest;
+import dev.katajava.protocols.task.CreateTaskResponse;
+import dev.katajava.protocols.task.DeleteRequest;
+import dev.katajava.protocols.task.DeleteResponse;
+import dev.katajava.shim.events.EventPublisher;
+import dev.katajava.shim.events.Topics;
+import dev.katajava.shim.io.OutputSink;
+import dev.katajava.shim.process.ExitInfo;
+import dev.katajava.shim.process.TaskProcess;
+import dev.katajava.ttrpc.Code;
+import dev.katajava.ttrpc.TtrpcException;
+import dev.katajava.virtcontainers.Sandbox;
+import dev.katajava.virtcontainers.oci.AgentSpecConverter;
+import dev.katajava.virtcontainers.oci.ContainerType;
+import dev.katajava.virtcontainers.oci.Identifiers;
+import dev.katajava.virtcontainers.oci.OciSpecReader;
+import dev.katajava.virtcontainers.rootfs.RootfsMounter;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Creating and deleting containers: the rootfs mount, the VM for the container that owns it, the share
+ * of the rootfs into the guest and the agent's container, undone in reverse on failure and on delete.
+ */
+final class ContainerLifecycle {
+    private static final Log LOG = Log.of("shim");
+    private static final Duration REMOVE_TIMEOUT = Duration.ofSeconds(10);
+
+    private final ShimState state;
+    private final SandboxFactory sandboxes;
+    private final EventPublisher events;
+
+    ContainerLifecycle(ShimState state, SandboxFactory sandboxes, EventPublisher events) {
+        this.state = state;
+        this.sandboxes = sandboxes;
+        this.events = events;
+    }
+
+    CreateTaskResponse create(CreateTaskRequest req) throws TtrpcException {
+        String id = req.getId();
+        synchronized (state.lifecycle) {
+            try {
+                Identifiers.requireValid("container id", id);
+            } catch (Exception e) {
+                throw ErrorMapping.toStatus("create", e);
+            }
+            if (state.containers.containsKey(id)) {
+                throw new TtrpcException(Code.ALREADY_EXISTS, "container " + id + ": already exists");
+            }
+            Path bundle = Path.of(req.getBundle());
+            boolean mounted = false;
+            Sandbox created = null;
+            try {
+                JsonNode spec = OciSpecReader.read(bundle);
+                ContainerType type = ContainerType.of(id, spec);
+                Path hostRootfs = hostRootfs(bundle, spec);
+                RootfsMounter.mount(req.getRootfsList(), bundle.resolve("rootfs"));
+                mounted = !req.getRootfsList().isEmpty();
+                Sandbox target = sandboxFor(type, spec, req);
+                if (target != state.sandbox) {
+                    created = target;
+                }
+                String guestRoot = target.share().shareRootfs(id, hostRootfs);
+                target.agent().createContainer(CreateContainerRequest.newBuilder()
+                        .setContainerId(id)
+                        .setExecId(id)
+                        .setOCI(AgentSpecConverter.convert(spec, guestRoot))
+                        .build());
+                TaskProcess init = new TaskProcess(id, "", new TaskProcess.Stdio(req.getStdin(), req.getStdout(),
+                        req.getStderr(), req.getTerminal()));
+                init.attachOutput(OutputSink.open(req.getStdout()), OutputSink.open(req.getStderr()));
+                if (created != null) {
+                    state.sandbox = created;
+                }
+                state.containers.put(id, new ShimContainer(id, bundle, type, target, init, mounted));
+                events.publish(Topics.TASK_CREATE, TaskCreate.newBuilder()
+                        .setContainerId(id)
+                        .setBundle(req.getBundle())
+                        .addAllRootfs(req.getRootfsList())
+                        .setIo(TaskIO.newBuilder().setStdin(req.getStdin()).setStdout(req.getStdout())
+                                .setStderr(req.getStderr()).setTerminal(req.getTerminal()))
+                        .setPid((int) target.hypervisor().pid())
+                        .build());
+                LOG.info("container created", "container", id, "sandbox", target.id());
+                return CreateTaskResponse.newBuilder().setPid((int) target.hypervisor().pid()).build();
+            } catch (Exception e) {
+                LOG.error("create failed", e, "container", id);
+                if (created != null) {
+                    created.stop();
+                } else if (state.sandbox != null) {
+                    try {
+                        state.sandbox.share().unshareRootfs(id);
+                    } catch (IOException ignored) {
+                        // Best effort: the failure being reported matters more.
+                    }
+                }
+                if (mounted) {
+                    RootfsMounter.unmount(bundle.resolve("rootfs"));
+                }
+                throw ErrorMapping.toStatus("create " + id, e);
+            }
+        }
+    }
+
+    private static Path hostRootfs(Path bundle, JsonNode spec) {
+        String root = spec.path("root").path("path").asText("rootfs");
+        return bundle.resolve(root);
+    }
+
+    private Sandbox sandboxFor(ContainerType type, JsonNode spec, CreateTaskRequest req) throws Exception {
+        Sandbox current = state.sandbox;
+        if (type.ownsVm()) {
+            if (current != null) {
+                throw new TtrpcException(Code.ALREADY_EXISTS, "cannot create another sandbox in sandbox "
+                        + current.id());
+            }
+            String hostname = spec.path("hostname").asText("");
+            return sandboxes.create(type.sandboxId(), hostname.isEmpty() ? type.sandboxId() : hostname,
+                    req.getOptions());
+        }
+        if (current == null || !current.id().equals(type.sandboxId())) {
+            throw new TtrpcException(Code.FAILED_PRECONDITION, "sandbox " + type.sandboxId()
+                    + " is not running in this shim");
+        }
+        return current;
+    }
+
+    DeleteResponse delete(DeleteRequest req) throws TtrpcException {
+        synchronized (state.lifecycle) {
+            ShimContainer c = state.containers.get(req.getId());
+            if (c == null) {
+                throw ErrorMapping.notFound("container", req.getId());
+            }
+            if (!req.getExecId().isEmpty()) {
+                return deleteExec(c, req.getExecId());
+            }
+            TaskProcess init = c.init();
+            if (init.status() == Status.RUNNING || init.status() == Status.PAUSED) {
+                throw new TtrpcException(Code.FAILED_PRECONDITION, "cannot delete container " + c.id()
+                        + " while it is " + init.status());
+            }
+            ExitInfo info = init.exit().getNow(new ExitInfo(128 + 9, Instant.now()));
+            teardown(c);
+            state.containers.remove(c.id());
+            events.publish(Topics.TASK_DELETE, TaskDelete.newBuilder()
+                    .setContainerId(c.id())
+                    .setPid((int) state.vmPid())
+                    .setExitStatus(info.status())
+                    .setExitedAt(info.timestamp())
+                    .build());
+            if (c.type().ownsVm()) {
+                c.sandbox().stop();
+                state.sandbox = null;
+            }
+            return DeleteResponse.newBuilder().setPid((int) state.vmPid()).setExitStatus(info.status())
+                    .setExitedAt(info.timestamp()).build();
+        }
+    }
+
+    private void teardown(ShimContainer c) {
+        Sandbox s = c.sandbox();
+        if (!s.isStopped() && !s.agent().isClosed()) {
+            try {
+                s.agent().removeContainer(c.id(), REMOVE_TIMEOUT);
+            } catch (TtrpcException e) {
+                LOG.warn("RemoveContainer failed", "container", c.id(), "error", e.getMessage());
+            }
+        }
+        try {
+            s.share().unshareRootfs(c.id());
+        } catch (IOException e) {
+            LOG.warn("cannot unshare rootfs", "container", c.id(), "error", e.getMessage());
+        }
+        if (c.rootfsMountedHere()) {
+            RootfsMounter.unmount(c.rootfs());
+        }
+    }
+
+    private DeleteResponse deleteExec(ShimContainer c, String execId) throws TtrpcException {
+        TaskProcess p = c.execs().get(execId);
+        if (p == null) {
+            throw ErrorMapping.notFound("exec", execId);
+        }
+        if (p.status() == Status.RUNNING) {
+            throw new TtrpcException(Code.FAILED_PRECONDITION, "cannot delete exec " + execId + " while it is running");
+        }
+        c.execs().remove(execId);
+        ExitInfo info = p.exit().getNow(new ExitInfo(128 + 9, Instant.now()));
+        return DeleteResponse.newBuilder().setPid((int) state.vmPid()).setExitStatus(info.status())
+                .setExitedAt(info.timestamp()).build();
+    }
+}

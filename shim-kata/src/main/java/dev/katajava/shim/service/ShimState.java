@@ -1,0 +1,20 @@
+package dev.katajava.shim.service;
+
+import dev.katajava.virtcontainers.Sandbox;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What one shim serves: at most one sandbox (VM) and the containers in it. Lifecycle changes hold
+ * {@link #lifecycle}; readers (State, Wait) only read the concurrent map and the volatile sandbox.
+ */
+final class ShimState {
+    final Object lifecycle = new Object();
+    final Map<String, ShimContainer> containers = new ConcurrentHashMap<>();
+    volatile Sandbox sandbox;
+
+    long vmPid() {
+        Sandbox s = sandbox;
+        return s == null ? 0 : s.hypervisor().pid();
+    }
+}
