@@ -21,6 +21,7 @@ public final class AgentMain {
     private static final String PORT_NAME = "agent.channel.0";
     private static final Path NSEXEC = Path.of("/opt/kata-agent/bin/nsexec");
     private static final Path STATE = Path.of("/run/kata-agent/containers");
+    private static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
 
     private AgentMain() {
     }
@@ -30,7 +31,7 @@ public final class AgentMain {
         Log.configure(System.err, cmdline.contains("agent.log=debug") ? Level.DEBUG : Level.INFO);
         // The guest root is an initramfs, where pivot_root is refused: containers use the MS_MOVE path.
         boolean initramfsRoot = isInitramfsRoot();
-        GuestSandbox sandbox = new GuestSandbox(new ContainerRuntime(NSEXEC, STATE, initramfsRoot));
+        GuestSandbox sandbox = new GuestSandbox(new ContainerRuntime(NSEXEC, STATE, initramfsRoot, CGROUP_ROOT));
         TtrpcServer server = new TtrpcServer(new AgentRpc(sandbox).register(new ServiceRegistry()));
         AgentChannel channel = new VirtioSerialChannel(PORT_NAME);
         LOG.info("agent ready", "channel", channel.describe(), "version", AgentRpc.VERSION);

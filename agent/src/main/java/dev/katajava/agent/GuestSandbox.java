@@ -19,6 +19,8 @@ public final class GuestSandbox {
     private final StorageMounter storages = new StorageMounter();
     private final Map<String, Container> containers = new ConcurrentHashMap<>();
     private volatile String sandboxId = "";
+    private static final long OOM_POLL_MS = 200;
+    private final Map<String, Long> oomSeen = new ConcurrentHashMap<>();
 
     public GuestSandbox(ContainerRuntime runtime) {
         this.runtime = runtime;
@@ -60,6 +62,28 @@ public final class GuestSandbox {
     public void removeContainer(String id, int timeoutSeconds) throws ContainerException {
         container(id).destroy(timeoutSeconds);
         containers.remove(id);
+    }
+
+    /**
+     * Blocks until the kernel's OOM killer kills a process in some container and returns that container's
+     * id (Kata's GetOOMEvent long poll). Each kill is reported once.
+     */
+    public String awaitOom() throws InterruptedException {
+        while (true) {
+            for (Container c : containers.values()) {
+                long kills;
+                try {
+                    kills = c.cgroup().oomKills();
+                } catch (IOException e) {
+                    continue;
+                }
+                Long seen = oomSeen.put(c.id(), kills);
+                if (seen != null && kills > seen) {
+                    return c.id();
+                }
+            }
+            Thread.sleep(OOM_POLL_MS);
+        }
     }
 
     /** Kills every container and unmounts the storages; the VM is about to stop. */

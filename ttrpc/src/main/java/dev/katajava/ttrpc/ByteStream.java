@@ -6,39 +6,34 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.channels.WritableByteChannel;
+import java.util.Objects;
 
-/** A bidirectional blocking byte stream; a read may block while another thread writes. */
+/** A bidirectional blocking byte stream; read and write may be called concurrently from different threads. */
 public interface ByteStream extends Closeable {
     /** Reads some bytes, blocking until at least one is available; -1 at end of stream. */
     int read(ByteBuffer dst) throws IOException;
 
-    /** Writes all of {@code src}. */
+    /** Writes all of {@code src}, blocking as long as that takes. */
     void write(ByteBuffer src) throws IOException;
 
-    /** A blocking socket channel: SocketChannel allows a concurrent read and write, unlike its stream adapters. */
+    /**
+     * A blocking-mode socket channel (unix or tcp). The channel itself is used, not its stream adapters:
+     * those share one lock between reading and writing, so a blocked read would stall every write.
+     */
     static ByteStream of(SocketChannel channel) {
-        return of(channel, channel, channel);
+        Objects.requireNonNull(channel, "channel");
+        if (!channel.isBlocking()) {
+            throw new IllegalArgumentException("socket channel must be in blocking mode: " + channel);
+        }
+        return new ChannelByteStream(channel, channel, channel);
     }
 
-    /** Separate read and write channels, e.g. a character device opened once for each direction. */
+    /**
+     * Separate blocking read and write channels, e.g. a character device opened once for each direction;
+     * {@code onClose} releases whatever backs them.
+     */
     static ByteStream of(ReadableByteChannel in, WritableByteChannel out, Closeable onClose) {
-        return new ByteStream() {
-            @Override
-            public int read(ByteBuffer dst) throws IOException {
-                return in.read(dst);
-            }
-
-            @Override
-            public void write(ByteBuffer src) throws IOException {
-                while (src.hasRemaining()) {
-                    out.write(src);
-                }
-            }
-
-            @Override
-            public void close() throws IOException {
-                onClose.close();
-            }
-        };
+        return new ChannelByteStream(Objects.requireNonNull(in, "in"), Objects.requireNonNull(out, "out"),
+                Objects.requireNonNull(onClose, "onClose"));
     }
 }

@@ -13,7 +13,8 @@ final class FrameReader {
     record Frame(Frames.Header header, byte[] body) {
     }
 
-    private static final int SKIP_CHUNK = 64 * 1024;
+    /** Largest piece an oversized body is read in. */
+    static final int SKIP_CHUNK = 64 * 1024;
 
     private final ByteStream stream;
     private final ByteBuffer header = ByteBuffer.allocate(Frames.HEADER_SIZE);

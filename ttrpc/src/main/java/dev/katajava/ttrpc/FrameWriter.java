@@ -1,6 +1,7 @@
 package dev.katajava.ttrpc;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.concurrent.locks.ReentrantLock;
 
 /** Writes whole frames; concurrent writers never interleave inside a frame. */
@@ -14,7 +15,22 @@ final class FrameWriter {
     }
 
     void write(int streamId, byte type, byte[] body) throws IOException {
-        var frame = Frames.encode(streamId, type, body);
+        if (body.length > Frames.MAX_MESSAGE_SIZE) {
+            throw new IllegalArgumentException("frame body of " + body.length + " bytes exceeds maximum message size "
+                    + Frames.MAX_MESSAGE_SIZE);
+        }
+        if (stream instanceof ChannelByteStream channels) {
+            ByteBuffer header = Frames.header(body.length, streamId, type);
+            ByteBuffer payload = ByteBuffer.wrap(body);
+            lock.lock();
+            try {
+                channels.write(header, payload);
+            } finally {
+                lock.unlock();
+            }
+            return;
+        }
+        ByteBuffer frame = Frames.encode(streamId, type, body);
         lock.lock();
         try {
             stream.write(frame);

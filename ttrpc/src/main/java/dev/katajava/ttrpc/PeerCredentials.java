@@ -5,41 +5,39 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.UserPrincipal;
-import java.nio.file.attribute.GroupPrincipal;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 
-/** Compares a unix-socket peer's credentials (SO_PEERCRED) with this process's. */
+/**
+ * containerd's rule for shim sockets: a unix-socket peer (SO_PEERCRED) must have this process's uid and gid.
+ * Principals are compared with equals, which on Linux compares the numeric ids, not names.
+ */
 final class PeerCredentials {
-    private static final UserPrincipal SELF_USER;
-    private static final GroupPrincipal SELF_GROUP;
-
-    static {
-        UserPrincipal user = null;
-        GroupPrincipal group = null;
-        try {
-            // /proc/self belongs to this process's effective uid and gid.
-            PosixFileAttributes attrs = Files.readAttributes(Path.of("/proc/self"), PosixFileAttributes.class);
-            user = attrs.owner();
-            group = attrs.group();
-        } catch (IOException | UnsupportedOperationException e) {
-            // Left null: every peer is refused rather than every peer accepted.
-        }
-        SELF_USER = user;
-        SELF_GROUP = group;
-    }
+    /** This process's identity, or null if it cannot be determined (then every peer is refused). */
+    private static final UnixDomainPrincipal SELF = self();
 
     private PeerCredentials() {
     }
 
     static boolean sameUser(SocketChannel channel) {
         try {
-            UnixDomainPrincipal peer = channel.getOption(ExtendedSocketOptions.SO_PEERCRED);
-            return SELF_USER != null && peer.user().getName().equals(SELF_USER.getName())
-                    && peer.group().getName().equals(SELF_GROUP.getName());
+            return matches(channel.getOption(ExtendedSocketOptions.SO_PEERCRED), SELF);
         } catch (IOException | UnsupportedOperationException e) {
             return false;
+        }
+    }
+
+    static boolean matches(UnixDomainPrincipal peer, UnixDomainPrincipal self) {
+        return peer != null && self != null && peer.user().equals(self.user()) && peer.group().equals(self.group());
+    }
+
+    /** /proc/self is owned by this process's effective uid and gid; no extra JDK module is needed to read it. */
+    static UnixDomainPrincipal self() {
+        try {
+            PosixFileAttributes attrs = Files.readAttributes(Path.of("/proc/self"), PosixFileAttributes.class);
+            return new UnixDomainPrincipal(attrs.owner(), attrs.group());
+        } catch (IOException | UnsupportedOperationException e) {
+            return null;
         }
     }
 }

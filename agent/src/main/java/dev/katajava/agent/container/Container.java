@@ -1,5 +1,7 @@
 package dev.katajava.agent.container;
 
+import dev.katajava.agent.cgroups.CgroupManager;
+import dev.katajava.agent.cgroups.CgroupV2;
 import dev.katajava.logging.Log;
 import dev.katajava.protocols.agent.Spec;
 import java.io.IOException;
@@ -27,12 +29,15 @@ public final class Container {
     private final Path stateDir;
     private final ContainerProcess init;
     private final ContainerRuntime runtime;
+    private final CgroupManager cgroup;
     private final Map<String, ContainerProcess> processes = new ConcurrentHashMap<>();
     private volatile boolean started;
 
-    private Container(String id, Spec spec, Path stateDir, ContainerProcess init, ContainerRuntime runtime) {
+    private Container(String id, Spec spec, Path stateDir, ContainerProcess init, ContainerRuntime runtime,
+                      CgroupManager cgroup) {
         this.id = id;
         this.runtime = runtime;
+        this.cgroup = cgroup;
         this.spec = spec;
         this.stateDir = stateDir;
         this.init = init;
@@ -48,18 +53,41 @@ public final class Container {
         }
         byte[] config = LaunchConfig.forContainer(spec, stateDir.resolve("sync"), stateDir.resolve("exec"),
                 runtime.noPivot());
+        ContainerProcess init = null;
+        CgroupManager cgroup = null;
         try {
-            ContainerProcess init = ContainerProcess.launch(runtime.nsexec(), stateDir, config);
+            init = ContainerProcess.launch(runtime.nsexec(), stateDir, config);
+            // The process waits at its start gate: everything it runs from now on is inside the cgroup.
+            cgroup = new CgroupV2(runtime.cgroupRoot(), cgroupPath(id, spec));
+            cgroup.apply(init.pid());
+            cgroup.set(spec.getLinux().getResources());
             LOG.info("container created", "container", id, "pid", init.pid());
-            return new Container(id, spec, stateDir, init, runtime);
-        } catch (ContainerException e) {
+            return new Container(id, spec, stateDir, init, runtime, cgroup);
+        } catch (ContainerException | IOException e) {
+            if (init != null) {
+                init.signal(SIGKILL);
+                init.exit().join();
+            }
+            if (cgroup != null) {
+                cgroup.destroy();
+            }
             removeState(stateDir);
             throw new ContainerException("create container " + id + ": " + e.getMessage(), e);
         }
     }
 
+    /** The spec's cgroupsPath, or one of our own when it names none. */
+    private static String cgroupPath(String id, Spec spec) {
+        String path = spec.getLinux().getCgroupsPath();
+        return path.isEmpty() ? "/kata/" + id : path;
+    }
+
     public String id() {
         return id;
+    }
+
+    public CgroupManager cgroup() {
+        return cgroup;
     }
 
     public Spec spec() {
@@ -96,6 +124,12 @@ public final class Container {
         } catch (ContainerException e) {
             removeState(dir);
             throw new ContainerException("exec " + execId + " in container " + id + ": " + e.getMessage(), e);
+        }
+        try {
+            cgroup.apply(p.pid());
+        } catch (IOException e) {
+            p.signal(SIGKILL);
+            throw new ContainerException("exec " + execId + ": join the container's cgroup: " + e.getMessage(), e);
         }
         p.start();
         processes.put(execId, p);
@@ -165,6 +199,7 @@ public final class Container {
             p.releaseStdio();
         }
         removeState(stateDir);
+        cgroup.destroy();
         LOG.info("container removed", "container", id);
     }
 

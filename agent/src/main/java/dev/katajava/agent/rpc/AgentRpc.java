@@ -14,6 +14,13 @@ import dev.katajava.protocols.agent.CreateContainerRequest;
 import dev.katajava.protocols.agent.CreateSandboxRequest;
 import dev.katajava.protocols.agent.DestroySandboxRequest;
 import dev.katajava.protocols.agent.ExecProcessRequest;
+import dev.katajava.protocols.agent.GetOOMEventRequest;
+import dev.katajava.protocols.agent.OOMEvent;
+import dev.katajava.protocols.agent.PauseContainerRequest;
+import dev.katajava.protocols.agent.ResumeContainerRequest;
+import dev.katajava.protocols.agent.StatsContainerRequest;
+import dev.katajava.protocols.agent.StatsContainerResponse;
+import dev.katajava.protocols.agent.UpdateContainerRequest;
 import dev.katajava.protocols.agent.GuestDetailsRequest;
 import dev.katajava.protocols.agent.GuestDetailsResponse;
 import dev.katajava.protocols.agent.HealthCheckResponse;
@@ -73,7 +80,15 @@ public final class AgentRpc {
                 .register(AGENT, "ReadStdout", ReadStreamRequest.parser(), (ctx, req) -> read(req, false))
                 .register(AGENT, "ReadStderr", ReadStreamRequest.parser(), (ctx, req) -> read(req, true))
                 .register(AGENT, "WriteStdin", WriteStreamRequest.parser(), this::writeStdin)
-                .register(AGENT, "CloseStdin", CloseStdinRequest.parser(), this::closeStdin);
+                .register(AGENT, "CloseStdin", CloseStdinRequest.parser(), this::closeStdin)
+                .register(AGENT, "PauseContainer", PauseContainerRequest.parser(),
+                        (ctx, req) -> freeze(req.getContainerId(), true))
+                .register(AGENT, "ResumeContainer", ResumeContainerRequest.parser(),
+                        (ctx, req) -> freeze(req.getContainerId(), false))
+                .register(AGENT, "StatsContainer", StatsContainerRequest.parser(), this::stats)
+                .register(AGENT, "UpdateContainer", UpdateContainerRequest.parser(), this::update)
+                .register(AGENT, "GetOOMEvent", GetOOMEventRequest.parser(), (ctx, req) ->
+                        OOMEvent.newBuilder().setContainerId(sandbox.awaitOom()).build());
     }
 
     private Empty createSandbox(CallContext ctx, CreateSandboxRequest req) throws TtrpcException {
@@ -188,6 +203,39 @@ public final class AgentRpc {
             process(req.getContainerId(), req.getExecId()).stdin().close();
         } catch (IOException e) {
             throw new TtrpcException(Code.INTERNAL, "close stdin: " + e.getMessage(), e);
+        }
+        return Empty.getDefaultInstance();
+    }
+
+    private Empty freeze(String containerId, boolean frozen) throws TtrpcException {
+        try {
+            sandbox.container(containerId).cgroup().freeze(frozen);
+        } catch (ContainerException e) {
+            throw failed(e);
+        } catch (IOException e) {
+            throw new TtrpcException(Code.INTERNAL, (frozen ? "pause " : "resume ") + containerId + ": " + e.getMessage(), e);
+        }
+        return Empty.getDefaultInstance();
+    }
+
+    private StatsContainerResponse stats(CallContext ctx, StatsContainerRequest req) throws TtrpcException {
+        try {
+            return StatsContainerResponse.newBuilder()
+                    .setCgroupStats(sandbox.container(req.getContainerId()).cgroup().stats()).build();
+        } catch (ContainerException e) {
+            throw failed(e);
+        } catch (IOException e) {
+            throw new TtrpcException(Code.INTERNAL, "stats " + req.getContainerId() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Empty update(CallContext ctx, UpdateContainerRequest req) throws TtrpcException {
+        try {
+            sandbox.container(req.getContainerId()).cgroup().set(req.getResources());
+        } catch (ContainerException e) {
+            throw failed(e);
+        } catch (IOException e) {
+            throw new TtrpcException(Code.INVALID_ARGUMENT, "update " + req.getContainerId() + ": " + e.getMessage(), e);
         }
         return Empty.getDefaultInstance();
     }

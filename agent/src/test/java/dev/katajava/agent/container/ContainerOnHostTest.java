@@ -40,8 +40,22 @@ class ContainerOnHostTest {
         rootfs = rootfs.getParent();
     }
 
+    Path cgroupRoot;
+
+    @BeforeEach
+    void privateCgroup2Mount() throws Exception {
+        // The host may run cgroup v1; a private cgroup2 mount gives the tests the unified hierarchy's core files.
+        cgroupRoot = Files.createDirectories(dir.resolve("cgroup2"));
+        dev.katajava.linux.Mounts.mount("none", cgroupRoot.toString(), "cgroup2", 0, null);
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void unmountCgroup2() throws Exception {
+        dev.katajava.linux.Mounts.umount(cgroupRoot.toString(), dev.katajava.linux.Mounts.MNT_DETACH);
+    }
+
     private ContainerRuntime runtime(boolean noPivot) {
-        return new ContainerRuntime(NSEXEC, dir.resolve("state"), noPivot);
+        return new ContainerRuntime(NSEXEC, dir.resolve("state"), noPivot, cgroupRoot);
     }
 
     private Spec spec(List<String> args, Mount... mounts) {
@@ -92,6 +106,25 @@ class ContainerOnHostTest {
         assertThat(c.waitProcess("e1")).isEqualTo(5);
         assertThatThrownBy(() -> c.process("e1")).hasMessageContaining("not found");
         c.destroy(5);
+    }
+
+    @Test
+    void theContainerRunsInItsCgroupWhichFreezesAndThaws() throws Exception {
+        Spec spec = spec(List.of("sh", "-c", "while true; do sleep 0.05; done"));
+        spec = spec.toBuilder().setLinux(spec.getLinux().toBuilder().setCgroupsPath("/tests/frz")).build();
+        Container c = Container.create("frz", spec, runtime(false));
+        c.start();
+        Path cg = cgroupRoot.resolve("tests/frz");
+        assertThat(c.cgroup().pids()).contains(c.init().pid());
+        c.cgroup().freeze(true);
+        assertThat(Files.readAllLines(cg.resolve("cgroup.events"))).contains("frozen 1");
+        c.cgroup().freeze(false);
+        assertThat(Files.readAllLines(cg.resolve("cgroup.events"))).contains("frozen 0");
+        ContainerProcess e = c.exec("in-cg", Process.newBuilder().addAllArgs(List.of("sleep", "5")).addEnv("PATH=/bin")
+                .setUser(User.newBuilder()).build());
+        assertThat(c.cgroup().pids()).contains(e.pid());
+        c.destroy(5);
+        assertThat(cg).doesNotExist();
     }
 
     @Test

@@ -82,6 +82,7 @@ final class ContainerLifecycle {
                 init.attachOutput(OutputSink.open(req.getStdout()), OutputSink.open(req.getStderr()));
                 if (created != null) {
                     state.sandbox = created;
+                    OomWatcher.watch(created, events);
                 }
                 state.containers.put(id, new ShimContainer(id, bundle, type, target, init, mounted));
                 events.publish(Topics.TASK_CREATE, TaskCreate.newBuilder()

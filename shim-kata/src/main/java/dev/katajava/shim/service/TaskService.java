@@ -13,6 +13,11 @@ import dev.katajava.protocols.task.CreateTaskRequest;
 import dev.katajava.protocols.task.DeleteRequest;
 import dev.katajava.protocols.task.ExecProcessRequest;
 import dev.katajava.protocols.task.KillRequest;
+import dev.katajava.protocols.task.PauseRequest;
+import dev.katajava.protocols.task.PidsRequest;
+import dev.katajava.protocols.task.ResumeRequest;
+import dev.katajava.protocols.task.StatsRequest;
+import dev.katajava.protocols.task.UpdateTaskRequest;
 import dev.katajava.protocols.task.ShutdownRequest;
 import dev.katajava.protocols.task.StartRequest;
 import dev.katajava.protocols.task.StartResponse;
@@ -55,11 +60,13 @@ public final class TaskService {
 
     private final ShimState state = new ShimState();
     private final ContainerLifecycle lifecycle;
+    private final ResourceControl resources;
     private final EventPublisher events;
     private final Runnable onShutdown;
 
     TaskService(SandboxFactory sandboxes, EventPublisher events, Runnable onShutdown) {
         this.lifecycle = new ContainerLifecycle(state, sandboxes, events);
+        this.resources = new ResourceControl(state, events);
         this.events = events;
         this.onShutdown = onShutdown;
     }
@@ -80,6 +87,11 @@ public final class TaskService {
                 .register(SERVICE, "Kill", KillRequest.parser(), this::kill)
                 .register(SERVICE, "Delete", DeleteRequest.parser(), (ctx, req) -> lifecycle.delete(req))
                 .register(SERVICE, "CloseIO", CloseIORequest.parser(), this::closeIo)
+                .register(SERVICE, "Pause", PauseRequest.parser(), (ctx, req) -> resources.pause(req))
+                .register(SERVICE, "Resume", ResumeRequest.parser(), (ctx, req) -> resources.resume(req))
+                .register(SERVICE, "Stats", StatsRequest.parser(), (ctx, req) -> resources.stats(req))
+                .register(SERVICE, "Update", UpdateTaskRequest.parser(), (ctx, req) -> resources.update(req))
+                .register(SERVICE, "Pids", PidsRequest.parser(), (ctx, req) -> resources.pids(req))
                 .register(SERVICE, "Connect", ConnectRequest.parser(), this::connect)
                 .register(SERVICE, "Shutdown", ShutdownRequest.parser(), this::shutdown);
     }

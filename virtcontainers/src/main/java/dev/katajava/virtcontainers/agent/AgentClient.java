@@ -117,6 +117,34 @@ public final class AgentClient implements Closeable {
                 .setRow(rows).setColumn(columns).build());
     }
 
+    public void pauseContainer(String containerId) throws TtrpcException {
+        call("PauseContainer", dev.katajava.protocols.agent.PauseContainerRequest.newBuilder()
+                .setContainerId(containerId).build());
+    }
+
+    public void resumeContainer(String containerId) throws TtrpcException {
+        call("ResumeContainer", dev.katajava.protocols.agent.ResumeContainerRequest.newBuilder()
+                .setContainerId(containerId).build());
+    }
+
+    public dev.katajava.protocols.agent.CgroupStats statsContainer(String containerId) throws TtrpcException {
+        return client.call(AGENT_SERVICE, "StatsContainer", dev.katajava.protocols.agent.StatsContainerRequest
+                .newBuilder().setContainerId(containerId).build(),
+                dev.katajava.protocols.agent.StatsContainerResponse.parser(), CALL_TIMEOUT).getCgroupStats();
+    }
+
+    public void updateContainer(String containerId, dev.katajava.protocols.agent.LinuxResources resources)
+            throws TtrpcException {
+        call("UpdateContainer", dev.katajava.protocols.agent.UpdateContainerRequest.newBuilder()
+                .setContainerId(containerId).setResources(resources).build());
+    }
+
+    /** Blocks until a process in some container is OOM-killed; returns that container's id. */
+    public String awaitOomEvent() throws TtrpcException {
+        return client.call(AGENT_SERVICE, "GetOOMEvent", dev.katajava.protocols.agent.GetOOMEventRequest
+                .getDefaultInstance(), dev.katajava.protocols.agent.OOMEvent.parser(), null).getContainerId();
+    }
+
     public boolean isClosed() {
         return client.isClosed();
     }

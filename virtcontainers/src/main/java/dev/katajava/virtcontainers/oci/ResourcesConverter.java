@@ -7,8 +7,9 @@ import dev.katajava.protocols.agent.LinuxMemory;
 import dev.katajava.protocols.agent.LinuxResources;
 
 /**
- * OCI {@code linux.resources} for the guest's cgroups. Devices, pids, block IO, network and cpuset
- * placement describe the host and are left out, as Kata does: the VM's own size bounds them.
+ * OCI {@code linux.resources} for the guest's cgroups. Devices, block IO, network and cpuset placement
+ * describe the host and are left out, as Kata does: the VM's own size bounds them. The pids limit is kept:
+ * a fork bomb must meet the same limit it would under runc.
  */
 public final class ResourcesConverter {
     private ResourcesConverter() {
@@ -35,6 +36,10 @@ public final class ResourcesConverter {
                     .setPeriod(cpu.path("period").asLong(0))
                     .setRealtimeRuntime(cpu.path("realtimeRuntime").asLong(0))
                     .setRealtimePeriod(cpu.path("realtimePeriod").asLong(0)));
+        }
+        JsonNode pids = r.path("pids");
+        if (pids.isObject() && pids.path("limit").asLong(0) != 0) {
+            b.setPids(dev.katajava.protocols.agent.LinuxPids.newBuilder().setLimit(pids.path("limit").asLong()));
         }
         for (JsonNode h : r.path("hugepageLimits")) {
             b.addHugepageLimits(LinuxHugepageLimit.newBuilder()

@@ -57,7 +57,7 @@ class AgentSpecConverterTest {
                 .containsExactly("pid", "mount", "ipc");
         assertThat(spec.getLinux().getNamespacesList()).allSatisfy(ns -> assertThat(ns.getPath()).isEmpty());
         assertThat(spec.getLinux().getResources().getDevicesList()).isEmpty();
-        assertThat(spec.getLinux().getResources().hasPids()).isFalse();
+        assertThat(spec.getLinux().getResources().getPids().getLimit()).isEqualTo(10);
         assertThat(spec.getLinux().getResources().getCPU().getCpus()).isEmpty();
         assertThat(spec.getLinux().getResources().getCPU().getQuota()).isEqualTo(50000);
         assertThat(spec.getLinux().getResources().getMemory().getLimit()).isEqualTo(268435456L);
