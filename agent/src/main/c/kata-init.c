@@ -106,7 +106,10 @@ static pid_t start_agent(void)
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		setsid();
+		/*
+		 * No setsid(): as a session leader without a terminal the agent would acquire the first pty it
+		 * opens for a container as its own controlling terminal, and the container could not take it.
+		 */
 		execve(argv[0], argv, envp);
 		dprintf(2, "kata-init: exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);

@@ -10,6 +10,7 @@
  *   sync FIFO      the agent reads "pid N", then "ready" or "error MSG" lines from it
  *   exec FIFO      the process waits here (reading one byte) until the agent starts it
  *   join PID       instead of creating namespaces and a root: enter those of process PID (an exec)
+ *   console 1      stdio is a terminal: make it the controlling terminal of a new session
  *
  * Process shape: this process unshares the requested namespaces and forks; the child becomes PID 1 of the
  * new pid namespace, sets up its root filesystem and credentials, reports "ready", waits for the start
@@ -27,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -46,7 +48,7 @@ struct mnt {
 struct config {
 	int clone_flags;
 	char *rootfs, *hostname, *cwd, *sync_path, *exec_path;
-	int nopivot, readonly, nonewprivs;
+	int nopivot, readonly, nonewprivs, console;
 	long join_pid;
 	uid_t uid;
 	gid_t gid;
@@ -139,6 +141,7 @@ static void parse(struct config *c, char *buf, size_t len)
 		else if (!strcmp(key, "nopivot")) c->nopivot = 1;
 		else if (!strcmp(key, "readonly")) c->readonly = 1;
 		else if (!strcmp(key, "nonewprivs")) c->nonewprivs = 1;
+		else if (!strcmp(key, "console")) c->console = 1;
 		else if (!strcmp(key, "hostname")) c->hostname = value;
 		else if (!strcmp(key, "cwd")) c->cwd = value;
 		else if (!strcmp(key, "uid")) c->uid = (uid_t)strtoul(value, NULL, 10);
@@ -394,6 +397,12 @@ static void child(struct config *c, int exec_fd)
 {
 	if (!c->join_pid)
 		setup_container(c);
+	if (c->console) {
+		if (setsid() < 0)
+			fail("setsid: %s", strerror(errno));
+		if (ioctl(STDIN_FILENO, TIOCSCTTY, 0) != 0)
+			fail("make the terminal the controlling terminal: %s", strerror(errno));
+	}
 	for (int i = 0; i < c->nrlimits; i++) {
 		struct rlimit rl = {c->rlimits[i].soft, c->rlimits[i].hard};
 		if (setrlimit(c->rlimits[i].res, &rl) != 0)

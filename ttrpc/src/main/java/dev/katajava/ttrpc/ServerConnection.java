@@ -81,13 +81,15 @@ final class ServerConnection implements Closeable {
             reply(id, Replies.error(Code.INVALID_ARGUMENT, "cannot decode request: " + e.getMessage()));
             return;
         }
-        Thread.ofVirtual().name("ttrpc-" + request.getService() + "/" + request.getMethod())
-                .start(() -> reply(id, CallRunner.run(registry, request)));
+        Thread.ofVirtual().name("ttrpc-" + request.getService() + "/" + request.getMethod()).start(() -> {
+            Response response = CallRunner.run(registry, request);
+            // A handler may leave its interrupt flag set; writing with it set would close the shared channel.
+            Thread.interrupted();
+            reply(id, response);
+        });
     }
 
     private void reply(int streamId, Response response) {
-        // A handler may leave its interrupt flag set; writing with it set would close the shared channel.
-        Thread.interrupted();
         byte[] body = response.toByteArray();
         if (body.length > Frames.MAX_MESSAGE_SIZE) {
             body = Replies.error(Code.RESOURCE_EXHAUSTED, "response of " + body.length

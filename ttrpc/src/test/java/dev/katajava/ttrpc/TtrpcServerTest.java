@@ -7,8 +7,8 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.StringValue;
 import dev.katajava.protocols.ttrpc.Request;
 import dev.katajava.protocols.ttrpc.Response;
+import java.nio.channels.Pipe;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,28 +16,35 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class TtrpcServerTest {
     private static final String SVC = "test.Echo";
+    private static final Duration FIVE_SECONDS = Duration.ofSeconds(5);
 
     @TempDir
     Path dir;
 
-    private static ServiceRegistry echo(CountDownLatch releaseSlow) {
+    private static ServiceRegistry echo() {
         return new ServiceRegistry()
                 .register(SVC, "Echo", StringValue.parser(), (ctx, req) -> req)
-                .register(SVC, "Slow", StringValue.parser(), (ctx, req) -> {
-                    releaseSlow.await();
-                    return req;
-                })
                 .register(SVC, "Fail", StringValue.parser(), (ctx, req) -> {
                     throw new TtrpcException(Code.NOT_FOUND, "no " + req.getValue());
                 })
                 .register(SVC, "Crash", StringValue.parser(), (ctx, req) -> {
                     throw new IllegalStateException("boom");
+                })
+                .register(SVC, "Die", StringValue.parser(), (ctx, req) -> {
+                    throw new AssertionError("broken invariant");
+                })
+                .register(SVC, "Null", StringValue.parser(), (ctx, req) -> null)
+                .register(SVC, "Interrupted", StringValue.parser(), (ctx, req) -> {
+                    Thread.currentThread().interrupt();
+                    return req;
                 });
     }
 
@@ -45,19 +52,35 @@ class TtrpcServerTest {
         return StringValue.of(s);
     }
 
+    private static <T> CompletableFuture<T> async(ThrowingSupplier<T> call) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return call.get();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, Thread::startVirtualThread);
+    }
+
+    @FunctionalInterface
+    interface ThrowingSupplier<T> {
+        T get() throws Exception;
+    }
+
     @Test
     void answersOutOfOrderWhenAnEarlierCallBlocks() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        try (var s = new TtrpcTestSupport(echo(release), dir); var client = TtrpcClient.connect(s.socket)) {
-            CompletableFuture<StringValue> slow = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return client.call(SVC, "Slow", str("first"), StringValue.parser(), Duration.ofSeconds(10));
-                } catch (TtrpcException e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            Thread.sleep(50);
-            assertThat(client.call(SVC, "Echo", str("second"), StringValue.parser(), Duration.ofSeconds(5)).getValue())
+        ServiceRegistry registry = echo().register(SVC, "Slow", StringValue.parser(), (ctx, req) -> {
+            entered.countDown();
+            release.await();
+            return req;
+        });
+        try (var s = new ListeningServer(registry, dir); var client = s.client()) {
+            var slow = async(() -> client.call(SVC, "Slow", str("first"), StringValue.parser(), null));
+            assertThat(entered.await(5, TimeUnit.SECONDS)).isTrue();
+
+            assertThat(client.call(SVC, "Echo", str("second"), StringValue.parser(), FIVE_SECONDS).getValue())
                     .isEqualTo("second");
             assertThat(slow).isNotDone();
             release.countDown();
@@ -66,110 +89,258 @@ class TtrpcServerTest {
     }
 
     @Test
-    void manyConcurrentCallersOnOneConnectionEachGetTheirOwnAnswer() throws Exception {
-        try (var s = new TtrpcTestSupport(echo(new CountDownLatch(0)), dir); var client = TtrpcClient.connect(s.socket)) {
-            List<CompletableFuture<String>> calls = new ArrayList<>();
-            for (int i = 0; i < 200; i++) {
+    void twoHundredCallsFromSeveralThreadsAreOutstandingTogetherOnOneConnectionAndEachGetsItsOwnAnswer()
+            throws Exception {
+        int calls = 200;
+        CountDownLatch allArrived = new CountDownLatch(calls);
+        // Every handler waits for all the others: this only finishes if all 200 run at once.
+        ServiceRegistry registry = new ServiceRegistry().register(SVC, "Gather", StringValue.parser(), (ctx, req) -> {
+            allArrived.countDown();
+            if (!allArrived.await(20, TimeUnit.SECONDS)) {
+                throw new TtrpcException(Code.DEADLINE_EXCEEDED, "only some calls arrived");
+            }
+            return str("re:" + req.getValue());
+        });
+        ExecutorService callers = Executors.newFixedThreadPool(calls);
+        try (var s = new ListeningServer(registry, dir); var client = s.client()) {
+            List<CompletableFuture<String>> answers = new ArrayList<>();
+            for (int i = 0; i < calls; i++) {
                 String v = "v" + i;
-                calls.add(CompletableFuture.supplyAsync(() -> {
+                answers.add(CompletableFuture.supplyAsync(() -> {
                     try {
-                        return client.call(SVC, "Echo", str(v), StringValue.parser(), Duration.ofSeconds(20)).getValue();
+                        return client.call(SVC, "Gather", str(v), StringValue.parser(), Duration.ofSeconds(30))
+                                .getValue();
                     } catch (TtrpcException e) {
-                        throw new RuntimeException(e);
+                        throw new IllegalStateException(e);
                     }
-                }, Thread::startVirtualThread));
+                }, callers));
             }
-            for (int i = 0; i < 200; i++) {
-                assertThat(calls.get(i).get(30, TimeUnit.SECONDS)).isEqualTo("v" + i);
+            for (int i = 0; i < calls; i++) {
+                assertThat(answers.get(i).get(30, TimeUnit.SECONDS)).isEqualTo("re:v" + i);
             }
+        } finally {
+            callers.shutdownNow();
         }
     }
 
     @Test
-    void statusErrorsCarryTheirCodeAndOtherFailuresBecomeUnknown() throws Exception {
-        try (var s = new TtrpcTestSupport(echo(new CountDownLatch(0)), dir); var client = TtrpcClient.connect(s.socket)) {
-            assertThatThrownBy(() -> client.call(SVC, "Fail", str("x"), StringValue.parser(), Duration.ofSeconds(5)))
+    void handlerStatusKeepsItsCodeAndMessageAndAnyOtherFailureIsUnknownWithItsMessage() throws Exception {
+        try (var s = new ListeningServer(echo(), dir); var client = s.client()) {
+            assertThatThrownBy(() -> client.call(SVC, "Fail", str("x"), StringValue.parser(), FIVE_SECONDS))
                     .isInstanceOfSatisfying(TtrpcException.class, e -> {
                         assertThat(e.code()).isEqualTo(Code.NOT_FOUND);
                         assertThat(e.getMessage()).isEqualTo("no x");
                     });
-            assertThatThrownBy(() -> client.call(SVC, "Crash", str("x"), StringValue.parser(), Duration.ofSeconds(5)))
+            assertThatThrownBy(() -> client.call(SVC, "Crash", str("x"), StringValue.parser(), FIVE_SECONDS))
                     .isInstanceOfSatisfying(TtrpcException.class, e -> {
                         assertThat(e.code()).isEqualTo(Code.UNKNOWN);
                         assertThat(e.getMessage()).isEqualTo("boom");
                     });
+            assertThatThrownBy(() -> client.call(SVC, "Die", str("x"), StringValue.parser(), FIVE_SECONDS))
+                    .isInstanceOfSatisfying(TtrpcException.class, e -> {
+                        assertThat(e.code()).isEqualTo(Code.UNKNOWN);
+                        assertThat(e.getMessage()).isEqualTo("broken invariant");
+                    });
+            assertThatThrownBy(() -> client.call(SVC, "Null", str("x"), StringValue.parser(), FIVE_SECONDS))
+                    .isInstanceOfSatisfying(TtrpcException.class, e -> {
+                        assertThat(e.code()).isEqualTo(Code.INTERNAL);
+                        assertThat(e.getMessage()).contains("Null", "no response");
+                    });
+        }
+    }
+
+    @Test
+    void aResponseTooLargeForOneFrameIsReplacedByResourceExhausted() throws Exception {
+        ServiceRegistry registry = echo().register(SVC, "Huge", (ctx, req) -> new byte[Frames.MAX_MESSAGE_SIZE]);
+        try (var s = new ListeningServer(registry, dir); var client = s.client()) {
+            assertThatThrownBy(() -> client.call(SVC, "Huge", new byte[0], FIVE_SECONDS, Map.of()))
+                    .isInstanceOfSatisfying(TtrpcException.class,
+                            e -> assertThat(e.code()).isEqualTo(Code.RESOURCE_EXHAUSTED));
+            assertThat(client.call(SVC, "Echo", str("fine"), StringValue.parser(), FIVE_SECONDS).getValue())
+                    .isEqualTo("fine");
+        }
+    }
+
+    @Test
+    void errorRepliesCarryAnEmptyPayload() throws Exception {
+        try (var s = new ListeningServer(echo(), dir); SocketChannel ch = s.raw()) {
+            RawFrames.writeRequest(ch, 1, SVC, "Fail", str("x"));
+            Response r = RawFrames.read(ch).response();
+            assertThat(r.getStatus().getCode()).isEqualTo(Code.NOT_FOUND.value());
+            assertThat(r.getPayload()).isEqualTo(ByteString.EMPTY);
+        }
+    }
+
+    @Test
+    void handlerLeavingItsInterruptFlagSetDoesNotBreakTheConnection() throws Exception {
+        try (var s = new ListeningServer(echo(), dir); var client = s.client()) {
+            assertThat(client.call(SVC, "Interrupted", str("a"), StringValue.parser(), FIVE_SECONDS).getValue())
+                    .isEqualTo("a");
+            assertThat(client.call(SVC, "Echo", str("b"), StringValue.parser(), FIVE_SECONDS).getValue())
+                    .isEqualTo("b");
         }
     }
 
     @Test
     void unknownServiceOrMethodIsUnimplementedNamingWhatIsMissing() throws Exception {
-        try (var s = new TtrpcTestSupport(echo(new CountDownLatch(0)), dir); var client = TtrpcClient.connect(s.socket)) {
-            assertThatThrownBy(() -> client.call("no.Such", "Echo", new byte[0], Duration.ofSeconds(5), Map.of()))
+        try (var s = new ListeningServer(echo(), dir); var client = s.client()) {
+            assertThatThrownBy(() -> client.call("no.Such", "Echo", new byte[0], FIVE_SECONDS, Map.of()))
                     .isInstanceOfSatisfying(TtrpcException.class, e -> {
                         assertThat(e.code()).isEqualTo(Code.UNIMPLEMENTED);
                         assertThat(e.getMessage()).isEqualTo("service no.Such");
                     });
-            assertThatThrownBy(() -> client.call(SVC, "Nope", new byte[0], Duration.ofSeconds(5), Map.of()))
-                    .isInstanceOfSatisfying(TtrpcException.class, e -> assertThat(e.getMessage()).isEqualTo("method Nope"));
+            assertThatThrownBy(() -> client.call(SVC, "Nope", new byte[0], FIVE_SECONDS, Map.of()))
+                    .isInstanceOfSatisfying(TtrpcException.class, e -> {
+                        assertThat(e.code()).isEqualTo(Code.UNIMPLEMENTED);
+                        assertThat(e.getMessage()).isEqualTo("method Nope");
+                    });
         }
     }
 
     @Test
-    void undecodableRequestPayloadIsInvalidArgument() throws Exception {
-        try (var s = new TtrpcTestSupport(echo(new CountDownLatch(0)), dir); var client = TtrpcClient.connect(s.socket)) {
+    void undecodableRequestPayloadIsInvalidArgumentNamingTheMethod() throws Exception {
+        try (var s = new ListeningServer(echo(), dir); var client = s.client()) {
             byte[] garbage = {(byte) 0xff, (byte) 0xff, (byte) 0xff};
-            assertThatThrownBy(() -> client.call(SVC, "Echo", garbage, Duration.ofSeconds(5), Map.of()))
-                    .isInstanceOfSatisfying(TtrpcException.class, e -> assertThat(e.code()).isEqualTo(Code.INVALID_ARGUMENT));
+            assertThatThrownBy(() -> client.call(SVC, "Echo", garbage, FIVE_SECONDS, Map.of()))
+                    .isInstanceOfSatisfying(TtrpcException.class, e -> {
+                        assertThat(e.code()).isEqualTo(Code.INVALID_ARGUMENT);
+                        assertThat(e.getMessage()).contains(SVC + "/Echo");
+                    });
         }
     }
 
     @Test
-    void evenStreamIdIsRejectedAndGarbageEnvelopeIsInvalidArgument() throws Exception {
-        try (var s = new TtrpcTestSupport(echo(new CountDownLatch(0)), dir); SocketChannel ch = s.raw()) {
-            byte[] body = Request.newBuilder().setService(SVC).setMethod("Echo").build().toByteArray();
-            TtrpcTestSupport.writeFrame(ch, body.length, 2, Frames.TYPE_REQUEST, body);
-            var reply = TtrpcTestSupport.readFrame(ch);
-            assertThat(reply.streamId()).isEqualTo(2);
-            assertThat(Response.parseFrom(reply.body()).getStatus().getCode()).isEqualTo(Code.INVALID_ARGUMENT.value());
-
-            byte[] junk = {0x0a, 0x7f};
-            TtrpcTestSupport.writeFrame(ch, junk.length, 3, Frames.TYPE_REQUEST, junk);
-            reply = TtrpcTestSupport.readFrame(ch);
+    void garbageRequestEnvelopeIsAnsweredInvalidArgumentOnItsStreamAndTheConnectionSurvives() throws Exception {
+        try (var s = new ListeningServer(echo(), dir); SocketChannel ch = s.raw()) {
+            RawFrames.write(ch, 3, Frames.TYPE_REQUEST, new byte[] {0x0a, 0x7f});
+            RawFrames.Frame reply = RawFrames.read(ch);
             assertThat(reply.streamId()).isEqualTo(3);
-            assertThat(Response.parseFrom(reply.body()).getStatus().getCode()).isEqualTo(Code.INVALID_ARGUMENT.value());
+            assertThat(reply.type()).isEqualTo(Frames.TYPE_RESPONSE);
+            assertThat(reply.response().getStatus().getCode()).isEqualTo(Code.INVALID_ARGUMENT.value());
+
+            RawFrames.writeRequest(ch, 5, SVC, "Echo", str("next"));
+            assertThat(StringValue.parseFrom(RawFrames.read(ch).response().getPayload()).getValue()).isEqualTo("next");
         }
     }
 
     @Test
-    void oversizedFrameIsSkippedAndAnsweredWhileTheConnectionKeepsWorking() throws Exception {
-        try (var s = new TtrpcTestSupport(echo(new CountDownLatch(0)), dir); SocketChannel ch = s.raw()) {
+    void evenStreamIdIsRejectedWithInvalidArgumentOnThatId() throws Exception {
+        try (var s = new ListeningServer(echo(), dir); SocketChannel ch = s.raw()) {
+            RawFrames.writeRequest(ch, 2, SVC, "Echo", str("x"));
+            RawFrames.Frame reply = RawFrames.read(ch);
+            assertThat(reply.streamId()).isEqualTo(2);
+            Response r = reply.response();
+            assertThat(r.getStatus().getCode()).isEqualTo(Code.INVALID_ARGUMENT.value());
+            assertThat(r.getStatus().getMessage()).contains("odd");
+            assertThat(r.getPayload()).isEqualTo(ByteString.EMPTY);
+        }
+    }
+
+    @Test
+    void oversizedFrameIsSkippedAndAnsweredResourceExhaustedWhileTheConnectionKeepsWorking() throws Exception {
+        try (var s = new ListeningServer(echo(), dir); SocketChannel ch = s.raw()) {
             int size = Frames.MAX_MESSAGE_SIZE + 1;
-            TtrpcTestSupport.writeFrame(ch, size, 5, Frames.TYPE_REQUEST, new byte[size]);
-            var reply = TtrpcTestSupport.readFrame(ch);
+            RawFrames.write(ch, 5, Frames.TYPE_REQUEST, new byte[size]);
+            RawFrames.Frame reply = RawFrames.read(ch);
             assertThat(reply.streamId()).isEqualTo(5);
-            Response r = Response.parseFrom(reply.body());
+            Response r = reply.response();
             assertThat(r.getStatus().getCode()).isEqualTo(Code.RESOURCE_EXHAUSTED.value());
             assertThat(r.getPayload()).isEqualTo(ByteString.EMPTY);
 
-            byte[] ok = Request.newBuilder().setService(SVC).setMethod("Echo")
-                    .setPayload(str("still here").toByteString()).build().toByteArray();
-            TtrpcTestSupport.writeFrame(ch, ok.length, 7, Frames.TYPE_REQUEST, ok);
-            reply = TtrpcTestSupport.readFrame(ch);
+            RawFrames.writeRequest(ch, 7, SVC, "Echo", str("still here"));
+            reply = RawFrames.read(ch);
             assertThat(reply.streamId()).isEqualTo(7);
-            assertThat(StringValue.parseFrom(Response.parseFrom(reply.body()).getPayload()).getValue())
-                    .isEqualTo("still here");
+            assertThat(StringValue.parseFrom(reply.response().getPayload()).getValue()).isEqualTo("still here");
         }
     }
 
     @Test
-    void unknownFrameTypesAreIgnored() throws Exception {
-        try (var s = new TtrpcTestSupport(echo(new CountDownLatch(0)), dir); SocketChannel ch = s.raw()) {
-            TtrpcTestSupport.writeFrame(ch, 3, 9, (byte) 7, "abc".getBytes(StandardCharsets.US_ASCII));
-            byte[] ok = Request.newBuilder().setService(SVC).setMethod("Echo")
-                    .setPayload(str("after").toByteString()).build().toByteArray();
-            TtrpcTestSupport.writeFrame(ch, ok.length, 11, Frames.TYPE_REQUEST, ok);
-            var reply = TtrpcTestSupport.readFrame(ch);
+    void responseDataAndUnknownFrameTypesAreIgnored() throws Exception {
+        try (var s = new ListeningServer(echo(), dir); SocketChannel ch = s.raw()) {
+            RawFrames.write(ch, 9, (byte) 7, new byte[] {1, 2, 3});
+            RawFrames.write(ch, 9, Frames.TYPE_DATA, new byte[] {4});
+            RawFrames.write(ch, 9, Frames.TYPE_RESPONSE, Response.getDefaultInstance().toByteArray());
+            RawFrames.writeRequest(ch, 11, SVC, "Echo", str("after"));
+            RawFrames.Frame reply = RawFrames.read(ch);
             assertThat(reply.streamId()).isEqualTo(11);
+            assertThat(StringValue.parseFrom(reply.response().getPayload()).getValue()).isEqualTo("after");
         }
+    }
+
+    @Test
+    void truncatedFrameAtEndOfStreamEndsServeNormallyAndClosesTheStream() throws Exception {
+        byte[] request = Request.newBuilder().setService(SVC).setMethod("Echo").build().toByteArray();
+        byte[] frame = Frames.encode(1, Frames.TYPE_REQUEST, request).array();
+        var stream = new MemoryStream(java.util.Arrays.copyOf(frame, frame.length - 1));
+
+        new TtrpcServer(echo()).serve(stream);
+
+        assertThat(stream.closed).isTrue();
+        assertThat(stream.written()).isEmpty();
+    }
+
+    @Test
+    void servesOverSeparateReadAndWriteChannelsAndCloseMakesServeReturn() throws Exception {
+        Pipe toServer = Pipe.open();
+        Pipe toClient = Pipe.open();
+        var server = new TtrpcServer(echo());
+        CompletableFuture<Void> serving = CompletableFuture.runAsync(() -> {
+            try {
+                server.serve(ByteStream.of(toServer.source(), toClient.sink(), () -> {
+                    toServer.source().close();
+                    toClient.sink().close();
+                }));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, Thread::startVirtualThread);
+        try (var client = new TtrpcClient(ByteStream.of(toClient.source(), toServer.sink(), () -> {
+            toClient.source().close();
+            toServer.sink().close();
+        }))) {
+            CountDownLatch clientSawClose = new CountDownLatch(1);
+            client.onClose(clientSawClose::countDown);
+            assertThat(client.call(SVC, "Echo", str("over pipes"), StringValue.parser(), FIVE_SECONDS).getValue())
+                    .isEqualTo("over pipes");
+
+            server.close();
+
+            serving.get(5, TimeUnit.SECONDS);
+            assertThat(clientSawClose.await(5, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
+    void closeMakesListenReturnAndEndsOpenConnections() throws Exception {
+        var s = new ListeningServer(echo(), dir);
+        try (var client = s.client()) {
+            assertThat(client.call(SVC, "Echo", str("up"), StringValue.parser(), FIVE_SECONDS).getValue())
+                    .isEqualTo("up");
+            CountDownLatch closed = new CountDownLatch(1);
+            client.onClose(closed::countDown);
+
+            s.close();
+
+            s.listening.get(5, TimeUnit.SECONDS);
+            assertThat(closed.await(5, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
+    void serveOnAClosedServerClosesTheConnectionAtOnce() throws Exception {
+        var server = new TtrpcServer(echo());
+        server.close();
+        var stream = new MemoryStream(Frames.encode(1, Frames.TYPE_REQUEST, new byte[0]).array());
+        server.serve(stream);
+        assertThat(stream.closed).isTrue();
+        assertThat(stream.written()).isEmpty();
+    }
+
+    @Test
+    void registeringAMethodTwiceIsRefusedNamingIt() {
+        var registry = new ServiceRegistry().register(SVC, "Echo", (ctx, req) -> req);
+        assertThatThrownBy(() -> registry.register(SVC, "Echo", (ctx, req) -> req))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(SVC + "/Echo");
     }
 }

@@ -56,11 +56,12 @@ public final class Container {
         ContainerProcess init = null;
         CgroupManager cgroup = null;
         try {
-            init = ContainerProcess.launch(runtime.nsexec(), stateDir, config);
+            init = ContainerProcess.launch(runtime.nsexec(), stateDir, config, spec.getProcess().getTerminal());
             // The process waits at its start gate: everything it runs from now on is inside the cgroup.
             cgroup = new CgroupV2(runtime.cgroupRoot(), cgroupPath(id, spec));
             cgroup.apply(init.pid());
             cgroup.set(spec.getLinux().getResources());
+            applyConsoleSize(init, spec.getProcess());
             LOG.info("container created", "container", id, "pid", init.pid());
             return new Container(id, spec, stateDir, init, runtime, cgroup);
         } catch (ContainerException | IOException e) {
@@ -73,6 +74,14 @@ public final class Container {
             }
             removeState(stateDir);
             throw new ContainerException("create container " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A terminal gets the size the client asked for before the program runs, when the client said one. */
+    private static void applyConsoleSize(ContainerProcess p, dev.katajava.protocols.agent.Process process)
+            throws ContainerException {
+        if (process.getTerminal() && process.getConsoleSize().getHeight() > 0) {
+            p.resize(process.getConsoleSize().getHeight(), process.getConsoleSize().getWidth());
         }
     }
 
@@ -120,7 +129,7 @@ public final class Container {
         byte[] config = LaunchConfig.forExec(process, init.pid(), dir.resolve("sync"), dir.resolve("exec"));
         ContainerProcess p;
         try {
-            p = ContainerProcess.launch(runtime.nsexec(), dir, config);
+            p = ContainerProcess.launch(runtime.nsexec(), dir, config, process.getTerminal());
         } catch (ContainerException e) {
             removeState(dir);
             throw new ContainerException("exec " + execId + " in container " + id + ": " + e.getMessage(), e);
@@ -131,6 +140,7 @@ public final class Container {
             p.signal(SIGKILL);
             throw new ContainerException("exec " + execId + ": join the container's cgroup: " + e.getMessage(), e);
         }
+        applyConsoleSize(p, process);
         p.start();
         processes.put(execId, p);
         LOG.info("exec started", "container", id, "exec", execId, "pid", p.pid());

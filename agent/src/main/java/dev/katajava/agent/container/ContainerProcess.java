@@ -4,6 +4,7 @@ import dev.katajava.linux.ErrnoException;
 import dev.katajava.linux.Errno;
 import dev.katajava.linux.Fifos;
 import dev.katajava.linux.Processes;
+import dev.katajava.linux.Pty;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,12 +29,14 @@ public final class ContainerProcess {
     private static final String EXITED = "launcher-exited";
     private static final byte[] EXITED_LINE = (EXITED + "\n").getBytes(StandardCharsets.US_ASCII);
     private final java.lang.Process launcher;
+    private final ProcessStdio stdio;
     private final long pid;
     private final Path execFifo;
     private final CompletableFuture<Integer> exit;
 
-    private ContainerProcess(java.lang.Process launcher, long pid, Path execFifo) {
+    private ContainerProcess(java.lang.Process launcher, ProcessStdio stdio, long pid, Path execFifo) {
         this.launcher = launcher;
+        this.stdio = stdio;
         this.pid = pid;
         this.execFifo = execFifo;
         this.exit = launcher.onExit().thenApply(java.lang.Process::exitValue);
@@ -43,7 +46,8 @@ public final class ContainerProcess {
      * Launches {@code nsexec} with {@code config} in {@code stateDir} and waits until the process is set up.
      * The config must name {@code stateDir/sync} and {@code stateDir/exec} as its FIFOs.
      */
-    static ContainerProcess launch(Path nsexec, Path stateDir, byte[] config) throws ContainerException {
+    static ContainerProcess launch(Path nsexec, Path stateDir, byte[] config, boolean terminal)
+            throws ContainerException {
         Path sync = stateDir.resolve("sync");
         Path exec = stateDir.resolve("exec");
         Path configFile = stateDir.resolve("launch");
@@ -60,12 +64,21 @@ public final class ContainerProcess {
         // everything the launcher wrote.
         FileChannel syncChannel;
         java.lang.Process launcher;
+        Pty pty = null;
         try {
             syncChannel = FileChannel.open(sync, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            launcher = new ProcessBuilder(nsexec.toString(), configFile.toString()).start();
+            ProcessBuilder pb = new ProcessBuilder(nsexec.toString(), configFile.toString());
+            if (terminal) {
+                pty = Pty.open();
+                java.io.File slave = new java.io.File(pty.slavePath());
+                pb.redirectInput(slave).redirectOutput(slave).redirectError(slave);
+            }
+            launcher = pb.start();
         } catch (IOException e) {
+            closeQuietly(pty);
             throw new ContainerException("start " + nsexec + ": " + e.getMessage(), e);
         }
+        ProcessStdio stdio = terminal ? new TerminalStdio(pty) : new PipeStdio(launcher);
         launcher.onExit().thenRun(() -> {
             try {
                 syncChannel.write(java.nio.ByteBuffer.wrap(EXITED_LINE));
@@ -100,11 +113,24 @@ public final class ContainerProcess {
         }
         if (outcome == null || !outcome.equals("ready") || pid == 0) {
             launcher.destroyForcibly();
+            if (terminal) {
+                stdio.close();
+            }
             String reason = outcome != null && outcome.startsWith("error ") ? outcome.substring(6)
                     : "the launcher exited before the process was set up" + stderrTail(launcher);
             throw new ContainerException(reason);
         }
-        return new ContainerProcess(launcher, pid, exec);
+        return new ContainerProcess(launcher, stdio, pid, exec);
+    }
+
+    private static void closeQuietly(Pty pty) {
+        if (pty != null) {
+            try {
+                pty.close();
+            } catch (IOException ignored) {
+                // Nothing left to release.
+            }
+        }
     }
 
     private static String stderrTail(java.lang.Process p) {
@@ -132,15 +158,19 @@ public final class ContainerProcess {
     }
 
     public InputStream stdout() {
-        return launcher.getInputStream();
+        return stdio.stdout();
     }
 
     public InputStream stderr() {
-        return launcher.getErrorStream();
+        return stdio.stderr();
     }
 
     public OutputStream stdin() {
-        return launcher.getOutputStream();
+        return stdio.stdin();
+    }
+
+    public void resize(int rows, int columns) throws ContainerException {
+        stdio.resize(rows, columns);
     }
 
     public CompletableFuture<Integer> exit() {
@@ -167,12 +197,6 @@ public final class ContainerProcess {
 
     /** Closes the process's stdio pipes on our side (after WaitProcess, as Kata's agent does). */
     public void releaseStdio() {
-        for (java.io.Closeable c : new java.io.Closeable[] {stdin(), stdout(), stderr()}) {
-            try {
-                c.close();
-            } catch (IOException ignored) {
-                // Already closed.
-            }
-        }
+        stdio.close();
     }
 }

@@ -77,6 +77,9 @@ final class LaunchConfig {
             put("gids", p.getUser().getAdditionalGidsList().stream().map(Integer::toUnsignedString)
                     .collect(Collectors.joining(",")));
         }
+        if (p.getTerminal()) {
+            put("console", "1");
+        }
         if (p.getNoNewPrivileges()) {
             put("nonewprivs", "1");
         }

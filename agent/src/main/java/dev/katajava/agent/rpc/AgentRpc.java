@@ -29,6 +29,7 @@ import dev.katajava.protocols.agent.ReadStreamResponse;
 import dev.katajava.protocols.agent.RemoveContainerRequest;
 import dev.katajava.protocols.agent.SignalProcessRequest;
 import dev.katajava.protocols.agent.StartContainerRequest;
+import dev.katajava.protocols.agent.TtyWinResizeRequest;
 import dev.katajava.protocols.agent.VersionCheckResponse;
 import dev.katajava.protocols.agent.WaitProcessRequest;
 import dev.katajava.protocols.agent.WaitProcessResponse;
@@ -81,6 +82,7 @@ public final class AgentRpc {
                 .register(AGENT, "ReadStderr", ReadStreamRequest.parser(), (ctx, req) -> read(req, true))
                 .register(AGENT, "WriteStdin", WriteStreamRequest.parser(), this::writeStdin)
                 .register(AGENT, "CloseStdin", CloseStdinRequest.parser(), this::closeStdin)
+                .register(AGENT, "TtyWinResize", TtyWinResizeRequest.parser(), this::resize)
                 .register(AGENT, "PauseContainer", PauseContainerRequest.parser(),
                         (ctx, req) -> freeze(req.getContainerId(), true))
                 .register(AGENT, "ResumeContainer", ResumeContainerRequest.parser(),
@@ -203,6 +205,15 @@ public final class AgentRpc {
             process(req.getContainerId(), req.getExecId()).stdin().close();
         } catch (IOException e) {
             throw new TtrpcException(Code.INTERNAL, "close stdin: " + e.getMessage(), e);
+        }
+        return Empty.getDefaultInstance();
+    }
+
+    private Empty resize(CallContext ctx, TtyWinResizeRequest req) throws TtrpcException {
+        try {
+            process(req.getContainerId(), req.getExecId()).resize(req.getRow(), req.getColumn());
+        } catch (ContainerException e) {
+            throw failed(e);
         }
         return Empty.getDefaultInstance();
     }

@@ -34,7 +34,7 @@ class ContainerOnHostTest {
     void busyboxRootfs() throws Exception {
         rootfs = Files.createDirectories(dir.resolve("rootfs/bin"));
         Files.copy(Path.of("/bin/busybox"), rootfs.resolve("busybox"));
-        for (String applet : List.of("sh", "echo", "hostname", "pwd", "sleep", "touch", "cat", "id", "ls")) {
+        for (String applet : List.of("sh", "echo", "hostname", "pwd", "sleep", "touch", "cat", "id", "ls", "tty", "stty")) {
             Files.createSymbolicLink(rootfs.resolve(applet), Path.of("busybox"));
         }
         rootfs = rootfs.getParent();
@@ -125,6 +125,19 @@ class ContainerOnHostTest {
         assertThat(c.cgroup().pids()).contains(e.pid());
         c.destroy(5);
         assertThat(cg).doesNotExist();
+    }
+
+    @Test
+    void aTerminalProcessGetsAPtyAsItsControllingTerminalWithTheRequestedSize() throws Exception {
+        Spec spec = spec(List.of("sh", "-c", "[ -t 0 ] && echo in; [ -t 1 ] && echo out; stty size; echo done"));
+        spec = spec.toBuilder().setProcess(spec.getProcess().toBuilder().setTerminal(true)).build();
+        Container c = Container.create("tty", spec, runtime(false));
+        c.init().resize(33, 101);
+        c.start();
+        String out = stdout(c.init()).replace("\r", "");
+        assertThat(out).isEqualTo("in\nout\n33 101\ndone\n");
+        assertThat(c.waitProcess("")).isZero();
+        c.destroy(5);
     }
 
     @Test

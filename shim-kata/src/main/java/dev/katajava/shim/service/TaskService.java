@@ -15,6 +15,7 @@ import dev.katajava.protocols.task.ExecProcessRequest;
 import dev.katajava.protocols.task.KillRequest;
 import dev.katajava.protocols.task.PauseRequest;
 import dev.katajava.protocols.task.PidsRequest;
+import dev.katajava.protocols.task.ResizePtyRequest;
 import dev.katajava.protocols.task.ResumeRequest;
 import dev.katajava.protocols.task.StatsRequest;
 import dev.katajava.protocols.task.UpdateTaskRequest;
@@ -87,6 +88,7 @@ public final class TaskService {
                 .register(SERVICE, "Kill", KillRequest.parser(), this::kill)
                 .register(SERVICE, "Delete", DeleteRequest.parser(), (ctx, req) -> lifecycle.delete(req))
                 .register(SERVICE, "CloseIO", CloseIORequest.parser(), this::closeIo)
+                .register(SERVICE, "ResizePty", ResizePtyRequest.parser(), this::resizePty)
                 .register(SERVICE, "Pause", PauseRequest.parser(), (ctx, req) -> resources.pause(req))
                 .register(SERVICE, "Resume", ResumeRequest.parser(), (ctx, req) -> resources.resume(req))
                 .register(SERVICE, "Stats", StatsRequest.parser(), (ctx, req) -> resources.stats(req))
@@ -240,6 +242,22 @@ public final class TaskService {
                 throw new TtrpcException(Code.CANCELLED, "interrupted");
             } catch (ExecutionException e) {
                 throw ErrorMapping.toStatus("close stdin", (Exception) e.getCause());
+            }
+        }
+        return Empty.getDefaultInstance();
+    }
+
+    Empty resizePty(CallContext ctx, ResizePtyRequest req) throws TtrpcException {
+        ShimContainer c = container(req.getId());
+        TaskProcess p = process(c, req.getExecId());
+        if (!p.stdio().terminal()) {
+            return Empty.getDefaultInstance();
+        }
+        try {
+            c.sandbox().agent().resizeTty(c.id(), p.agentExecId(), req.getHeight(), req.getWidth());
+        } catch (TtrpcException e) {
+            if (p.status() != Status.STOPPED) {
+                throw ErrorMapping.toStatus("resize " + p.agentExecId(), e);
             }
         }
         return Empty.getDefaultInstance();
