@@ -10,7 +10,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 
-/** Frame I/O by hand, independent of the code under test, and hex helpers for the worked examples. */
+/** Frame I/O by hand, independent of the code under test, and hex conversions for the worked examples. */
 final class RawFrames {
     record Frame(long length, int streamId, byte type, byte flags, byte[] body) {
         Request request() throws IOException {

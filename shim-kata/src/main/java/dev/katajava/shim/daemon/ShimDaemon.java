@@ -68,7 +68,7 @@ public final class ShimDaemon {
         String ttrpcAddress = System.getenv("TTRPC_ADDRESS");
         events = new EventPublisher(ttrpcAddress == null || ttrpcAddress.isEmpty() ? null : Path.of(ttrpcAddress),
                 flags.namespace());
-        service = TaskService.create(events, this::requestExit);
+        service = TaskService.create(flags.namespace(), events, this::requestExit);
         server = new TtrpcServer(service.register(new ServiceRegistry()));
         ServerSocketChannel listener = bind();
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "shim-shutdown"));

@@ -42,7 +42,7 @@ public final class OutputSink implements Closeable {
                     StandardOpenOption.APPEND), -1);
         }
         if (target.startsWith("binary://")) {
-            throw new IOException("binary:// log URIs are not supported yet: " + target);
+            throw new IOException("binary:// log URIs are handled by BinaryLogger, not as a sink: " + target);
         }
         Path fifo = Path.of(target.startsWith("fifo://") ? target.substring("fifo://".length()) : target);
         if (!fifo.isAbsolute()) {

@@ -1,7 +1,7 @@
 package dev.katajava.shim.process;
 
 import dev.katajava.protocols.containerd.v1.types.Status;
-import dev.katajava.shim.io.OutputSink;
+import dev.katajava.shim.io.ProcessOutputs;
 import dev.katajava.shim.io.StdinRelay;
 import java.util.concurrent.CompletableFuture;
 
@@ -18,8 +18,7 @@ public final class TaskProcess {
     private final Stdio stdio;
     private final CompletableFuture<ExitInfo> exit = new CompletableFuture<>();
     private volatile Status status = Status.CREATED;
-    private volatile OutputSink stdoutSink;
-    private volatile OutputSink stderrSink;
+    private volatile ProcessOutputs outputs;
     private volatile StdinRelay stdinRelay;
 
     /** The client's stdio endpoints for this process, as containerd passed them. */
@@ -81,17 +80,12 @@ public final class TaskProcess {
         exit.complete(info);
     }
 
-    public void attachOutput(OutputSink stdout, OutputSink stderr) {
-        this.stdoutSink = stdout;
-        this.stderrSink = stderr;
+    public void attachOutputs(ProcessOutputs outputs) {
+        this.outputs = outputs;
     }
 
-    public OutputSink stdoutSink() {
-        return stdoutSink;
-    }
-
-    public OutputSink stderrSink() {
-        return stderrSink;
+    public ProcessOutputs outputs() {
+        return outputs;
     }
 
     public void attachStdin(StdinRelay relay) {

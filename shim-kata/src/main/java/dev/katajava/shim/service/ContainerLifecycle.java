@@ -13,7 +13,7 @@ import dev.katajava.protocols.task.DeleteRequest;
 import dev.katajava.protocols.task.DeleteResponse;
 import dev.katajava.shim.events.EventPublisher;
 import dev.katajava.shim.events.Topics;
-import dev.katajava.shim.io.OutputSink;
+import dev.katajava.shim.io.ProcessOutputs;
 import dev.katajava.shim.process.ExitInfo;
 import dev.katajava.shim.process.TaskProcess;
 import dev.katajava.ttrpc.Code;
@@ -79,7 +79,7 @@ final class ContainerLifecycle {
                         .build());
                 TaskProcess init = new TaskProcess(id, "", new TaskProcess.Stdio(req.getStdin(), req.getStdout(),
                         req.getStderr(), req.getTerminal()));
-                init.attachOutput(OutputSink.open(req.getStdout()), OutputSink.open(req.getStderr()));
+                init.attachOutputs(ProcessOutputs.open(req.getStdout(), req.getStderr(), id, state.namespace));
                 if (created != null) {
                     state.sandbox = created;
                     OomWatcher.watch(created, events);

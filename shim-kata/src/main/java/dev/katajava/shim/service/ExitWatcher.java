@@ -28,6 +28,7 @@ final class ExitWatcher {
                       long pid, EventPublisher events) {
         Thread.ofVirtual().name("wait-" + process.agentExecId()).start(() -> {
             CompletableFuture.allOf(stdout.done(), stderr.done()).join();
+            process.outputs().finish();
             int status;
             try {
                 status = agent.waitProcess(process.containerId(), process.agentExecId());

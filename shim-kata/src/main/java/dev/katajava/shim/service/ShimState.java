@@ -9,9 +9,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link #lifecycle}; readers (State, Wait) only read the concurrent map and the volatile sandbox.
  */
 final class ShimState {
+    /** containerd's namespace this shim serves, for events and logging binaries. */
+    final String namespace;
     final Object lifecycle = new Object();
     final Map<String, ShimContainer> containers = new ConcurrentHashMap<>();
     volatile Sandbox sandbox;
+
+    ShimState(String namespace) {
+        this.namespace = namespace;
+    }
 
     long vmPid() {
         Sandbox s = sandbox;

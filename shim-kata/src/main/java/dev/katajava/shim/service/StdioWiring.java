@@ -12,8 +12,8 @@ record StdioWiring(OutputRelay stdout, OutputRelay stderr) {
 
     static StdioWiring connect(String containerId, TaskProcess p, AgentClient agent) {
         String eid = p.agentExecId();
-        OutputRelay out = OutputRelay.start(eid + "-stdout", () -> agent.readStdout(containerId, eid), p.stdoutSink());
-        OutputRelay err = OutputRelay.start(eid + "-stderr", () -> agent.readStderr(containerId, eid), p.stderrSink());
+        OutputRelay out = OutputRelay.start(eid + "-stdout", () -> agent.readStdout(containerId, eid), p.outputs().stdout());
+        OutputRelay err = OutputRelay.start(eid + "-stderr", () -> agent.readStderr(containerId, eid), p.outputs().stderr());
         p.attachStdin(StdinRelay.start(eid, p.stdio().stdin(), new StdinRelay.StdinTarget() {
             @Override
             public int write(ByteString data) throws TtrpcException {

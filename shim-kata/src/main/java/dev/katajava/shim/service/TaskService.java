@@ -29,8 +29,8 @@ import dev.katajava.protocols.task.WaitResponse;
 import dev.katajava.shim.ShimMain;
 import dev.katajava.shim.events.EventPublisher;
 import dev.katajava.shim.events.Topics;
-import dev.katajava.shim.io.OutputSink;
-import dev.katajava.shim.io.OutputSink;
+import dev.katajava.shim.io.ProcessOutputs;
+import dev.katajava.shim.io.ProcessOutputs;
 import dev.katajava.shim.io.StdinRelay;
 import dev.katajava.shim.process.ExitInfo;
 import dev.katajava.shim.process.TaskProcess;
@@ -59,22 +59,23 @@ public final class TaskService {
     private static final String SERVICE = "containerd.task.v2.Task";
     private static final Duration CLOSE_STDIN_TIMEOUT = Duration.ofSeconds(30);
 
-    private final ShimState state = new ShimState();
+    private final ShimState state;
     private final ContainerLifecycle lifecycle;
     private final ResourceControl resources;
     private final EventPublisher events;
     private final Runnable onShutdown;
 
-    TaskService(SandboxFactory sandboxes, EventPublisher events, Runnable onShutdown) {
+    TaskService(String namespace, SandboxFactory sandboxes, EventPublisher events, Runnable onShutdown) {
+        this.state = new ShimState(namespace);
         this.lifecycle = new ContainerLifecycle(state, sandboxes, events);
         this.resources = new ResourceControl(state, events);
         this.events = events;
         this.onShutdown = onShutdown;
     }
 
-    public static TaskService create(EventPublisher events, Runnable onShutdown) {
-        return new TaskService(new SandboxFactory(dev.katajava.virtcontainers.SandboxPaths.DEFAULT), events,
-                onShutdown);
+    public static TaskService create(String namespace, EventPublisher events, Runnable onShutdown) {
+        return new TaskService(namespace, new SandboxFactory(dev.katajava.virtcontainers.SandboxPaths.DEFAULT),
+                events, onShutdown);
     }
 
     /** Registers the implemented methods; the others answer Unimplemented. */
@@ -160,7 +161,7 @@ public final class TaskService {
                         OciSpecReader.parse("exec " + execId + " process spec", req.getSpec().getValue().toByteArray()));
                 TaskProcess p = new TaskProcess(c.id(), execId, new TaskProcess.Stdio(req.getStdin(), req.getStdout(),
                         req.getStderr(), req.getTerminal()), spec);
-                p.attachOutput(OutputSink.open(req.getStdout()), OutputSink.open(req.getStderr()));
+                p.attachOutputs(ProcessOutputs.open(req.getStdout(), req.getStderr(), c.id(), state.namespace));
                 c.execs().put(execId, p);
             } catch (Exception e) {
                 throw ErrorMapping.toStatus("exec " + execId, e);
