@@ -1,0 +1,67 @@
+package dev.katajava.tests;
+
+import static dev.katajava.tests.support.E2eEnvironment.RUNTIME;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.katajava.tests.support.BusyboxImage;
+import dev.katajava.tests.support.Commands;
+import dev.katajava.tests.support.E2eEnvironment;
+import dev.katajava.tests.support.Leaks;
+import dev.katajava.tests.support.PrivateContainerd;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** A VM that dies under its containers: every task ends with 255 and nothing is left behind. */
+class VmDeathIT {
+    private static PrivateContainerd containerd;
+    private static String image;
+
+    @BeforeAll
+    static void startContainerd() throws Exception {
+        containerd = PrivateContainerd.start(E2eEnvironment.PREFIX, E2eEnvironment.CONFIG);
+        image = BusyboxImage.importInto(containerd, E2eEnvironment.REPO);
+    }
+
+    @AfterAll
+    static void stopContainerd() throws Exception {
+        if (containerd != null) {
+            containerd.close();
+        }
+    }
+
+    @Test
+    void killingQemuEndsTheTaskWith255AndTheCleanupLeavesNothing() throws Exception {
+        String id = "e2e-vmdeath-" + ProcessHandle.current().pid();
+        java.nio.file.Path log = java.nio.file.Files.createTempFile("events", ".log");
+        Process events = containerd.events(log);
+        assertThat(containerd.ctr(List.of("run", "-d", "--runtime", RUNTIME, image, id, "sleep", "600"),
+                Duration.ofMinutes(3)).exitCode()).isZero();
+        ProcessHandle qemu;
+        try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
+            qemu = all.filter(p -> p.info().commandLine().orElse("").contains("sandbox-" + id)).findFirst().orElseThrow();
+        }
+        qemu.destroyForcibly();
+
+        Commands.Result waited = containerd.ctr(List.of("task", "ls"), Duration.ofSeconds(30));
+        for (int i = 0; i < 100 && !waited.stdout().contains("STOPPED"); i++) {
+            Thread.sleep(100);
+            waited = containerd.ctr(List.of("task", "ls"), Duration.ofSeconds(30));
+        }
+        assertThat(waited.stdout()).as("the task stops when its VM dies").contains(id).contains("STOPPED");
+        Commands.Result deleted = containerd.ctr(List.of("task", "delete", id), Duration.ofSeconds(60));
+        assertThat(deleted.exitCode()).as(deleted.describe()).isZero();
+        Thread.sleep(300);
+        events.destroy();
+        events.waitFor();
+        List<String> exits = java.nio.file.Files.readAllLines(log).stream()
+                .filter(l -> l.contains("/tasks/exit") && l.contains(id)).toList();
+        assertThat(exits).singleElement().asString().contains("\"exit_status\":255");
+        java.nio.file.Files.delete(log);
+        containerd.ctr(List.of("containers", "rm", id), Duration.ofSeconds(30));
+        assertThat(Leaks.awaitNone(id, containerd, Duration.ofSeconds(15))).isEmpty();
+    }
+}
