@@ -324,6 +324,40 @@ static const char *env_path(struct config *c)
 	return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 }
 
+/* Like runc: without HOME in the environment, use the user's home from the container's /etc/passwd, else /. */
+static void default_home(struct config *c)
+{
+	for (int i = 0; i < c->nenvs; i++)
+		if (!strncmp(c->envs[i], "HOME=", 5))
+			return;
+	static char home[4096 + 6];
+	snprintf(home, sizeof home, "HOME=/");
+	FILE *pw = fopen("/etc/passwd", "re");
+	if (pw) {
+		char line[4096];
+		while (fgets(line, sizeof line, pw)) {
+			/* name:password:uid:gid:gecos:home:shell */
+			char *fields[7] = {0};
+			int n = 0;
+			for (char *f = line, *end; n < 7 && f; f = end ? end + 1 : NULL, n++) {
+				end = strchr(f, ':');
+				if (end)
+					*end = '\0';
+				fields[n] = f;
+			}
+			if (n >= 6 && fields[2] && (uid_t)strtoul(fields[2], NULL, 10) == c->uid && *fields[5]) {
+				snprintf(home, sizeof home, "HOME=%s", fields[5]);
+				break;
+			}
+		}
+		fclose(pw);
+	}
+	if (c->nenvs < MAX_ITEMS) {
+		c->envs[c->nenvs++] = home;
+		c->envs[c->nenvs] = NULL;
+	}
+}
+
 /* Finds the program like execvp would, with the container's PATH, so a missing one fails create. */
 static char *lookup(struct config *c, char *buf, size_t size)
 {
@@ -403,6 +437,7 @@ static void child(struct config *c, int exec_fd)
 		if (ioctl(STDIN_FILENO, TIOCSCTTY, 0) != 0)
 			fail("make the terminal the controlling terminal: %s", strerror(errno));
 	}
+	default_home(c);
 	for (int i = 0; i < c->nrlimits; i++) {
 		struct rlimit rl = {c->rlimits[i].soft, c->rlimits[i].hard};
 		if (setrlimit(c->rlimits[i].res, &rl) != 0)

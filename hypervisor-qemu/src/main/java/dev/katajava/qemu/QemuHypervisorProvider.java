@@ -1,5 +1,6 @@
 package dev.katajava.qemu;
 
+import dev.katajava.qemu.accel.KvmVerdict;
 import dev.katajava.virtcontainers.hypervisor.Hypervisor;
 import dev.katajava.virtcontainers.hypervisor.HypervisorProvider;
 import dev.katajava.virtcontainers.hypervisor.VmSpec;
@@ -11,8 +12,9 @@ public final class QemuHypervisorProvider implements HypervisorProvider {
         return "qemu";
     }
 
+    /** @throws IllegalArgumentException when the spec asks for something QEMU cannot be given (e.g. machine type) */
     @Override
     public Hypervisor create(VmSpec spec) {
-        return new QemuHypervisor(spec, new KvmVerdict(KvmVerdict.DEFAULT_FILE));
+        return new QemuHypervisor(spec, KvmVerdict.DEFAULT_FILE);
     }
 }

@@ -100,6 +100,17 @@ class CtrRunIT {
         assertThat(Leaks.awaitNone(id, containerd, Duration.ofSeconds(10))).isEmpty();
     }
 
+    @Test
+    void largeOutputArrivesByteForByte() throws Exception {
+        String id = "e2e-bulk-" + ProcessHandle.current().pid();
+        Commands.Result run = containerd.ctr(List.of("run", "--rm", "--runtime", "io.containerd.kata.v2", image, id,
+                "seq", "1", "300000"), Duration.ofMinutes(5));
+        Commands.Result expected = Commands.run(List.of("seq", "1", "300000"), java.util.Map.of(), Duration.ofMinutes(1));
+        assertThat(run.exitCode()).as(run.describe()).isZero();
+        assertThat(run.stdout().length()).isEqualTo(expected.stdout().length());
+        assertThat(run.stdout()).isEqualTo(expected.stdout());
+    }
+
     private static String tail(Path file) throws java.io.IOException {
         List<String> lines = Files.readAllLines(file);
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));

@@ -44,7 +44,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 
 /** Kata's {@code grpc.AgentService} and {@code grpc.Health} over the guest sandbox. */
 public final class AgentRpc {
@@ -172,7 +171,10 @@ public final class AgentRpc {
         }
     }
 
-    /** One blocking read of up to {@code len} bytes; fails at end of stream, which ends the caller's copy loop. */
+    /**
+     * One blocking read of up to {@code len} bytes, topped up with whatever more is already waiting, so
+     * bulk output travels in few large replies; fails at end of stream, which ends the caller's copy loop.
+     */
     private ReadStreamResponse read(ReadStreamRequest req, boolean stderr) throws TtrpcException {
         ContainerProcess p = process(req.getContainerId(), req.getExecId());
         InputStream in = stderr ? p.stderr() : p.stdout();
@@ -180,13 +182,20 @@ public final class AgentRpc {
         int n;
         try {
             n = in.read(buf);
+            while (n > 0 && n < buf.length && in.available() > 0) {
+                int more = in.read(buf, n, buf.length - n);
+                if (more <= 0) {
+                    break;
+                }
+                n += more;
+            }
         } catch (IOException e) {
             n = -1;
         }
         if (n < 0) {
             throw new TtrpcException(Code.INTERNAL, "eof");
         }
-        return ReadStreamResponse.newBuilder().setData(ByteString.copyFrom(Arrays.copyOf(buf, n))).build();
+        return ReadStreamResponse.newBuilder().setData(ByteString.copyFrom(buf, 0, n)).build();
     }
 
     private WriteStreamResponse writeStdin(CallContext ctx, WriteStreamRequest req) throws TtrpcException {

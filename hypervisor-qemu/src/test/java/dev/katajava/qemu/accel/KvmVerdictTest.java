@@ -1,0 +1,30 @@
+package dev.katajava.qemu.accel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class KvmVerdictTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aRecordedReasonIsReadBackByTheNextSandbox() {
+        Path file = dir.resolve("kata/kvm-unusable");
+        assertThat(new KvmVerdict(file).knownBroken()).isEmpty();
+        assertThat(new KvmVerdict(file).recordBroken("failed to set MSR 0x10a")).isTrue();
+        assertThat(new KvmVerdict(file).knownBroken()).contains("failed to set MSR 0x10a");
+        try (var files = Files.list(file.getParent())) {
+            assertThat(files).as("no temporary files left").containsExactly(file);
+        }
+    }
+
+    @Test
+    void aVerdictThatCannotBeWrittenIsReportedNotThrown() throws Exception {
+        Path blocker = Files.writeString(dir.resolve("not-a-dir"), "x");
+        assertThat(new KvmVerdict(blocker.resolve("kvm-unusable")).recordBroken("why")).isFalse();
+    }
+}

@@ -1,0 +1,129 @@
+package dev.katajava.qemu.cmdline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.katajava.virtcontainers.hypervisor.Accelerator;
+import dev.katajava.virtcontainers.hypervisor.VmSpec;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class QemuCommandLineTest {
+    static VmSpec spec(String machine, boolean debug) {
+        return spec(machine, debug, Path.of("/run/vc/vm/sb1"));
+    }
+
+    static VmSpec spec(String machine, boolean debug, Path runDir) {
+        return new VmSpec("sb1", runDir, Path.of("/usr/bin/qemu-system-x86_64"),
+                Path.of("/k/vmlinux"), Path.of("/k/initrd"), machine, List.of("foo=bar", "agent.x=1"), 2, 512,
+                Accelerator.AUTO, Path.of("/run/kata-containers/shared/sandboxes/sb1/shared"),
+                runDir.resolve("agent.sock"), debug);
+    }
+
+    /** Every value given to {@code flag}, in order. */
+    static List<String> values(List<String> cmd, String flag) {
+        List<String> values = new ArrayList<>();
+        for (int i = 0; i < cmd.size() - 1; i++) {
+            if (cmd.get(i).equals(flag)) {
+                values.add(cmd.get(i + 1));
+            }
+        }
+        return values;
+    }
+
+    static String value(List<String> cmd, String flag) {
+        List<String> values = values(cmd, flag);
+        assertThat(values).as("values of " + flag).hasSize(1);
+        return values.getFirst();
+    }
+
+    @Test
+    void q35UsesPciVirtioDevicesAndStartsPausedWithoutDefaultsOrNic() {
+        List<String> cmd = QemuCommandLine.build(spec("q35", false), Accel.TCG, 2_000_000);
+        assertThat(cmd.getFirst()).isEqualTo("/usr/bin/qemu-system-x86_64");
+        assertThat(cmd).contains("-nodefaults", "-no-user-config", "-nographic", "-S", "-no-reboot")
+                .doesNotContain("-netdev", "-net", "-nic", "-bios");
+        assertThat(value(cmd, "-machine")).isEqualTo("q35");
+        assertThat(values(cmd, "-device")).containsExactly(
+                "virtio-serial-pci,id=serial0",
+                "virtserialport,bus=serial0.0,chardev=agent,name=agent.channel.0",
+                "virtio-9p-pci,fsdev=shared,mount_tag=kataShared");
+        assertThat(value(cmd, "-chardev")).isEqualTo("socket,id=agent,path=/run/vc/vm/sb1/agent.sock,server=on,wait=off");
+        assertThat(value(cmd, "-fsdev")).isEqualTo("local,id=shared,path=/run/kata-containers/shared/sandboxes/sb1/shared,"
+                + "security_model=none,multidevs=remap");
+        assertThat(value(cmd, "-qmp")).isEqualTo("unix:/run/vc/vm/sb1/qmp.sock,server=on,wait=off");
+        assertThat(value(cmd, "-serial")).isEqualTo("file:/run/vc/vm/sb1/console.log");
+        assertThat(value(cmd, "-pidfile")).isEqualTo("/run/vc/vm/sb1/qemu.pid");
+        assertThat(value(cmd, "-kernel")).isEqualTo("/k/vmlinux");
+        assertThat(value(cmd, "-initrd")).isEqualTo("/k/initrd");
+        assertThat(value(cmd, "-m")).isEqualTo("512M");
+        assertThat(value(cmd, "-smp")).isEqualTo("2");
+        assertThat(value(cmd, "-name")).isEqualTo("sandbox-sb1");
+    }
+
+    @Test
+    void tcgRunsMultiThreadedWithABoundedTranslationCacheOnTheMaxCpu() {
+        List<String> cmd = QemuCommandLine.build(spec("q35", false), Accel.TCG, 0);
+        assertThat(value(cmd, "-accel")).isEqualTo("tcg,thread=multi,tb-size=128");
+        assertThat(value(cmd, "-cpu")).isEqualTo("max");
+    }
+
+    @Test
+    void kvmUsesTheHostCpu() {
+        List<String> cmd = QemuCommandLine.build(spec("q35", false), Accel.KVM, 0);
+        assertThat(value(cmd, "-accel")).isEqualTo("kvm");
+        assertThat(value(cmd, "-cpu")).isEqualTo("host");
+    }
+
+    @Test
+    void microvmUsesMmioVirtioDevicesWithoutLegacyHardware() {
+        List<String> cmd = QemuCommandLine.build(spec("microvm", false), Accel.TCG, 2_500_000);
+        assertThat(value(cmd, "-machine")).isEqualTo("microvm,x-option-roms=off,rtc=off,pit=off,pic=off");
+        assertThat(values(cmd, "-device")).containsExactly(
+                "virtio-serial-device,id=serial0",
+                "virtserialport,bus=serial0.0,chardev=agent,name=agent.channel.0",
+                "virtio-9p-device,fsdev=shared,mount_tag=kataShared");
+    }
+
+    @Test
+    void theKernelCommandLineHasConsoleBuiltInsThenTheConfiguredWords() {
+        String append = value(QemuCommandLine.build(spec("q35", false), Accel.TCG, 2_000_000), "-append");
+        List<String> words = List.of(append.split(" "));
+        assertThat(words.getFirst()).isEqualTo("console=ttyS0");
+        assertThat(words).contains("panic=1", "reboot=k", "cryptomgr.notests", "quiet");
+        assertThat(words.subList(words.size() - 2, words.size())).containsExactly("foo=bar", "agent.x=1");
+    }
+
+    @Test
+    void onlyMicrovmUnderTcgPinsTheTscFrequency() {
+        assertThat(value(QemuCommandLine.build(spec("microvm", false), Accel.TCG, 2_500_000), "-append"))
+                .contains("tsc_early_khz=2500000");
+        assertThat(value(QemuCommandLine.build(spec("microvm", false), Accel.KVM, 2_500_000), "-append"))
+                .doesNotContain("tsc_early_khz");
+        assertThat(value(QemuCommandLine.build(spec("q35", false), Accel.TCG, 2_500_000), "-append"))
+                .doesNotContain("tsc_early_khz");
+        assertThat(value(QemuCommandLine.build(spec("microvm", false), Accel.TCG, 0), "-append"))
+                .as("unknown frequency").doesNotContain("tsc_early_khz");
+    }
+
+    @Test
+    void debugKeepsTheConsoleVerbose() {
+        String append = value(QemuCommandLine.build(spec("q35", true), Accel.TCG, 0), "-append");
+        assertThat(List.of(append.split(" "))).contains("agent.log=debug").doesNotContain("quiet");
+    }
+
+    @Test
+    void anUnknownMachineTypeIsRefusedByName() {
+        assertThatThrownBy(() -> QemuCommandLine.build(spec("pc-i440fx", false), Accel.TCG, 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("\"pc-i440fx\"")
+                .hasMessageContaining("q35, microvm");
+    }
+
+    @Test
+    void aPathWithACommaIsRefusedRatherThanSplitIntoOptions() {
+        assertThatThrownBy(() -> QemuCommandLine.build(spec("q35", false, Path.of("/run/vc/vm/a,b")), Accel.TCG, 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("/run/vc/vm/a,b");
+    }
+}
