@@ -22,20 +22,23 @@ else
 fi
 java_home=${JAVA_HOME:?JAVA_HOME must point at a JDK 25}
 guest=$here/guest-image/target/kata-containers
-for f in "$here/shim-kata/target/lib" "$guest/vmlinux.container" "$guest/kata-containers-initrd.img"; do
+for f in "$here/shim-kata/target/lib" "$here/kata-runtime/target" "$guest/vmlinux.container" "$guest/kata-containers-initrd.img"; do
     [ -e "$f" ] || { echo "error: $f is missing; build first (./mvnw -B package)" >&2; exit 1; }
 done
 
 mkdir -p "$bindir" "$libdir" "$sharedir" "$confdir"
 rm -f "$libdir"/*.jar
-cp "$here"/shim-kata/target/lib/*.jar "$here"/shim-kata/target/shim-kata-*.jar "$libdir/"
-sed -e "s#@JAVA@#$java_home/bin/java#" -e "s#@LIBDIR@#$libdir#" \
-    "$here/shim-kata/src/main/dist/containerd-shim-kata-v2" > "$bindir/containerd-shim-kata-v2.tmp"
-chmod 0755 "$bindir/containerd-shim-kata-v2.tmp"
-mv "$bindir/containerd-shim-kata-v2.tmp" "$bindir/containerd-shim-kata-v2"
+cp "$here"/shim-kata/target/lib/*.jar "$here"/shim-kata/target/shim-kata-*.jar \
+    "$here"/kata-runtime/target/kata-runtime-*.jar "$libdir/"
+for launcher in shim-kata/src/main/dist/containerd-shim-kata-v2 kata-runtime/src/main/dist/kata-runtime; do
+    name=$(basename "$launcher")
+    sed -e "s#@JAVA@#$java_home/bin/java#" -e "s#@LIBDIR@#$libdir#" "$here/$launcher" > "$bindir/$name.tmp"
+    chmod 0755 "$bindir/$name.tmp"
+    mv "$bindir/$name.tmp" "$bindir/$name"
+done
 install -m 0644 "$guest/vmlinux.container" "$guest/kata-containers-initrd.img" "$sharedir/"
 [ -f "$guest/kernel-release" ] && install -m 0644 "$guest/kernel-release" "$sharedir/"
 sed -e "s#^kernel = .*#kernel = \"$sharedir/vmlinux.container\"#" \
     -e "s#^initrd = .*#initrd = \"$sharedir/kata-containers-initrd.img\"#" \
     "$here/configuration.toml" > "$confdir/configuration.toml"
-echo "installed: $bindir/containerd-shim-kata-v2, guest image in $sharedir, configuration $confdir/configuration.toml"
+echo "installed: $bindir/containerd-shim-kata-v2, $bindir/kata-runtime, guest image in $sharedir, configuration $confdir/configuration.toml"

@@ -1,0 +1,114 @@
+package dev.katajava.cli;
+
+import dev.katajava.virtcontainers.config.ConfigException;
+import dev.katajava.virtcontainers.config.ConfigLoader;
+import dev.katajava.virtcontainers.config.ConfigLocator;
+import dev.katajava.virtcontainers.config.HypervisorConfig;
+import dev.katajava.virtcontainers.config.RuntimeConfig;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * {@code kata-runtime check | env | version}, as Kata users know them. {@code --config FILE} picks the
+ * configuration file; otherwise it is found as the shim finds it.
+ */
+public final class KataRuntime {
+    public static final String VERSION = "0.1.0";
+
+    private KataRuntime() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err, Path.of("/")));
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err, Path root) {
+        String command = "";
+        String configPath = "";
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--config", "-config" -> {
+                    if (i + 1 >= args.length) {
+                        err.println("--config needs a file");
+                        return 2;
+                    }
+                    configPath = args[++i];
+                }
+                case "check", "env", "version", "help", "--help", "-h" -> command = args[i];
+                default -> {
+                    err.println("unknown argument \"" + args[i] + "\"; usage: kata-runtime [--config FILE] check|env|version");
+                    return 2;
+                }
+            }
+        }
+        try {
+            return switch (command) {
+                case "check" -> check(load(configPath), out, root);
+                case "env" -> env(load(configPath), out);
+                case "version" -> version(configPath, out, root);
+                default -> {
+                    out.println("usage: kata-runtime [--config FILE] check|env|version");
+                    yield command.isEmpty() ? 2 : 0;
+                }
+            };
+        } catch (ConfigException e) {
+            err.println("configuration: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static RuntimeConfig load(String configPath) throws ConfigException {
+        return ConfigLoader.load(ConfigLocator.locate(configPath, System.getenv()));
+    }
+
+    private static int check(RuntimeConfig config, PrintStream out, Path root) {
+        HypervisorConfig hv = config.hypervisor();
+        List<HostCheck.Finding> findings = new HostCheck(root).run(hv.path(), hv.kernel(), hv.initrd());
+        out.println("configuration: " + config.source());
+        findings.forEach(f -> out.println(f.line()));
+        config.warnings().forEach(w -> out.println("warning " + w));
+        boolean usable = HostCheck.usable(findings);
+        out.println(usable ? "System is capable of running kata-java containers."
+                : "System cannot run kata-java containers: see the ERROR lines above.");
+        return usable ? 0 : 1;
+    }
+
+    /** The effective configuration, in the configuration file's own format. */
+    private static int env(RuntimeConfig config, PrintStream out) {
+        HypervisorConfig hv = config.hypervisor();
+        out.println("# effective configuration, read from " + config.source());
+        out.println("[hypervisor." + hv.name() + "]");
+        out.println("path = \"" + hv.path() + "\"");
+        out.println("kernel = \"" + hv.kernel() + "\"");
+        out.println("initrd = \"" + hv.initrd() + "\"");
+        out.println("machine_type = \"" + hv.machineType() + "\"");
+        out.println("kernel_params = \"" + String.join(" ", hv.kernelParams()) + "\"");
+        out.println("default_vcpus = " + hv.defaultVcpus());
+        out.println("default_memory = " + hv.defaultMemoryMiB());
+        out.println("shared_fs = \"" + hv.sharedFs() + "\"");
+        out.println("accelerator = \"" + hv.accelerator().name().toLowerCase(java.util.Locale.ROOT) + "\"");
+        out.println("enable_debug = " + hv.enableDebug());
+        out.println();
+        out.println("[agent.kata]");
+        out.println("dial_timeout = " + config.agent().dialTimeout().toSeconds());
+        out.println("enable_debug = " + config.agent().enableDebug());
+        out.println();
+        out.println("[runtime]");
+        out.println("enable_debug = " + config.enableDebug());
+        config.warnings().forEach(w -> out.println("# warning: " + w));
+        return 0;
+    }
+
+    private static int version(String configPath, PrintStream out, Path root) {
+        out.println("kata-runtime (kata-java) " + VERSION);
+        out.println("   agent API: Kata's grpc.AgentService over ttrpc; shim API: containerd runtime v2 (ttrpc)");
+        try {
+            RuntimeConfig config = load(configPath);
+            out.println("   hypervisor: " + HostCheck.qemuVersion(config.hypervisor().path()));
+        } catch (ConfigException e) {
+            out.println("   hypervisor: unknown (" + e.getMessage() + ")");
+        }
+        return 0;
+    }
+}

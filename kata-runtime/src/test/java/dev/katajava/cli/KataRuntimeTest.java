@@ -1,0 +1,99 @@
+package dev.katajava.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class KataRuntimeTest {
+    @TempDir
+    Path root;
+
+    private record Output(int code, String out, String err) {
+    }
+
+    private Output run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = KataRuntime.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), root);
+        return new Output(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private Path config(String extra) throws Exception {
+        return Files.writeString(root.resolve("configuration.toml"), """
+                [hypervisor.qemu]
+                path = "/usr/bin/qemu-fake"
+                kernel = "/share/vmlinux"
+                initrd = "/share/initrd"
+                %s
+                [agent.kata]
+                dial_timeout = 30
+                """.formatted(extra));
+    }
+
+    private void fakeHost(boolean withImage) throws Exception {
+        Path qemu = Files.createDirectories(root.resolve("usr/bin")).resolve("qemu-fake");
+        Files.writeString(qemu, "#!/bin/sh\necho 'QEMU emulator version 7.2.0'\n");
+        Files.setPosixFilePermissions(qemu, PosixFilePermissions.fromString("rwx------"));
+        Files.createDirectories(root.resolve("dev"));
+        Files.createFile(root.resolve("dev/kvm"));
+        if (withImage) {
+            Files.createDirectories(root.resolve("share"));
+            Files.createFile(root.resolve("share/vmlinux"));
+            Files.createFile(root.resolve("share/initrd"));
+        }
+    }
+
+    @Test
+    void checkReportsWhatIsThereAndWhatIsUsedInstead() throws Exception {
+        fakeHost(true);
+        Files.createDirectories(root.resolve("run/kata-containers"));
+        Files.writeString(root.resolve("run/kata-containers/kvm-unusable"), "failed to set MSR\n");
+        Output o = run("--config", config("").toString(), "check");
+        assertThat(o.code()).isZero();
+        assertThat(o.out()).contains("absent KVM: /dev/kvm exists but did not give a working guest")
+                .contains("failed to set MSR")
+                .contains("absent vhost-vsock: /dev/vhost-vsock is missing; the agent is reached over virtio-serial")
+                .contains("ok     QEMU: /usr/bin/qemu-fake (QEMU emulator version 7.2.0)")
+                .contains("System is capable");
+    }
+
+    @Test
+    void checkFailsNamingAMissingGuestImage() throws Exception {
+        fakeHost(false);
+        Output o = run("--config", config("").toString(), "check");
+        assertThat(o.code()).isEqualTo(1);
+        assertThat(o.out()).contains("ERROR  guest kernel: /share/vmlinux is missing").contains("cannot run");
+    }
+
+    @Test
+    void envPrintsTheEffectiveConfigurationAndItsSource() throws Exception {
+        Path file = config("default_vcpus = 2\nbogus_key = 1");
+        Output o = run("--config", file.toString(), "env");
+        assertThat(o.code()).isZero();
+        assertThat(o.out()).contains("read from " + file).contains("default_vcpus = 2")
+                .contains("default_memory = 2048").contains("dial_timeout = 30")
+                .contains("# warning: " + file + ":6: [hypervisor.qemu] bogus_key: unknown key, ignored");
+    }
+
+    @Test
+    void aBadConfigurationValueIsReportedWithItsKeyAndLine() throws Exception {
+        Output o = run("--config", config("default_memory = \"lots\"").toString(), "env");
+        assertThat(o.code()).isEqualTo(1);
+        assertThat(o.err()).contains(":5: [hypervisor.qemu] default_memory: expected an integer");
+    }
+
+    @Test
+    void unknownCommandsAreRefusedWithUsage() {
+        Output o = run("frobnicate");
+        assertThat(o.code()).isEqualTo(2);
+        assertThat(o.err()).contains("unknown argument \"frobnicate\"").contains("check|env|version");
+    }
+}
