@@ -35,8 +35,9 @@ ln -s busybox "$work/tiny/bin/sh"
 printf '#!/bin/sh\n/bin/busybox echo bare-boot-init-reached\n/bin/busybox poweroff -f\n' > "$work/tiny/init"
 chmod +x "$work/tiny/init"
 (cd "$work/tiny" && find . | cpio -o -H newc --quiet -R 0:0) > "$work/tiny.cpio"
-cp="$(ls hypervisor-qemu/target/hypervisor-qemu-*.jar):$(ls virtcontainers/target/virtcontainers-*.jar)"
-bare=$("$JAVA_HOME/bin/java" -cp "$cp" dev.katajava.qemu.bench.BareBoot /usr/bin/qemu-system-x86_64 \
+# The shim's runtime classpath holds the QEMU driver and everything it needs.
+bare=$("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "shim-kata/target/lib/*" \
+    dev.katajava.qemu.bench.BareBoot /usr/bin/qemu-system-x86_64 \
     "$kernel" "$work/tiny.cpio" "$machine" "$vcpus" "$memory" "$runs")
 bare_ms=$(echo "$bare" | sed -n 's/^bare_boot_ms_median=\([0-9]*\).*/\1/p')
 

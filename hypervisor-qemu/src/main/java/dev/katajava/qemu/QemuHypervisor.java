@@ -33,6 +33,7 @@ public final class QemuHypervisor implements Hypervisor {
     private final VmSpec spec;
     private final RunFiles files;
     private final AcceleratorSelector selector;
+    private final Duration qmpTimeout;
     private final AtomicBoolean started = new AtomicBoolean();
     private final CompletableFuture<Integer> exited = new CompletableFuture<>();
     private volatile Process lastSpawned;
@@ -41,14 +42,15 @@ public final class QemuHypervisor implements Hypervisor {
 
     /** A hypervisor that remembers a failed KVM probe in {@code kvmVerdictFile}. */
     public QemuHypervisor(VmSpec spec, Path kvmVerdictFile) {
-        this(spec, new AcceleratorSelector(new KvmVerdict(kvmVerdictFile), HostFacts::kvmOpenable,
-                AcceleratorSelector.DEFAULT_PROBE_WINDOW));
+        this(spec, kvmVerdictFile, QMP_TIMEOUT);
     }
 
-    QemuHypervisor(VmSpec spec, AcceleratorSelector selector) {
+    QemuHypervisor(VmSpec spec, Path kvmVerdictFile, Duration qmpTimeout) {
         this.spec = spec;
         this.files = RunFiles.in(spec.runDir());
-        this.selector = selector;
+        this.selector = new AcceleratorSelector(new KvmVerdict(kvmVerdictFile), HostFacts::kvmOpenable,
+                AcceleratorSelector.DEFAULT_PROBE_WINDOW);
+        this.qmpTimeout = qmpTimeout;
     }
 
     @Override
@@ -66,7 +68,7 @@ public final class QemuHypervisor implements Hypervisor {
         AcceleratorSelector.Selected<QemuProcess> selected;
         try {
             selected = selector.start(spec.accelerator(), a -> QemuProcess.launch(QemuCommandLine.build(spec, a, tscKhz),
-                    files, a, QMP_TIMEOUT, p -> lastSpawned = p));
+                    files, a, qmpTimeout, p -> lastSpawned = p));
         } catch (HypervisorException e) {
             reportExitOfLastSpawned();
             throw e;
@@ -121,7 +123,7 @@ public final class QemuHypervisor implements Hypervisor {
         if (q == null) {
             throw new QmpException(command + ": QEMU for sandbox " + spec.sandboxId() + " is not running");
         }
-        return q.execute(command, arguments, QMP_TIMEOUT);
+        return q.execute(command, arguments, qmpTimeout);
     }
 
     @Override

@@ -44,7 +44,9 @@ class CtrRunIT {
         assertThat(run.exitCode()).as(run.describe() + "\ncontainerd log:\n" + tail(containerd.log())).isEqualTo(3);
         assertThat(run.stdout().lines().toList()).containsExactly("hello", guestRelease);
         assertThat(guestRelease).isNotEqualTo(hostRelease);
-        System.out.printf("ctr run --rm with a VM took %d ms end to end%n", run.elapsed().toMillis());
+        assertThat(run.firstLine()).isNotNull();
+        System.out.printf("ctr run --rm with a VM: first output line after %d ms, %d ms end to end%n",
+                run.firstLine().toMillis(), run.elapsed().toMillis());
 
         assertThat(Leaks.awaitNone(id, containerd, Duration.ofSeconds(10))).isEmpty();
         assertThat(containerd.ctr(List.of("containers", "ls", "-q"), Duration.ofSeconds(10)).stdout()).doesNotContain(id);

@@ -1,43 +1,19 @@
 package dev.katajava.tests;
 
-import static dev.katajava.tests.support.E2eEnvironment.RUNTIME;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.katajava.tests.support.BusyboxImage;
+import dev.katajava.tests.support.ContainerdTest;
 import dev.katajava.tests.support.Commands;
-import dev.katajava.tests.support.E2eEnvironment;
 import dev.katajava.tests.support.Leaks;
 import dev.katajava.tests.support.PrivateContainerd;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** {@code ctr task exec} into a running container, and killing it. */
-class ExecIT {
-    private static PrivateContainerd containerd;
-    private static String image;
-
-    @BeforeAll
-    static void startContainerd() throws Exception {
-        containerd = PrivateContainerd.start(E2eEnvironment.PREFIX, E2eEnvironment.CONFIG);
-        image = BusyboxImage.importInto(containerd, E2eEnvironment.REPO);
-    }
-
-    @AfterAll
-    static void stopContainerd() throws Exception {
-        if (containerd != null) {
-            containerd.close();
-        }
-    }
-
-    private static Commands.Result ctr(String... args) throws Exception {
-        return containerd.ctr(List.of(args), Duration.ofMinutes(3));
-    }
-
+class ExecIT extends ContainerdTest {
     @Test
     void execsRunInTheContainerWithTheirOwnUserAndCwdAndKillStopsTheTask() throws Exception {
         String id = "e2e-exec-" + ProcessHandle.current().pid();
@@ -58,15 +34,7 @@ class ExecIT {
                 assertThat(again.stdout()).isEqualTo("round " + i + "\n");
             }
 
-            Commands.Result kill = ctr("task", "kill", "--signal", "SIGKILL", id);
-            assertThat(kill.exitCode()).as(kill.describe()).isZero();
-            Commands.Result deleted = ctr("task", "delete", id);
-            for (int i = 0; i < 50 && deleted.exitCode() != 0; i++) {
-                Thread.sleep(200);
-                deleted = ctr("task", "delete", id);
-            }
-            assertThat(deleted.exitCode()).as(deleted.describe()).isZero();
-            assertThat(ctr("containers", "rm", id).exitCode()).isZero();
+            removeTask(id);
             Thread.sleep(500);
         } finally {
             events.destroy();

@@ -1,42 +1,18 @@
 package dev.katajava.tests;
 
-import static dev.katajava.tests.support.E2eEnvironment.RUNTIME;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.katajava.tests.support.BusyboxImage;
+import dev.katajava.tests.support.ContainerdTest;
 import dev.katajava.tests.support.Commands;
-import dev.katajava.tests.support.E2eEnvironment;
 import dev.katajava.tests.support.Leaks;
 import dev.katajava.tests.support.PrivateContainerd;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Containers that CRI annotations put in one pod share one shim and one VM. */
-class PodIT {
-    private static PrivateContainerd containerd;
-    private static String image;
-
-    @BeforeAll
-    static void startContainerd() throws Exception {
-        containerd = PrivateContainerd.start(E2eEnvironment.PREFIX, E2eEnvironment.CONFIG);
-        image = BusyboxImage.importInto(containerd, E2eEnvironment.REPO);
-    }
-
-    @AfterAll
-    static void stopContainerd() throws Exception {
-        if (containerd != null) {
-            containerd.close();
-        }
-    }
-
-    private static Commands.Result ctr(String... args) throws Exception {
-        return containerd.ctr(List.of(args), Duration.ofMinutes(3));
-    }
-
+class PodIT extends ContainerdTest {
     private static long count(String needle) {
         try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
             return all.filter(p -> p.info().commandLine().orElse("").contains(needle)).count();
@@ -68,14 +44,7 @@ class PodIT {
         assertThat(orphan.stderr()).contains("no-such-pod");
         ctr("containers", "rm", pod + "-orphan");
 
-        assertThat(ctr("task", "kill", "--signal", "SIGKILL", pod).exitCode()).isZero();
-        Commands.Result deleted = ctr("task", "delete", pod);
-        for (int i = 0; i < 50 && deleted.exitCode() != 0; i++) {
-            Thread.sleep(200);
-            deleted = ctr("task", "delete", pod);
-        }
-        assertThat(deleted.exitCode()).as(deleted.describe()).isZero();
-        ctr("containers", "rm", pod);
+        removeTask(pod);
         assertThat(Leaks.awaitNone(pod, containerd, Duration.ofSeconds(15))).isEmpty();
     }
 }

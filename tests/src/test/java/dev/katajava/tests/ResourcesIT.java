@@ -1,41 +1,17 @@
 package dev.katajava.tests;
 
-import static dev.katajava.tests.support.E2eEnvironment.RUNTIME;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.katajava.tests.support.BusyboxImage;
+import dev.katajava.tests.support.ContainerdTest;
 import dev.katajava.tests.support.Commands;
-import dev.katajava.tests.support.E2eEnvironment;
 import dev.katajava.tests.support.Leaks;
 import dev.katajava.tests.support.PrivateContainerd;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Guest cgroups through ctr: pause/resume, metrics, and a memory limit the kernel enforces. */
-class ResourcesIT {
-    private static PrivateContainerd containerd;
-    private static String image;
-
-    @BeforeAll
-    static void startContainerd() throws Exception {
-        containerd = PrivateContainerd.start(E2eEnvironment.PREFIX, E2eEnvironment.CONFIG);
-        image = BusyboxImage.importInto(containerd, E2eEnvironment.REPO);
-    }
-
-    @AfterAll
-    static void stopContainerd() throws Exception {
-        if (containerd != null) {
-            containerd.close();
-        }
-    }
-
-    private static Commands.Result ctr(String... args) throws Exception {
-        return containerd.ctr(List.of(args), Duration.ofMinutes(3));
-    }
-
+class ResourcesIT extends ContainerdTest {
     private static String status(String id) throws Exception {
         return ctr("task", "ls").stdout().lines().filter(l -> l.startsWith(id + " ")).findFirst().orElse("");
     }
@@ -54,14 +30,7 @@ class ResourcesIT {
         assertThat(metrics.exitCode()).as(metrics.describe()).isZero();
         assertThat(metrics.stdout()).contains("pids.current").contains("memory.usage");
 
-        assertThat(ctr("task", "kill", "--signal", "SIGKILL", id).exitCode()).isZero();
-        Commands.Result deleted = ctr("task", "delete", id);
-        for (int i = 0; i < 50 && deleted.exitCode() != 0; i++) {
-            Thread.sleep(200);
-            deleted = ctr("task", "delete", id);
-        }
-        assertThat(deleted.exitCode()).as(deleted.describe()).isZero();
-        ctr("containers", "rm", id);
+        removeTask(id);
         assertThat(Leaks.awaitNone(id, containerd, Duration.ofSeconds(10))).isEmpty();
     }
 

@@ -1,38 +1,18 @@
 package dev.katajava.tests;
 
-import static dev.katajava.tests.support.E2eEnvironment.RUNTIME;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.katajava.tests.support.BusyboxImage;
+import dev.katajava.tests.support.ContainerdTest;
 import dev.katajava.tests.support.Commands;
-import dev.katajava.tests.support.E2eEnvironment;
 import dev.katajava.tests.support.PrivateContainerd;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The same commands under runc and under our runtime must end with the same exit status and output. */
-class RuncParityIT {
+class RuncParityIT extends ContainerdTest {
     private static final String RUNC = "io.containerd.runc.v2";
-    private static PrivateContainerd containerd;
-    private static String image;
-
-    @BeforeAll
-    static void startContainerd() throws Exception {
-        containerd = PrivateContainerd.start(E2eEnvironment.PREFIX, E2eEnvironment.CONFIG);
-        image = BusyboxImage.importInto(containerd, E2eEnvironment.REPO);
-    }
-
-    @AfterAll
-    static void stopContainerd() throws Exception {
-        if (containerd != null) {
-            containerd.close();
-        }
-    }
-
     private static Commands.Result run(String runtime, String id, String script) throws Exception {
         return containerd.ctr(List.of("run", "--rm", "--runtime", runtime, image, id, "sh", "-c", script),
                 Duration.ofMinutes(3));
@@ -73,12 +53,6 @@ class RuncParityIT {
         Commands.Result checkpoint = containerd.ctr(List.of("task", "checkpoint", id), Duration.ofSeconds(30));
         assertThat(checkpoint.exitCode()).isNotZero();
         assertThat(checkpoint.stderr()).containsIgnoringCase("not implemented");
-        containerd.ctr(List.of("task", "kill", "--signal", "SIGKILL", id), Duration.ofSeconds(30));
-        Commands.Result deleted = containerd.ctr(List.of("task", "delete", id), Duration.ofSeconds(30));
-        for (int i = 0; i < 50 && deleted.exitCode() != 0; i++) {
-            Thread.sleep(200);
-            deleted = containerd.ctr(List.of("task", "delete", id), Duration.ofSeconds(30));
-        }
-        containerd.ctr(List.of("containers", "rm", id), Duration.ofSeconds(30));
+        removeTask(id);
     }
 }

@@ -1,38 +1,18 @@
 package dev.katajava.tests;
 
-import static dev.katajava.tests.support.E2eEnvironment.RUNTIME;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.katajava.tests.support.BusyboxImage;
+import dev.katajava.tests.support.ContainerdTest;
 import dev.katajava.tests.support.Commands;
-import dev.katajava.tests.support.E2eEnvironment;
 import dev.katajava.tests.support.Leaks;
 import dev.katajava.tests.support.PrivateContainerd;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** {@code ctr run -t} and {@code ctr task exec -t}: a guest pty, driven from a real terminal (script(1)). */
-class TerminalIT {
-    private static PrivateContainerd containerd;
-    private static String image;
-
-    @BeforeAll
-    static void startContainerd() throws Exception {
-        containerd = PrivateContainerd.start(E2eEnvironment.PREFIX, E2eEnvironment.CONFIG);
-        image = BusyboxImage.importInto(containerd, E2eEnvironment.REPO);
-    }
-
-    @AfterAll
-    static void stopContainerd() throws Exception {
-        if (containerd != null) {
-            containerd.close();
-        }
-    }
-
+class TerminalIT extends ContainerdTest {
     /**
      * Runs ctr inside a pty of its own, as a user at a terminal would, with a 40x120 window. ctr sends the
      * window size only after the process started (runc sees the same order), so the commands wait a moment
@@ -69,13 +49,7 @@ class TerminalIT {
                 + " sh -c '[ -t 0 ] && echo exec-tty; sleep 1; stty size'");
         assertThat(exec.exitCode()).as(exec.describe()).isZero();
         assertThat(terminalText(exec)).contains("exec-tty\n40 120\n");
-        containerd.ctr(List.of("task", "kill", "--signal", "SIGKILL", daemon), Duration.ofSeconds(30));
-        Commands.Result deleted = containerd.ctr(List.of("task", "delete", daemon), Duration.ofSeconds(30));
-        for (int i = 0; i < 50 && deleted.exitCode() != 0; i++) {
-            Thread.sleep(200);
-            deleted = containerd.ctr(List.of("task", "delete", daemon), Duration.ofSeconds(30));
-        }
-        containerd.ctr(List.of("containers", "rm", daemon), Duration.ofSeconds(30));
+        removeTask(daemon);
         assertThat(Leaks.awaitNone(daemon, containerd, Duration.ofSeconds(10))).isEmpty();
     }
 }

@@ -1,38 +1,18 @@
 package dev.katajava.tests;
 
-import static dev.katajava.tests.support.E2eEnvironment.RUNTIME;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.katajava.tests.support.BusyboxImage;
+import dev.katajava.tests.support.ContainerdTest;
 import dev.katajava.tests.support.Commands;
-import dev.katajava.tests.support.E2eEnvironment;
 import dev.katajava.tests.support.Leaks;
 import dev.katajava.tests.support.PrivateContainerd;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** A VM that dies under its containers: every task ends with 255 and nothing is left behind. */
-class VmDeathIT {
-    private static PrivateContainerd containerd;
-    private static String image;
-
-    @BeforeAll
-    static void startContainerd() throws Exception {
-        containerd = PrivateContainerd.start(E2eEnvironment.PREFIX, E2eEnvironment.CONFIG);
-        image = BusyboxImage.importInto(containerd, E2eEnvironment.REPO);
-    }
-
-    @AfterAll
-    static void stopContainerd() throws Exception {
-        if (containerd != null) {
-            containerd.close();
-        }
-    }
-
+class VmDeathIT extends ContainerdTest {
     @Test
     void killingQemuEndsTheTaskWith255AndTheCleanupLeavesNothing() throws Exception {
         String id = "e2e-vmdeath-" + ProcessHandle.current().pid();

@@ -15,7 +15,8 @@ public final class HostFacts {
 
     /** Whether QEMU could open /dev/kvm as this user (tried for real: permission bits are not the whole story). */
     public static boolean kvmOpenable() {
-        try (FileChannel ignored = FileChannel.open(KVM, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        try {
+            FileChannel.open(KVM, StandardOpenOption.READ, StandardOpenOption.WRITE).close();
             return true;
         } catch (IOException | UnsupportedOperationException e) {
             return false;

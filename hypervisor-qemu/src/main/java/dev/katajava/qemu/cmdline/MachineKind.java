@@ -6,8 +6,11 @@ import java.util.Locale;
 public enum MachineKind {
     /** PC with a PCIe root: virtio devices are PCI functions. */
     Q35("q35", "pci"),
-    /** Minimal machine without PCI, ACPI tables only: virtio devices sit on virtio-mmio transports. */
-    MICROVM("microvm,x-option-roms=off,rtc=off,pit=off,pic=off", "device");
+    /**
+     * Minimal machine without PCI: virtio devices sit on virtio-mmio transports. Its RTC and PIT stay on:
+     * under TCG, turning the RTC off costs the guest about 2 s of boot and the PIT about 0.5 s.
+     */
+    MICROVM("microvm,x-option-roms=off", "device");
 
     private final String machineArg;
     private final String virtioSuffix;

@@ -12,7 +12,7 @@ class KvmVerdictTest {
     Path dir;
 
     @Test
-    void aRecordedReasonIsReadBackByTheNextSandbox() {
+    void aRecordedReasonIsReadBackByTheNextSandbox() throws Exception {
         Path file = dir.resolve("kata/kvm-unusable");
         assertThat(new KvmVerdict(file).knownBroken()).isEmpty();
         assertThat(new KvmVerdict(file).recordBroken("failed to set MSR 0x10a")).isTrue();

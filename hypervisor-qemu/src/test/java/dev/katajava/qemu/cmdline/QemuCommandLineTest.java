@@ -78,9 +78,9 @@ class QemuCommandLineTest {
     }
 
     @Test
-    void microvmUsesMmioVirtioDevicesWithoutLegacyHardware() {
+    void microvmUsesMmioVirtioDevicesWithoutOptionRoms() {
         List<String> cmd = QemuCommandLine.build(spec("microvm", false), Accel.TCG, 2_500_000);
-        assertThat(value(cmd, "-machine")).isEqualTo("microvm,x-option-roms=off,rtc=off,pit=off,pic=off");
+        assertThat(value(cmd, "-machine")).isEqualTo("microvm,x-option-roms=off");
         assertThat(values(cmd, "-device")).containsExactly(
                 "virtio-serial-device,id=serial0",
                 "virtserialport,bus=serial0.0,chardev=agent,name=agent.channel.0",

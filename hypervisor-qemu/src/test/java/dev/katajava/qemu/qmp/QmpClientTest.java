@@ -4,145 +4,79 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class QmpClientTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration FIVE_SECONDS = Duration.ofSeconds(5);
 
     @TempDir
     Path dir;
 
-    /** A scripted QMP peer: greets, answers qmp_capabilities, then hands every other command to the test. */
-    private final class FakeQemu implements AutoCloseable {
-        final Path socket = dir.resolve("qmp.sock");
-        final ServerSocketChannel server;
-        final LinkedBlockingQueue<JsonNode> commands = new LinkedBlockingQueue<>();
-        volatile SocketChannel peer;
-
-        FakeQemu() throws IOException {
-            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            server.bind(UnixDomainSocketAddress.of(socket));
-            Thread.ofVirtual().start(this::serve);
-        }
-
-        private void serve() {
+    private static CompletableFuture<Object> async(QmpClient client, String command, Map<String, ?> args,
+                                                   Duration timeout) {
+        return CompletableFuture.supplyAsync(() -> {
             try {
-                peer = server.accept();
-                send("{\"QMP\": {\"version\": {\"qemu\": {\"major\": 7}}, \"capabilities\": []}}");
-                BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(peer),
-                        StandardCharsets.UTF_8));
-                String line;
-                while ((line = in.readLine()) != null) {
-                    JsonNode cmd = JSON.readTree(line);
-                    if (cmd.path("execute").asText().equals("qmp_capabilities")) {
-                        reply(cmd, "{}");
-                    } else {
-                        commands.add(cmd);
-                    }
-                }
-            } catch (IOException ignored) {
-                // Closed by the test.
+                return client.execute(command, args, timeout);
+            } catch (QmpException e) {
+                return e;
             }
-        }
+        });
+    }
 
-        void reply(JsonNode cmd, String returnJson) throws IOException {
-            send("{\"return\": " + returnJson + ", \"id\": \"" + cmd.get("id").asText() + "\"}");
-        }
-
-        synchronized void send(String line) throws IOException {
-            ByteBuffer b = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8));
-            while (b.hasRemaining()) {
-                peer.write(b);
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            if (peer != null) {
-                peer.close();
-            }
-            server.close();
+    @Test
+    void readsTheGreetingAndNegotiatesCapabilitiesBeforeTheFirstCommand() throws Exception {
+        try (FakeQmpServer qemu = new FakeQmpServer(dir.resolve("qmp.sock"));
+             QmpClient client = QmpClient.connect(qemu.socket, FIVE_SECONDS, () -> true)) {
+            assertThat(client.greeting().path("QMP").path("version").path("qemu").path("minor").asInt()).isEqualTo(2);
+            CompletableFuture<Object> status = async(client, "query-status", null, FIVE_SECONDS);
+            JsonNode cmd = qemu.nextCommand();
+            assertThat(cmd.path("execute").asText()).isEqualTo("query-status");
+            assertThat(cmd.has("arguments")).isFalse();
+            qemu.reply(cmd, "{\"status\": \"prelaunch\", \"singlestep\": false, \"running\": false}");
+            assertThat(((JsonNode) status.get(5, TimeUnit.SECONDS)).path("status").asText()).isEqualTo("prelaunch");
         }
     }
 
     @Test
-    void negotiatesCapabilitiesAndMatchesRepliesToCallersOutOfOrder() throws Exception {
-        try (FakeQemu qemu = new FakeQemu(); QmpClient client = QmpClient.connect(qemu.socket, Duration.ofSeconds(5), () -> true)) {
-            assertThat(client.greeting().path("QMP").path("version").path("qemu").path("major").asInt()).isEqualTo(7);
-            CompletableFuture<JsonNode> first = CompletableFuture.supplyAsync(() -> exec(client, "query-status"));
-            JsonNode firstCmd = qemu.commands.poll(5, TimeUnit.SECONDS);
-            CompletableFuture<JsonNode> second = CompletableFuture.supplyAsync(() -> exec(client, "query-cpus-fast"));
-            JsonNode secondCmd = qemu.commands.poll(5, TimeUnit.SECONDS);
-            qemu.reply(secondCmd, "[{\"cpu-index\": 0}]");
-            qemu.reply(firstCmd, "{\"status\": \"running\"}");
-            assertThat(first.get(5, TimeUnit.SECONDS).path("status").asText()).isEqualTo("running");
-            assertThat(second.get(5, TimeUnit.SECONDS).get(0).path("cpu-index").asInt()).isZero();
+    void connectRetriesUntilTheSocketAppears() throws Exception {
+        Path socket = dir.resolve("late.sock");
+        CompletableFuture<QmpClient> connecting = CompletableFuture.supplyAsync(() -> {
+            try {
+                return QmpClient.connect(socket, FIVE_SECONDS, () -> true);
+            } catch (QmpException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(300);
+        assertThat(connecting).isNotDone();
+        try (FakeQmpServer qemu = new FakeQmpServer(socket)) {
+            QmpClient client = connecting.get(5, TimeUnit.SECONDS);
+            try {
+                assertThat(client.greeting().has("QMP")).isTrue();
+                assertThat(client.isClosed()).isFalse();
+            } finally {
+                client.close();
+            }
+            assertThat(qemu.socket).exists();
         }
     }
 
     @Test
-    void refusedCommandsCarryQemusErrorClassAndDescription() throws Exception {
-        try (FakeQemu qemu = new FakeQemu(); QmpClient client = QmpClient.connect(qemu.socket, Duration.ofSeconds(5), () -> true)) {
-            CompletableFuture<Throwable> call = CompletableFuture.supplyAsync(() -> {
-                try {
-                    client.execute("device_add", Map.of("driver", "nope"), Duration.ofSeconds(5));
-                    return null;
-                } catch (QmpException e) {
-                    return e;
-                }
-            });
-            JsonNode cmd = qemu.commands.poll(5, TimeUnit.SECONDS);
-            assertThat(cmd.path("arguments").path("driver").asText()).isEqualTo("nope");
-            qemu.send("{\"error\": {\"class\": \"GenericError\", \"desc\": \"no such driver\"}, \"id\": \""
-                    + cmd.get("id").asText() + "\"}");
-            assertThat(call.get(5, TimeUnit.SECONDS)).isInstanceOfSatisfying(QmpException.class, e -> {
-                assertThat(e.errorClass()).isEqualTo("GenericError");
-                assertThat(e.getMessage()).isEqualTo("device_add: no such driver");
-            });
-        }
-    }
-
-    @Test
-    void eventsReachListenersAndADeadPeerFailsPendingCommands() throws Exception {
-        FakeQemu qemu = new FakeQemu();
-        try (QmpClient client = QmpClient.connect(qemu.socket, Duration.ofSeconds(5), () -> true)) {
-            List<String> events = new CopyOnWriteArrayList<>();
-            client.onEvent(e -> events.add(e.path("event").asText()));
-            qemu.send("{\"event\": \"STOP\", \"timestamp\": {\"seconds\": 1, \"microseconds\": 2}}");
-            CompletableFuture<Throwable> pending = CompletableFuture.supplyAsync(() -> {
-                try {
-                    client.execute("query-status", null, Duration.ofSeconds(10));
-                    return null;
-                } catch (QmpException e) {
-                    return e;
-                }
-            });
-            qemu.commands.poll(5, TimeUnit.SECONDS);
-            qemu.close();
-            assertThat(pending.get(5, TimeUnit.SECONDS)).isInstanceOf(QmpException.class);
-            assertThat(events).containsExactly("STOP");
-            assertThat(client.isClosed()).isTrue();
-        }
+    void connectGivesUpAtTheDeadlineNamingTheSocket() {
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> QmpClient.connect(dir.resolve("never.sock"), Duration.ofMillis(300), () -> true))
+                .isInstanceOf(QmpException.class).hasMessageContaining("never.sock").hasMessageContaining("300 ms");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
     }
 
     @Test
@@ -150,14 +84,172 @@ class QmpClientTest {
         long start = System.nanoTime();
         assertThatThrownBy(() -> QmpClient.connect(dir.resolve("none.sock"), Duration.ofSeconds(30), () -> false))
                 .isInstanceOf(QmpException.class).hasMessageContaining("QEMU exited");
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
     }
 
-    private static JsonNode exec(QmpClient client, String command) {
+    @Test
+    void aPeerThatNeverGreetsFailsTheConnectWithinTheDeadline() throws Exception {
+        try (FakeQmpServer silent = new FakeQmpServer(dir.resolve("silent.sock"), null)) {
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> QmpClient.connect(silent.socket, Duration.ofMillis(400), () -> true))
+                    .isInstanceOf(QmpException.class).hasMessageContaining("greeting");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+        }
+    }
+
+    @Test
+    void aPeerThatIsNotQmpIsRefused() throws Exception {
+        try (FakeQmpServer other = new FakeQmpServer(dir.resolve("other.sock"), "{\"hello\": 1}")) {
+            assertThatThrownBy(() -> QmpClient.connect(other.socket, FIVE_SECONDS, () -> true))
+                    .isInstanceOf(QmpException.class).hasMessageContaining("not a QMP greeting");
+        }
+    }
+
+    @Test
+    void matchesRepliesToCallersWhenTheyArriveOutOfOrder() throws Exception {
+        try (FakeQmpServer qemu = new FakeQmpServer(dir.resolve("qmp.sock"));
+             QmpClient client = QmpClient.connect(qemu.socket, FIVE_SECONDS, () -> true)) {
+            CompletableFuture<Object> first = async(client, "query-status", null, FIVE_SECONDS);
+            JsonNode firstCmd = qemu.nextCommand();
+            CompletableFuture<Object> second = async(client, "query-cpus-fast", null, FIVE_SECONDS);
+            JsonNode secondCmd = qemu.nextCommand();
+            assertThat(firstCmd.get("id")).isNotEqualTo(secondCmd.get("id"));
+            qemu.reply(secondCmd, "[{\"cpu-index\": 0}]");
+            assertThat(((JsonNode) second.get(5, TimeUnit.SECONDS)).get(0).path("cpu-index").asInt()).isZero();
+            assertThat(first).isNotDone();
+            qemu.reply(firstCmd, "{\"status\": \"running\"}");
+            assertThat(((JsonNode) first.get(5, TimeUnit.SECONDS)).path("status").asText()).isEqualTo("running");
+        }
+    }
+
+    @Test
+    void manyConcurrentCallersEachGetTheirOwnAnswer() throws Exception {
+        try (FakeQmpServer qemu = new FakeQmpServer(dir.resolve("qmp.sock"));
+             QmpClient client = QmpClient.connect(qemu.socket, FIVE_SECONDS, () -> true)) {
+            int n = 32;
+            List<CompletableFuture<Object>> calls = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                calls.add(async(client, "echo", Map.of("n", i), FIVE_SECONDS));
+            }
+            List<JsonNode> received = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                received.add(qemu.nextCommand());
+            }
+            for (JsonNode cmd : received.reversed()) {
+                qemu.reply(cmd, "{\"n\": " + cmd.path("arguments").path("n").asInt() + "}");
+            }
+            for (int i = 0; i < n; i++) {
+                assertThat(((JsonNode) calls.get(i).get(5, TimeUnit.SECONDS)).path("n").asInt()).isEqualTo(i);
+            }
+        }
+    }
+
+    @Test
+    void argumentsAreSentAsAJsonObject() throws Exception {
+        try (FakeQmpServer qemu = new FakeQmpServer(dir.resolve("qmp.sock"));
+             QmpClient client = QmpClient.connect(qemu.socket, FIVE_SECONDS, () -> true)) {
+            CompletableFuture<Object> call = async(client, "device_add",
+                    Map.of("driver", "virtio-blk-pci", "id", "blk0", "share-rw", true), FIVE_SECONDS);
+            JsonNode cmd = qemu.nextCommand();
+            assertThat(cmd.path("arguments").path("driver").asText()).isEqualTo("virtio-blk-pci");
+            assertThat(cmd.path("arguments").path("share-rw").asBoolean()).isTrue();
+            qemu.reply(cmd, "{}");
+            assertThat(call.get(5, TimeUnit.SECONDS)).isInstanceOf(JsonNode.class);
+        }
+    }
+
+    @Test
+    void refusedCommandsCarryQemusErrorClassAndDescription() throws Exception {
+        try (FakeQmpServer qemu = new FakeQmpServer(dir.resolve("qmp.sock"));
+             QmpClient client = QmpClient.connect(qemu.socket, FIVE_SECONDS, () -> true)) {
+            CompletableFuture<Object> call = async(client, "device_add", Map.of("driver", "nope"), FIVE_SECONDS);
+            qemu.error(qemu.nextCommand(), "GenericError", "'nope' is not a valid device model name");
+            assertThat(call.get(5, TimeUnit.SECONDS)).isInstanceOfSatisfying(QmpException.class, e -> {
+                assertThat(e.refusedByQemu()).isTrue();
+                assertThat(e.errorClass()).isEqualTo("GenericError");
+                assertThat(e.desc()).isEqualTo("'nope' is not a valid device model name");
+                assertThat(e.getMessage()).isEqualTo("device_add: GenericError: 'nope' is not a valid device model name");
+            });
+            assertThat(client.isClosed()).as("a refusal leaves the connection usable").isFalse();
+        }
+    }
+
+    @Test
+    void aCommandWithoutAnswerTimesOutAndALateAnswerIsIgnored() throws Exception {
+        try (FakeQmpServer qemu = new FakeQmpServer(dir.resolve("qmp.sock"));
+             QmpClient client = QmpClient.connect(qemu.socket, FIVE_SECONDS, () -> true)) {
+            CompletableFuture<Object> call = async(client, "query-status", null, Duration.ofMillis(200));
+            JsonNode cmd = qemu.nextCommand();
+            assertThat(call.get(5, TimeUnit.SECONDS)).isInstanceOfSatisfying(QmpException.class, e -> {
+                assertThat(e.refusedByQemu()).isFalse();
+                assertThat(e.getMessage()).contains("query-status").contains("200 ms");
+            });
+            qemu.reply(cmd, "{}");
+            CompletableFuture<Object> next = async(client, "query-name", null, FIVE_SECONDS);
+            qemu.reply(qemu.nextCommand(), "{\"name\": \"sandbox-x\"}");
+            assertThat(((JsonNode) next.get(5, TimeUnit.SECONDS)).path("name").asText()).isEqualTo("sandbox-x");
+        }
+    }
+
+    @Test
+    void eventsReachListenersInOrderInterleavedWithReplies() throws Exception {
+        try (FakeQmpServer qemu = new FakeQmpServer(dir.resolve("qmp.sock"));
+             QmpClient client = QmpClient.connect(qemu.socket, FIVE_SECONDS, () -> true)) {
+            List<String> events = new CopyOnWriteArrayList<>();
+            CountDownLatch three = new CountDownLatch(3);
+            client.onEvent(e -> {
+                events.add(e.path("event").asText() + ":" + e.path("data").path("reason").asText(""));
+                three.countDown();
+            });
+            CompletableFuture<Object> cont = async(client, "cont", null, FIVE_SECONDS);
+            JsonNode cmd = qemu.nextCommand();
+            qemu.send("{\"timestamp\": {\"seconds\": 1, \"microseconds\": 2}, \"event\": \"RESUME\"}");
+            qemu.reply(cmd, "{}");
+            qemu.send("{\"timestamp\": {\"seconds\": 3, \"microseconds\": 4}, \"event\": \"SHUTDOWN\","
+                    + " \"data\": {\"guest\": true, \"reason\": \"guest-shutdown\"}}");
+            qemu.send("{\"timestamp\": {\"seconds\": 3, \"microseconds\": 5}, \"event\": \"STOP\"}");
+            assertThat(cont.get(5, TimeUnit.SECONDS)).isInstanceOf(JsonNode.class);
+            assertThat(three.await(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(events).containsExactly("RESUME:", "SHUTDOWN:guest-shutdown", "STOP:");
+        }
+    }
+
+    @Test
+    void aListenerMayExecuteCommandsItself() throws Exception {
+        try (FakeQmpServer qemu = new FakeQmpServer(dir.resolve("qmp.sock"));
+             QmpClient client = QmpClient.connect(qemu.socket, FIVE_SECONDS, () -> true)) {
+            CompletableFuture<Object> fromListener = new CompletableFuture<>();
+            client.onEvent(e -> fromListener.complete(async(client, "query-status", null, FIVE_SECONDS).join()));
+            qemu.send("{\"event\": \"STOP\", \"timestamp\": {\"seconds\": 1, \"microseconds\": 0}}");
+            qemu.reply(qemu.nextCommand(), "{\"status\": \"paused\"}");
+            assertThat(((JsonNode) fromListener.get(5, TimeUnit.SECONDS)).path("status").asText()).isEqualTo("paused");
+        }
+    }
+
+    @Test
+    void whenQemuGoesAwayPendingAndLaterCommandsFailAndCloseListenersRunOnce() throws Exception {
+        FakeQmpServer qemu = new FakeQmpServer(dir.resolve("qmp.sock"));
+        QmpClient client = QmpClient.connect(qemu.socket, FIVE_SECONDS, () -> true);
         try {
-            return client.execute(command, null, Duration.ofSeconds(5));
-        } catch (QmpException e) {
-            throw new RuntimeException(e);
+            AtomicInteger closes = new AtomicInteger();
+            client.onClose(closes::incrementAndGet);
+            CompletableFuture<Object> a = async(client, "query-status", null, Duration.ofSeconds(30));
+            CompletableFuture<Object> b = async(client, "query-name", null, Duration.ofSeconds(30));
+            qemu.nextCommand();
+            qemu.nextCommand();
+            qemu.close();
+            assertThat(a.get(5, TimeUnit.SECONDS)).isInstanceOfSatisfying(QmpException.class,
+                    e -> assertThat(e.getMessage()).contains("closed the QMP connection"));
+            assertThat(b.get(5, TimeUnit.SECONDS)).isInstanceOf(QmpException.class);
+            assertThat(client.isClosed()).isTrue();
+            assertThatThrownBy(() -> client.execute("query-status", FIVE_SECONDS)).isInstanceOf(QmpException.class);
+            client.close();
+            AtomicInteger late = new AtomicInteger();
+            client.onClose(late::incrementAndGet);
+            assertThat(closes.get()).isEqualTo(1);
+            assertThat(late.get()).as("a listener added after the end runs at once").isEqualTo(1);
+        } finally {
+            client.close();
         }
     }
 }

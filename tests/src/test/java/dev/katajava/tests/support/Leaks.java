@@ -27,7 +27,11 @@ public final class Leaks {
         return leaks;
     }
 
-    /** Everything of {@code sandboxId} (and of any kata shim or QEMU at all) that still exists. */
+    /**
+     * Everything of {@code sandboxId} that still exists: its QEMU, its shim (by the wrapper's or the JVM's
+     * command line), mounts of it under /run/kata-containers, any mount under the private containerd's
+     * root or state, and its host directories.
+     */
     public static List<String> find(String sandboxId, PrivateContainerd containerd) throws IOException {
         List<String> leaks = new ArrayList<>();
         try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
@@ -36,15 +40,17 @@ public final class Leaks {
                 if (cmd.contains("qemu-system") && cmd.contains("sandbox-" + sandboxId)) {
                     leaks.add("process " + p.pid() + ": " + cmd);
                 }
-                if (cmd.contains("dev.katajava.shim.ShimMain") && cmd.contains("-id " + sandboxId)) {
+                boolean shim = cmd.contains("containerd-shim-kata-v2") || cmd.contains("dev.katajava.shim.ShimMain");
+                if (shim && (cmd.contains("-id " + sandboxId + " ") || cmd.endsWith("-id " + sandboxId))) {
                     leaks.add("process " + p.pid() + ": " + cmd);
                 }
             });
         }
         for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
             String mountPoint = line.split(" ")[4];
-            if (mountPoint.contains("/run/kata-containers/shared/sandboxes/" + sandboxId)
-                    || mountPoint.startsWith(containerd.state().toString())) {
+            if (mountPoint.startsWith("/run/kata-containers/") && mountPoint.contains(sandboxId)
+                    || mountPoint.startsWith(containerd.state() + "/")
+                    || mountPoint.startsWith(containerd.root() + "/")) {
                 leaks.add("mount " + mountPoint);
             }
         }
