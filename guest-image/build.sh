@@ -36,6 +36,19 @@ else
     rm -rf "$work" && mkdir -p "$cache" "$work" "$out"
     root=$work/root
 
+    # Downloads package $1's .deb into the cache (once) and prints its path.
+    fetch_deb() {
+        local pkg=$1 deb
+        deb=$(ls "$cache"/"${pkg}"_*.deb 2>/dev/null | head -n1 || true)
+        if [ -z "$deb" ]; then
+            echo "==> apt-get download $pkg" >&2
+            (cd "$cache" && apt-get download -q "$pkg" 2>&1 | grep -v "^W: Download is performed unsandboxed" >&2 || true)
+            deb=$(ls "$cache"/"${pkg}"_*.deb 2>/dev/null | head -n1 || true)
+            [ -n "$deb" ] || { echo "error: apt-get download $pkg failed (are the apt lists up to date? run 'apt-get update')" >&2; exit 1; }
+        fi
+        echo "$deb"
+    }
+
     # --- kernel -----------------------------------------------------------------------------------
     kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
     if [ -z "$kpkg" ]; then
@@ -43,13 +56,7 @@ else
         exit 1
     fi
     kver=${kpkg#linux-image-}
-    deb=$(ls "$cache"/"${kpkg}"_*.deb 2>/dev/null | head -n1 || true)
-    if [ -z "$deb" ]; then
-        echo "==> apt-get download $kpkg"
-        (cd "$cache" && apt-get download -q "$kpkg" 2>&1 | grep -v "^W: Download is performed unsandboxed" || true)
-        deb=$(ls "$cache"/"${kpkg}"_*.deb 2>/dev/null | head -n1 || true)
-        [ -n "$deb" ] || { echo "error: apt-get download $kpkg failed" >&2; exit 1; }
-    fi
+    deb=$(fetch_deb "$kpkg")
     dpkg-deb -x "$deb" "$work/kernel"
     vmlinuz=$work/kernel/boot/vmlinuz-$kver
     # The bzImage payload of Debian's generic kernel is XZ: decompress it from its magic on.
@@ -59,15 +66,33 @@ else
     xz -dc --single-stream < <(tail -c +$((offset + 1)) "$vmlinuz") > "$work/vmlinux"
     head -c 4 "$work/vmlinux" | grep -q "ELF" || { echo "error: extracted kernel is not an ELF" >&2; exit 1; }
 
-    # --- modules, in load order ---------------------------------------------------------------------
-    modules="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_mmio virtio_console
-             virtio_blk 9pnet 9pnet_virtio netfs fscache 9p fuse virtiofs overlay vsock
-             vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport"
+    # --- modules, each after the ones it depends on ----------------------------------------------------
+    # What the runtime uses; modinfo's "depends" brings in the rest (the package ships no modules.dep).
+    wanted="virtio_pci virtio_mmio virtio_console virtio_blk 9pnet_virtio 9p virtiofs overlay vmw_vsock_virtio_transport"
+    modinfo=$(command -v modinfo || echo /usr/sbin/modinfo)  # /usr/sbin is not on a user's PATH on Debian
+    declare -A module_file=() placed=()
+    while IFS= read -r f; do
+        n=$(basename "$f" .ko)
+        module_file[${n//-/_}]=$f
+    done < <(find "$work/kernel/lib/modules/$kver" -name '*.ko')
+    load_order=()
+    place() {
+        local m=${1//-/_} dep
+        [ -z "${placed[$m]:-}" ] || return 0
+        placed[$m]=1
+        [ -n "${module_file[$m]:-}" ] || { echo "error: module $m (.ko) not in $kpkg" >&2; exit 1; }
+        for dep in $("$modinfo" -F depends "${module_file[$m]}" | tr ',' ' '); do
+            place "$dep"
+        done
+        load_order+=("$m")
+    }
+    for m in $wanted; do
+        place "$m"
+    done
     mkdir -p "$root/etc"
     : > "$root/etc/kata-modules"
-    for m in $modules; do
-        src=$(find "$work/kernel/lib/modules/$kver" -name "$m.ko" -print -quit)
-        [ -n "$src" ] || { echo "error: module $m not in $kpkg" >&2; exit 1; }
+    for m in "${load_order[@]}"; do
+        src=${module_file[$m]}
         rel=${src#"$work/kernel"}
         mkdir -p "$root$(dirname "$rel")"
         cp "$src" "$root$rel"
@@ -83,6 +108,8 @@ else
         --no-header-files --no-man-pages --compress=zip-6 --generate-cds-archive
     # The agent's heap is small enough for compressed oops; the archive for the other mode is dead weight.
     rm -f "$root/opt/kata-agent/jre/lib/server/classes_nocoops.jsa"
+    # jlink keeps the native symbol tables (~5 MB of libjvm.so); nothing in the guest reads them.
+    find "$root/opt/kata-agent/jre" -name '*.so' -exec strip --strip-unneeded {} +
     # The JRE is dynamically linked: bring the exact libraries it loads.
     for bin in "$root/opt/kata-agent/jre/bin/java" "$root"/opt/kata-agent/jre/lib/*.so \
                "$root"/opt/kata-agent/jre/lib/server/*.so; do
@@ -97,7 +124,15 @@ else
     cp "${jars[@]}" "$root/opt/kata-agent/lib/"
     install -m 0755 "$native/kata-init" "$root/init"
     install -m 0755 "$native/nsexec" "$root/opt/kata-agent/bin/nsexec"
-    install -m 0755 /bin/busybox "$root/bin/busybox"
+    # busybox must be the static build: the guest carries no libraries for it.
+    if [ "$(dpkg-query -W -f='${Status}' busybox-static 2>/dev/null || true)" = "install ok installed" ]; then
+        busybox=/bin/busybox
+    else
+        bdeb=$(fetch_deb busybox-static)
+        dpkg-deb -x "$bdeb" "$work/busybox"
+        busybox=$work/busybox/bin/busybox
+    fi
+    install -m 0755 "$busybox" "$root/bin/busybox"
     ln -s busybox "$root/bin/sh"
     cat > "$root/etc/kata-agent.args" <<ARGS
 /opt/kata-agent/jre/bin/java

@@ -62,6 +62,23 @@ static char *slurp(const char *path)
 	return buf;
 }
 
+/*
+ * pivot_root refuses a root mount that has no parent, and the initramfs is exactly that. Stacking a bind
+ * of it over / (switch_root's move and chroot, without copying anything) gives the agent, and every mount
+ * namespace copied from it, a root that pivot_root accepts: containers then get a real pivot_root and no
+ * way back into the guest's own files. Runs before anything else is mounted, so nothing is left below.
+ */
+static void stack_root(void)
+{
+	mkdir("/mnt", 0755);
+	if (mount("/", "/mnt", NULL, MS_BIND, NULL) != 0) {
+		dprintf(2, "kata-init: bind / on /mnt: %s\n", strerror(errno));
+		return;
+	}
+	if (chdir("/mnt") != 0 || mount(".", "/", NULL, MS_MOVE, NULL) != 0 || chroot(".") != 0 || chdir("/") != 0)
+		dprintf(2, "kata-init: move the root bind onto /: %s\n", strerror(errno));
+}
+
 static void load_modules(void)
 {
 	char *list = slurp("/etc/kata-modules");
@@ -127,6 +144,7 @@ int main(void)
 		dprintf(2, "kata-init: must run as PID 1\n");
 		return 1;
 	}
+	stack_root();
 	mount_or_warn("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	mount_or_warn("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	mount_or_warn("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");

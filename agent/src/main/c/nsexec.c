@@ -11,6 +11,12 @@
  *   exec FIFO      the process waits here (reading one byte) until the agent starts it
  *   join PID       instead of creating namespaces and a root: enter those of process PID (an exec)
  *   console 1      stdio is a terminal: make it the controlling terminal of a new session
+ *   caps B E P I A five capability masks (hex, bit n = capability n): bounding, effective, permitted,
+ *                  inheritable, ambient; without this record the process keeps what it has
+ *   mask PATH      (repeat) hide PATH inside the container: /dev/null over a file, a read-only tmpfs over a dir
+ *   rdonly PATH    (repeat) make PATH inside the container read-only
+ *   sysctl K=V     (repeat) write V to /proc/sys/K (dots become slashes) inside the new namespaces
+ *   oomscore N     the process's oom_score_adj
  *
  * Process shape: this process unshares the requested namespaces and forks; the child becomes PID 1 of the
  * new pid namespace, sets up its root filesystem and credentials, reports "ready", waits for the start
@@ -48,7 +54,15 @@ struct mnt {
 struct config {
 	int clone_flags;
 	char *rootfs, *hostname, *cwd, *sync_path, *exec_path;
-	int nopivot, readonly, nonewprivs, console;
+	int nopivot, readonly, nonewprivs, console, has_caps, has_oom;
+	unsigned long long caps[5];
+	int oom_score;
+	char *masked[MAX_ITEMS];
+	int nmasked;
+	char *rdonly[MAX_ITEMS];
+	int nrdonly;
+	char *sysctls[MAX_ITEMS];
+	int nsysctls;
 	long join_pid;
 	uid_t uid;
 	gid_t gid;
@@ -142,6 +156,18 @@ static void parse(struct config *c, char *buf, size_t len)
 		else if (!strcmp(key, "readonly")) c->readonly = 1;
 		else if (!strcmp(key, "nonewprivs")) c->nonewprivs = 1;
 		else if (!strcmp(key, "console")) c->console = 1;
+		else if (!strcmp(key, "caps")) {
+			char *cur = value;
+			for (int i = 0; i < 5; i++)
+				c->caps[i] = strtoull(cur, &cur, 16);
+			c->has_caps = 1;
+		} else if (!strcmp(key, "mask") && c->nmasked < MAX_ITEMS) c->masked[c->nmasked++] = value;
+		else if (!strcmp(key, "rdonly") && c->nrdonly < MAX_ITEMS) c->rdonly[c->nrdonly++] = value;
+		else if (!strcmp(key, "sysctl") && c->nsysctls < MAX_ITEMS) c->sysctls[c->nsysctls++] = value;
+		else if (!strcmp(key, "oomscore")) {
+			c->oom_score = (int)strtol(value, NULL, 10);
+			c->has_oom = 1;
+		}
 		else if (!strcmp(key, "hostname")) c->hostname = value;
 		else if (!strcmp(key, "cwd")) c->cwd = value;
 		else if (!strcmp(key, "uid")) c->uid = (uid_t)strtoul(value, NULL, 10);
@@ -176,53 +202,100 @@ static void parse(struct config *c, char *buf, size_t len)
 	c->envs[c->nenvs] = NULL;
 }
 
-static int open_beneath(int root, const char *path)
+static int open_in_root(int root, const char *path)
 {
-	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
 	return (int)syscall(SYS_openat2, root, path, &how, sizeof how);
 }
 
+#define MAX_SYMLINKS 40
+
 /*
- * Opens DST inside the rootfs, creating what is missing (directories; a file for the last component when
- * the mount source is a file). Symlinks are followed only while they stay inside the rootfs: a path
- * that would leave it fails with EXDEV, reported as an escape.
+ * One pass of resolve_destination over PATH (relative to the rootfs, modified in place). Returns the
+ * opened destination, or -1 after rewriting PATH when it met a symlink whose target does not exist yet:
+ * the target is then spliced into PATH (read relative to the rootfs) for the next pass, so that what is
+ * missing gets created inside the rootfs, where the container will look for it.
  */
-static int resolve_destination(int root, const char *dst, int want_file)
+static int walk(int root, const char *dst, char *path, size_t size, int want_file)
 {
-	char path[4096];
-	const char *rel = dst;
-	while (*rel == '/')
-		rel++;
-	if (*rel == '\0')
+	while (*path == '/')
+		memmove(path, path + 1, strlen(path));
+	if (*path == '\0')
 		return dup(root);
-	if (strlen(rel) >= sizeof path)
-		fail("mount destination %s is too long", dst);
-	strcpy(path, rel);
+	int parent = dup(root);
+	if (parent < 0)
+		fail("dup: %s", strerror(errno));
+	char *name = path;
 	for (char *slash = path;; slash++) {
 		int last = (*slash == '\0');
 		if (*slash != '/' && !last)
 			continue;
-		char saved = *slash;
 		*slash = '\0';
-		int fd = open_beneath(root, path);
+		if (*name == '\0') { /* "//" in the path */
+			if (last)
+				return parent;
+			*slash = '/';
+			name = slash + 1;
+			continue;
+		}
+		int fd = open_in_root(root, path);
 		if (fd < 0 && errno == ENOENT) {
-			int made = (last && want_file)
-				? mknodat(root, path, S_IFREG | 0644, 0)
-				: mkdirat(root, path, 0755);
-			if (made != 0 && errno != EEXIST)
-				fail("create mount destination %s (at %s): %s", dst, path, strerror(errno));
-			fd = open_beneath(root, path);
+			int made = (last && want_file) ? mknodat(parent, name, S_IFREG | 0644, 0)
+						       : mkdirat(parent, name, 0755);
+			int made_errno = made == 0 ? 0 : errno;
+			char target[4096];
+			ssize_t n;
+			if (made_errno == EEXIST && (n = readlinkat(parent, name, target, sizeof target - 1)) > 0) {
+				target[n] = '\0';
+				const char *rest = last ? "" : slash + 1;
+				char next[4096];
+				int len = target[0] == '/'
+					? snprintf(next, sizeof next, "%s/%s", target, rest)
+					: snprintf(next, sizeof next, "%.*s%s/%s", (int)(name - path), path, target, rest);
+				if (len < 0 || (size_t)len >= size)
+					fail("mount destination %s: path too long after following /%s", dst, path);
+				memcpy(path, next, (size_t)len + 1);
+				close(parent);
+				return -1;
+			}
+			if (made_errno != 0 && made_errno != EEXIST)
+				fail("create mount destination %s (at /%s): %s", dst, path, strerror(made_errno));
+			fd = open_in_root(root, path);
 		}
-		if (fd < 0) {
-			if (errno == EXDEV)
-				fail("mount destination %s escapes the container root through a symlink at /%s", dst, path);
+		if (fd < 0)
 			fail("resolve mount destination %s (at /%s): %s", dst, path, strerror(errno));
-		}
+		close(parent);
 		if (last)
 			return fd;
-		close(fd);
-		*slash = saved;
+		struct stat st;
+		if (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode))
+			fail("mount destination %s: /%s is not a directory", dst, path);
+		parent = fd;
+		*slash = '/';
+		name = slash + 1;
 	}
+}
+
+/*
+ * Opens DST inside the rootfs, creating what is missing (directories; a file for the last component when
+ * the mount source is a file). Paths are resolved as the container will see them, as runc does: the
+ * rootfs is the root, so an absolute symlink (/var/run -> /run) or a ".." can never lead out of it.
+ * Missing components are created relative to their already resolved parent, never through a path the
+ * kernel would resolve again from outside.
+ */
+static int resolve_destination(int root, const char *dst, int want_file)
+{
+	char path[4096];
+	if (strlen(dst) >= sizeof path)
+		fail("mount destination %s is too long", dst);
+	strcpy(path, dst);
+	for (int links = 0; links <= MAX_SYMLINKS; links++) {
+		int fd = walk(root, dst, path, sizeof path, want_file);
+		if (fd >= 0)
+			return fd;
+	}
+	fail("mount destination %s: too many levels of symbolic links", dst);
+	return -1;
 }
 
 static void do_mounts(struct config *c)
@@ -264,33 +337,37 @@ static void do_mounts(struct config *c)
 	close(root);
 }
 
-/* The standard device nodes a container expects in a fresh /dev tmpfs. */
+/* The standard device nodes a container expects in a fresh /dev tmpfs, made under /dev as the container sees it. */
 static void make_devices(const char *rootfs)
 {
 	static const struct { const char *name; int major, minor; } devs[] = {
 		{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
 	};
-	char path[4096];
-	snprintf(path, sizeof path, "%s/dev", rootfs);
-	struct stat st;
-	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
-		return;
-	mode_t old = umask(0);
-	for (size_t i = 0; i < sizeof devs / sizeof devs[0]; i++) {
-		snprintf(path, sizeof path, "%s/dev/%s", rootfs, devs[i].name);
-		if (mknod(path, S_IFCHR | 0666, makedev(devs[i].major, devs[i].minor)) != 0 && errno != EEXIST)
-			fail("mknod %s: %s", path, strerror(errno));
-	}
-	umask(old);
 	static const struct { const char *name, *target; } links[] = {
 		{"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
 		{"stderr", "/proc/self/fd/2"}, {"ptmx", "pts/ptmx"},
 	};
-	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
-		snprintf(path, sizeof path, "%s/dev/%s", rootfs, links[i].name);
-		if (symlink(links[i].target, path) != 0 && errno != EEXIST)
-			fail("symlink %s: %s", path, strerror(errno));
+	int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		fail("open rootfs %s: %s", rootfs, strerror(errno));
+	int dev = open_in_root(root, "dev");
+	close(root);
+	struct stat st;
+	if (dev < 0 || fstat(dev, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		if (dev >= 0)
+			close(dev);
+		return;
 	}
+	mode_t old = umask(0);
+	for (size_t i = 0; i < sizeof devs / sizeof devs[0]; i++)
+		if (mknodat(dev, devs[i].name, S_IFCHR | 0666, makedev(devs[i].major, devs[i].minor)) != 0
+		    && errno != EEXIST)
+			fail("mknod /dev/%s: %s", devs[i].name, strerror(errno));
+	umask(old);
+	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
+		if (symlinkat(links[i].target, dev, links[i].name) != 0 && errno != EEXIST)
+			fail("symlink /dev/%s: %s", links[i].name, strerror(errno));
+	close(dev);
 }
 
 static void enter_root(struct config *c)
@@ -305,6 +382,8 @@ static void enter_root(struct config *c)
 		/* pivot_root is refused while / is the initramfs: move the rootfs over / instead (no-pivot mode). */
 		if (!c->nopivot && errno != EINVAL)
 			fail("pivot_root %s: %s", c->rootfs, strerror(errno));
+		if (!c->nopivot)
+			dprintf(sync_fd, "note pivot_root refused (EINVAL): moving the rootfs onto / and chroot\n");
 		if (mount(".", "/", NULL, MS_MOVE, NULL) != 0)
 			fail("move rootfs %s to /: %s", c->rootfs, strerror(errno));
 		if (chroot(".") != 0)
@@ -378,6 +457,48 @@ static char *lookup(struct config *c, char *buf, size_t size)
 	return NULL;
 }
 
+/* Hides PATH (after the root switch, so inside the container): a missing path needs no hiding. */
+static void mask_path(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return;
+	if (S_ISDIR(st.st_mode)) {
+		if (mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0") != 0)
+			fail("mask %s: %s", path, strerror(errno));
+	} else if (mount("/dev/null", path, NULL, MS_BIND, NULL) != 0) {
+		fail("mask %s: %s", path, strerror(errno));
+	}
+}
+
+static void readonly_path(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return;
+	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) != 0 ||
+	    mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, NULL) != 0)
+		fail("make %s read-only: %s", path, strerror(errno));
+}
+
+static void write_sysctl(char *kv)
+{
+	char *eq = strchr(kv, '=');
+	if (!eq)
+		fail("sysctl %s: expected KEY=VALUE", kv);
+	*eq = '\0';
+	char path[512];
+	int n = snprintf(path, sizeof path, "/proc/sys/%s", kv);
+	for (char *p = path + 10; p < path + n; p++)
+		if (*p == '.')
+			*p = '/';
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, eq + 1, strlen(eq + 1)) < 0)
+		fail("sysctl %s=%s: %s", kv, eq + 1, strerror(errno));
+	close(fd);
+	*eq = '=';
+}
+
 static void setup_container(struct config *c)
 {
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
@@ -389,6 +510,12 @@ static void setup_container(struct config *c)
 	if (c->hostname && sethostname(c->hostname, strlen(c->hostname)) != 0)
 		fail("sethostname: %s", strerror(errno));
 	enter_root(c);
+	for (int i = 0; i < c->nsysctls; i++)
+		write_sysctl(c->sysctls[i]);
+	for (int i = 0; i < c->nmasked; i++)
+		mask_path(c->masked[i]);
+	for (int i = 0; i < c->nrdonly; i++)
+		readonly_path(c->rdonly[i]);
 }
 
 /*
@@ -427,6 +554,58 @@ static void join_container(long pid)
 	close(root);
 }
 
+struct cap_header { unsigned int version; int pid; };
+struct cap_data { unsigned int effective, permitted, inheritable; };
+#define CAP_VERSION_3 0x20080522
+#define CAP_LAST 63
+
+/*
+ * runc's order: drop the bounding set while still privileged, keep capabilities across the uid change,
+ * then (after setuid) set effective/permitted/inheritable and raise the ambient ones.
+ */
+static void drop_bounding(struct config *c)
+{
+	if (!c->has_caps)
+		return;
+	for (int cap = 0; cap <= CAP_LAST; cap++) {
+		if (c->caps[0] & (1ULL << cap))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL)
+			fail("drop capability %d from the bounding set: %s", cap, strerror(errno));
+	}
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0)
+		fail("keep capabilities across setuid: %s", strerror(errno));
+}
+
+static void apply_caps(struct config *c)
+{
+	if (!c->has_caps)
+		return;
+	struct cap_header h = {CAP_VERSION_3, 0};
+	struct cap_data d[2];
+	for (int i = 0; i < 2; i++) {
+		d[i].effective = (unsigned int)(c->caps[1] >> (32 * i));
+		d[i].permitted = (unsigned int)(c->caps[2] >> (32 * i));
+		d[i].inheritable = (unsigned int)(c->caps[3] >> (32 * i));
+	}
+	if (syscall(SYS_capset, &h, d) != 0)
+		fail("set capabilities: %s", strerror(errno));
+	for (int cap = 0; cap <= CAP_LAST; cap++)
+		if ((c->caps[4] & (1ULL << cap)) &&
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0 && errno != EINVAL)
+			fail("raise ambient capability %d: %s", cap, strerror(errno));
+}
+
+static void set_oom_score(struct config *c)
+{
+	if (!c->has_oom)
+		return;
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || dprintf(fd, "%d", c->oom_score) < 0)
+		fail("oom_score_adj %d: %s", c->oom_score, strerror(errno));
+	close(fd);
+}
+
 static void child(struct config *c, int exec_fd)
 {
 	if (!c->join_pid)
@@ -443,12 +622,15 @@ static void child(struct config *c, int exec_fd)
 		if (setrlimit(c->rlimits[i].res, &rl) != 0)
 			fail("setrlimit %d: %s", c->rlimits[i].res, strerror(errno));
 	}
+	set_oom_score(c);
+	drop_bounding(c);
 	if (setgroups((size_t)c->ngids, c->gids) != 0)
 		fail("setgroups: %s", strerror(errno));
 	if (setresgid(c->gid, c->gid, c->gid) != 0)
 		fail("setgid %u: %s", c->gid, strerror(errno));
 	if (setresuid(c->uid, c->uid, c->uid) != 0)
 		fail("setuid %u: %s", c->uid, strerror(errno));
+	apply_caps(c);
 	if (c->cwd && chdir(c->cwd) != 0)
 		fail("chdir to cwd %s: %s", c->cwd, strerror(errno));
 	if (c->nonewprivs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)

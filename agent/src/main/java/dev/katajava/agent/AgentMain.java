@@ -29,36 +29,22 @@ public final class AgentMain {
     public static void main(String[] args) throws Exception {
         String cmdline = Files.exists(Path.of("/proc/cmdline")) ? Files.readString(Path.of("/proc/cmdline")) : "";
         Log.configure(System.err, cmdline.contains("agent.log=debug") ? Level.DEBUG : Level.INFO);
-        // The guest root is an initramfs, where pivot_root is refused: containers use the MS_MOVE path.
-        boolean initramfsRoot = isInitramfsRoot();
-        GuestSandbox sandbox = new GuestSandbox(new ContainerRuntime(NSEXEC, STATE, initramfsRoot, CGROUP_ROOT));
+        // pivot_root is tried first; the launcher falls back to MS_MOVE + chroot where the root refuses it.
+        GuestSandbox sandbox = new GuestSandbox(new ContainerRuntime(NSEXEC, STATE, false, CGROUP_ROOT));
         TtrpcServer server = new TtrpcServer(new AgentRpc(sandbox).register(new ServiceRegistry()));
         AgentChannel channel = new VirtioSerialChannel(PORT_NAME);
         LOG.info("agent ready", "channel", channel.describe(), "version", AgentRpc.VERSION);
         while (true) {
             try {
-                server.serve(channel.accept());
+                var connection = channel.accept();
+                LOG.debug("runtime connected", "channel", channel.describe());
+                server.serve(connection);
+                LOG.debug("runtime disconnected", "channel", channel.describe());
             } catch (IOException e) {
-                LOG.warn("agent channel failed; reopening", "error", e.getMessage());
+                // The port may not be there yet (the module's device appears asynchronously): look again.
+                LOG.warn("agent channel failed; retrying", "error", e.getMessage());
+                Thread.sleep(20);
             }
-            // A closed host side reads as end of stream until the runtime connects again.
-            Thread.sleep(20);
         }
-    }
-
-    private static boolean isInitramfsRoot() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-                String[] f = line.split(" ");
-                if (f.length > 4 && f[4].equals("/")) {
-                    int dash = line.indexOf(" - ");
-                    String fstype = dash < 0 ? "" : line.substring(dash + 3).split(" ")[0];
-                    return fstype.equals("rootfs") || fstype.equals("ramfs");
-                }
-            }
-        } catch (IOException e) {
-            return true;
-        }
-        return false;
     }
 }

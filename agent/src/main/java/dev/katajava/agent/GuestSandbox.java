@@ -43,7 +43,7 @@ public final class GuestSandbox {
     public Container createContainer(String id, Spec spec) throws ContainerException {
         synchronized (containers) {
             if (containers.containsKey(id)) {
-                throw new ContainerException("container " + id + " already exists");
+                throw ContainerException.alreadyExists("container " + id + " already exists");
             }
             Container c = Container.create(id, spec, runtime);
             containers.put(id, c);
@@ -54,7 +54,7 @@ public final class GuestSandbox {
     public Container container(String id) throws ContainerException {
         Container c = containers.get(id);
         if (c == null) {
-            throw new ContainerException("container " + id + " not found");
+            throw ContainerException.notFound("container " + id + " not found");
         }
         return c;
     }

@@ -20,6 +20,9 @@ public interface CgroupManager {
     /** Freezes ({@code true}) or thaws the cgroup, returning once the kernel reports the new state. */
     void freeze(boolean frozen) throws IOException;
 
+    /** Whether the cgroup has been asked to be frozen (paused). */
+    boolean frozen() throws IOException;
+
     /** How many processes the kernel's OOM killer has killed in this cgroup so far. */
     long oomKills() throws IOException;
 

@@ -179,6 +179,11 @@ public final class CgroupV2 implements CgroupManager {
     }
 
     @Override
+    public boolean frozen() throws IOException {
+        return Files.readString(dir.resolve("cgroup.freeze"), StandardCharsets.US_ASCII).strip().equals("1");
+    }
+
+    @Override
     public long oomKills() throws IOException {
         return keyed("memory.events").getOrDefault("oom_kill", 0L);
     }

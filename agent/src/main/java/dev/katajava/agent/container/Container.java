@@ -2,6 +2,9 @@ package dev.katajava.agent.container;
 
 import dev.katajava.agent.cgroups.CgroupManager;
 import dev.katajava.agent.cgroups.CgroupV2;
+import dev.katajava.linux.Errno;
+import dev.katajava.linux.ErrnoException;
+import dev.katajava.linux.Processes;
 import dev.katajava.logging.Log;
 import dev.katajava.protocols.agent.Spec;
 import java.io.IOException;
@@ -49,7 +52,7 @@ public final class Container {
         SpecValidator.validate(id, spec);
         Path stateDir = runtime.stateRoot().resolve(id);
         if (Files.exists(stateDir)) {
-            throw new ContainerException("container " + id + " already exists");
+            throw ContainerException.alreadyExists("container " + id + " already exists");
         }
         byte[] config = LaunchConfig.forContainer(spec, stateDir.resolve("sync"), stateDir.resolve("exec"),
                 runtime.noPivot());
@@ -111,7 +114,7 @@ public final class Container {
     public ContainerProcess process(String execId) throws ContainerException {
         ContainerProcess p = processes.get(execId.isEmpty() ? id : execId);
         if (p == null) {
-            throw new ContainerException("process " + execId + " of container " + id + " not found");
+            throw ContainerException.notFound("process " + execId + " of container " + id + " not found");
         }
         return p;
     }
@@ -120,10 +123,10 @@ public final class Container {
     public ContainerProcess exec(String execId, dev.katajava.protocols.agent.Process process) throws ContainerException {
         SpecValidator.requireId("exec id", execId);
         if (!started || !init.isRunning()) {
-            throw new ContainerException("container " + id + " is not running");
+            throw ContainerException.wrongState("container " + id + " is not running");
         }
         if (processes.containsKey(execId)) {
-            throw new ContainerException("exec " + execId + " already exists in container " + id);
+            throw ContainerException.alreadyExists("exec " + execId + " already exists in container " + id);
         }
         Path dir = stateDir.resolve("exec-" + execId);
         byte[] config = LaunchConfig.forExec(process, init.pid(), dir.resolve("sync"), dir.resolve("exec"));
@@ -149,7 +152,7 @@ public final class Container {
 
     public void start() throws ContainerException {
         if (started) {
-            throw new ContainerException("container " + id + " is already started");
+            throw ContainerException.wrongState("container " + id + " is already started");
         }
         init.start();
         started = true;
@@ -158,6 +161,8 @@ public final class Container {
     /**
      * Signals a process. For the init, SIGTERM becomes SIGKILL when the init has no handler for it: as PID 1
      * of its namespace it would otherwise ignore the signal and the container could never be stopped politely.
+     * An empty exec id (Kata's "the container") also signals every other process in the container's cgroup,
+     * as Kata's agent does, so a container without a pid namespace of its own stops as a whole too.
      */
     public void signal(String execId, int signal) throws ContainerException {
         ContainerProcess p = process(execId);
@@ -166,6 +171,52 @@ public final class Container {
             effective = SIGKILL;
         }
         p.signal(effective);
+        if (execId.isEmpty()) {
+            signalTheRest(effective);
+        }
+    }
+
+    /**
+     * Frozen while signalled, so nothing in the cgroup can fork a process that misses the signal; a container
+     * that was paused stays paused.
+     */
+    private void signalTheRest(int signal) {
+        boolean frozen = false;
+        try {
+            if (!cgroup.frozen()) {
+                cgroup.freeze(true);
+                frozen = true;
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot freeze before signalling; signalling anyway", "container", id, "error", e.getMessage());
+        }
+        try {
+            for (long pid : cgroup.pids()) {
+                if (pid != init.pid()) {
+                    kill(pid, signal);
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot list the container's processes", "container", id, "error", e.getMessage());
+        } finally {
+            if (frozen) {
+                try {
+                    cgroup.freeze(false);
+                } catch (IOException e) {
+                    LOG.warn("cannot thaw after signalling", "container", id, "error", e.getMessage());
+                }
+            }
+        }
+    }
+
+    private void kill(long pid, int signal) {
+        try {
+            Processes.kill(pid, signal);
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.ESRCH) {
+                LOG.warn("cannot signal a process of the container", "container", id, "pid", pid, "error", e.getMessage());
+            }
+        }
     }
 
     /** Blocks until the process ends; returns its exit code or 128+signal and releases its stdio. */

@@ -5,6 +5,7 @@ import dev.katajava.linux.Errno;
 import dev.katajava.linux.Fifos;
 import dev.katajava.linux.Processes;
 import dev.katajava.linux.Pty;
+import dev.katajava.logging.Log;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
  * held here until {@link #releaseStdio}; {@link #exit} completes with the exit code or 128+signal.
  */
 public final class ContainerProcess {
+    private static final Log LOG = Log.of("container");
     private static final String EXITED = "launcher-exited";
     private static final byte[] EXITED_LINE = (EXITED + "\n").getBytes(StandardCharsets.US_ASCII);
     private final java.lang.Process launcher;
@@ -99,6 +101,8 @@ public final class ContainerProcess {
                     pid = Long.parseLong(line.substring(4).strip());
                 } else if (line.equals("ready") || line.startsWith("error ")) {
                     outcome = line;
+                } else if (line.startsWith("note ")) {
+                    LOG.info("launcher: " + line.substring(5), "state", stateDir.getFileName());
                 }
             }
             // "pid" may come after "ready": both writers share the FIFO.

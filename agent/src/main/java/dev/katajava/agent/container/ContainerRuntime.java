@@ -7,7 +7,8 @@ import java.nio.file.Path;
  *
  * @param nsexec    the native launcher
  * @param stateRoot a directory on a local filesystem for FIFOs and launch files
- * @param noPivot   use MS_MOVE+chroot instead of pivot_root (needed while / is an initramfs)
+ * @param noPivot   always use MS_MOVE+chroot; otherwise pivot_root is tried and only a root that refuses it
+ *                  (an initramfs) falls back to MS_MOVE+chroot
  * @param cgroupRoot the cgroup v2 mount containers' cgroups are made under
  */
 public record ContainerRuntime(Path nsexec, Path stateRoot, boolean noPivot, Path cgroupRoot) {

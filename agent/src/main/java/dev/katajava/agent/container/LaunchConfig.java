@@ -34,7 +34,7 @@ final class LaunchConfig {
             if (SUPPORTED_NAMESPACES.contains(type)) {
                 c.put("ns", type);
             } else if (!VM_NAMESPACES.contains(type)) {
-                throw new ContainerException("namespace \"" + type + "\" is not supported in the guest");
+                throw ContainerException.invalid("namespace \"" + type + "\" is not supported in the guest");
             }
         }
         c.put("rootfs", spec.getRoot().getPath());
@@ -49,6 +49,15 @@ final class LaunchConfig {
         }
         for (Mount m : spec.getMountsList()) {
             c.mount(m);
+        }
+        for (var sysctl : spec.getLinux().getSysctlMap().entrySet()) {
+            c.put("sysctl", sysctl.getKey() + "=" + sysctl.getValue());
+        }
+        for (String path : spec.getLinux().getMaskedPathsList()) {
+            c.put("mask", path);
+        }
+        for (String path : spec.getLinux().getReadonlyPathsList()) {
+            c.put("rdonly", path);
         }
         c.process(spec.getProcess());
         c.put("sync", syncFifo.toString());
@@ -68,7 +77,7 @@ final class LaunchConfig {
 
     private void process(Process p) throws ContainerException {
         if (p.getArgsCount() == 0) {
-            throw new ContainerException("process.args must name the program to run");
+            throw ContainerException.invalid("process.args must name the program to run");
         }
         put("cwd", p.getCwd().isEmpty() ? "/" : p.getCwd());
         put("uid", Integer.toUnsignedString(p.getUser().getUID()));
@@ -79,6 +88,17 @@ final class LaunchConfig {
         }
         if (p.getTerminal()) {
             put("console", "1");
+        }
+        if (p.hasCapabilities()) {
+            var caps = p.getCapabilities();
+            put("caps", String.join(" ", Long.toHexString(Capabilities.mask(caps.getBoundingList())),
+                    Long.toHexString(Capabilities.mask(caps.getEffectiveList())),
+                    Long.toHexString(Capabilities.mask(caps.getPermittedList())),
+                    Long.toHexString(Capabilities.mask(caps.getInheritableList())),
+                    Long.toHexString(Capabilities.mask(caps.getAmbientList()))));
+        }
+        if (p.getOOMScoreAdj() != 0) {
+            put("oomscore", Long.toString(p.getOOMScoreAdj()));
         }
         if (p.getNoNewPrivileges()) {
             put("nonewprivs", "1");
@@ -106,16 +126,20 @@ final class LaunchConfig {
         }
         for (String field : List.of(m.getSource(), m.getDestination(), type, parsed.data())) {
             if (field.indexOf('\t') >= 0 || field.indexOf('\0') >= 0) {
-                throw new ContainerException("mount " + m.getDestination() + " has a tab or NUL in a field");
+                throw ContainerException.invalid("mount " + m.getDestination() + " has a tab or NUL in a field");
             }
         }
         if (!m.getDestination().startsWith("/")) {
-            throw new ContainerException("mount destination must be absolute: \"" + m.getDestination() + "\"");
+            throw ContainerException.invalid("mount destination must be absolute: \"" + m.getDestination() + "\"");
         }
         put("mount", m.getSource() + "\t" + m.getDestination() + "\t" + type + "\t" + flags + "\t" + parsed.data());
     }
 
-    private void put(String key, String value) {
+    /** Appends one record; the launcher hands values to the kernel as C strings, so a NUL cannot be passed. */
+    private void put(String key, String value) throws ContainerException {
+        if (value.indexOf('\0') >= 0) {
+            throw ContainerException.invalid(key + " \"" + value.replace("\0", "\\0") + "\" contains a NUL byte");
+        }
         byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
         out.writeBytes((key + " " + bytes.length + "\n").getBytes(StandardCharsets.US_ASCII));
         out.writeBytes(bytes);

@@ -18,7 +18,7 @@ final class Rlimits {
     static int resource(String name) throws ContainerException {
         Integer r = RESOURCES.get(name);
         if (r == null) {
-            throw new ContainerException("unknown rlimit type \"" + name + "\"");
+            throw ContainerException.invalid("unknown rlimit type \"" + name + "\"");
         }
         return r;
     }

@@ -121,7 +121,7 @@ public final class AgentRpc {
             SpecValidator.requireId("container id", req.getContainerId());
             sandbox.createContainer(req.getContainerId(), req.getOCI());
         } catch (ContainerException e) {
-            throw new TtrpcException(Code.INVALID_ARGUMENT, e.getMessage(), e);
+            throw failed(e);
         }
         return Empty.getDefaultInstance();
     }
@@ -270,7 +270,13 @@ public final class AgentRpc {
     }
 
     private static TtrpcException failed(ContainerException e) {
-        Code code = e.getMessage().contains("not found") ? Code.NOT_FOUND : Code.INTERNAL;
+        Code code = switch (e.kind()) {
+            case INVALID -> Code.INVALID_ARGUMENT;
+            case NOT_FOUND -> Code.NOT_FOUND;
+            case ALREADY_EXISTS -> Code.ALREADY_EXISTS;
+            case WRONG_STATE -> Code.FAILED_PRECONDITION;
+            case FAILED -> Code.INTERNAL;
+        };
         return new TtrpcException(code, e.getMessage(), e);
     }
 }
