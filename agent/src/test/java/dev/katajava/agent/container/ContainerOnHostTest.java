@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,55 +25,32 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** The container library run directly on the host as root: real namespaces, mounts and exec, no VM. */
 class ContainerOnHostTest {
-    private static final Path NSEXEC = Path.of(System.getProperty("nsexec.path", "target/native/nsexec"));
-
     @TempDir
     Path dir;
     Path rootfs;
-
-    @BeforeEach
-    void busyboxRootfs() throws Exception {
-        rootfs = Files.createDirectories(dir.resolve("rootfs/bin"));
-        Files.copy(Path.of("/bin/busybox"), rootfs.resolve("busybox"));
-        for (String applet : List.of("sh", "echo", "hostname", "pwd", "sleep", "touch", "cat", "id", "ls", "tty", "stty", "grep")) {
-            Files.createSymbolicLink(rootfs.resolve(applet), Path.of("busybox"));
-        }
-        rootfs = rootfs.getParent();
-    }
-
     Path cgroupRoot;
+    private HostFixture fixture;
 
     @BeforeEach
-    void privateCgroup2Mount() throws Exception {
-        // The host may run cgroup v1; a private cgroup2 mount gives the tests the unified hierarchy's core files.
-        cgroupRoot = Files.createDirectories(dir.resolve("cgroup2"));
-        dev.katajava.linux.Mounts.mount("none", cgroupRoot.toString(), "cgroup2", 0, null);
+    void hostFixture() throws Exception {
+        fixture = HostFixture.in(dir);
+        rootfs = fixture.rootfs();
+        cgroupRoot = fixture.cgroupRoot();
     }
 
-    @org.junit.jupiter.api.AfterEach
-    void unmountCgroup2() throws Exception {
-        dev.katajava.linux.Mounts.umount(cgroupRoot.toString(), dev.katajava.linux.Mounts.MNT_DETACH);
+    @AfterEach
+    void releaseFixture() throws Exception {
+        fixture.close();
     }
 
     private ContainerRuntime runtime(boolean noPivot) {
-        return new ContainerRuntime(NSEXEC, dir.resolve("state"), noPivot, cgroupRoot);
+        return fixture.runtime(noPivot);
     }
 
+    /** The fixture's spec, with an environment variable and a working directory to check. */
     private Spec spec(List<String> args, Mount... mounts) {
-        return Spec.newBuilder()
-                .setRoot(Root.newBuilder().setPath(rootfs.toString()))
-                .setHostname("c1")
-                .setProcess(Process.newBuilder().addAllArgs(args).addEnv("PATH=/bin").addEnv("FOO=bar")
-                        .setCwd("/bin").setUser(User.newBuilder().setUID(0).setGID(0)))
-                .addMounts(Mount.newBuilder().setDestination("/proc").setType("proc").setSource("proc"))
-                .addAllMounts(List.of(mounts))
-                .setLinux(Linux.newBuilder()
-                        .addNamespaces(LinuxNamespace.newBuilder().setType("pid"))
-                        .addNamespaces(LinuxNamespace.newBuilder().setType("mount"))
-                        .addNamespaces(LinuxNamespace.newBuilder().setType("uts"))
-                        .addNamespaces(LinuxNamespace.newBuilder().setType("ipc"))
-                        .addNamespaces(LinuxNamespace.newBuilder().setType("network")))
-                .build();
+        Spec base = fixture.spec(args, mounts);
+        return base.toBuilder().setProcess(base.getProcess().toBuilder().addEnv("FOO=bar").setCwd("/bin")).build();
     }
 
     private static String stdout(ContainerProcess p) throws IOException {
@@ -101,7 +79,7 @@ class ContainerOnHostTest {
         ContainerProcess p = c.exec("e1", extra);
         String out = stdout(p);
         assertThat(out).startsWith("c1\n/bin\n1000\n100\n");
-        assertThat(out).contains("bin\nproc\n");
+        assertThat(out).contains("100\nbin\ndev\nproc\n");
         assertThat(out).endsWith("sleep\u000060\u0000");
         assertThat(c.waitProcess("e1")).isEqualTo(5);
         assertThatThrownBy(() -> c.process("e1")).hasMessageContaining("not found");
