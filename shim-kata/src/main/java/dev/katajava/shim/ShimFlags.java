@@ -1,6 +1,7 @@
 package dev.katajava.shim;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,13 +18,13 @@ public record ShimFlags(String namespace, String address, String publishBinary, 
     private static final Set<String> BOOLEAN = Set.of("debug", "v");
 
     public static ShimFlags parse(String[] args) {
-        Map<String, String> values = new java.util.HashMap<>();
+        Map<String, String> values = new HashMap<>();
         boolean debug = false;
         boolean version = false;
         String action = "";
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
-            if (!arg.startsWith("-") || arg.equals("-") ) {
+            if (!arg.startsWith("-") || arg.equals("-")) {
                 action = arg;
                 break;
             }

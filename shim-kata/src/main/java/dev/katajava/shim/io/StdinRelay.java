@@ -57,7 +57,9 @@ public final class StdinRelay {
     public void abandon() {
         abandoned = true;
         if (!done.isDone()) {
-            try (FileChannel unblock = FileChannel.open(fifo, StandardOpenOption.WRITE)) {
+            try {
+                // Opening and closing a writer is all it takes to end the reader's blocked open.
+                FileChannel.open(fifo, StandardOpenOption.WRITE).close();
                 LOG.debug("unblocked stdin open", "fifo", fifo);
             } catch (IOException ignored) {
                 // The FIFO is gone; the relay's open will fail on its own.
