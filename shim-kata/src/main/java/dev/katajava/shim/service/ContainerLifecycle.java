@@ -139,10 +139,7 @@ final class ContainerLifecycle {
 
     DeleteResponse delete(DeleteRequest req) throws TtrpcException {
         synchronized (state.lifecycle) {
-            ShimContainer c = state.containers.get(req.getId());
-            if (c == null) {
-                throw ErrorMapping.notFound("container", req.getId());
-            }
+            ShimContainer c = state.container(req.getId());
             if (!req.getExecId().isEmpty()) {
                 return deleteExec(c, req.getExecId());
             }

@@ -30,17 +30,9 @@ final class ResourceControl {
         this.events = events;
     }
 
-    private ShimContainer container(String id) throws TtrpcException {
-        ShimContainer c = state.containers.get(id);
-        if (c == null) {
-            throw ErrorMapping.notFound("container", id);
-        }
-        return c;
-    }
-
     Empty pause(PauseRequest req) throws TtrpcException {
         synchronized (state.lifecycle) {
-            ShimContainer c = container(req.getId());
+            ShimContainer c = state.container(req.getId());
             TaskProcess init = c.init();
             if (init.status() != Status.RUNNING) {
                 throw new TtrpcException(Code.FAILED_PRECONDITION, "container " + c.id() + " is " + init.status()
@@ -61,7 +53,7 @@ final class ResourceControl {
 
     Empty resume(ResumeRequest req) throws TtrpcException {
         synchronized (state.lifecycle) {
-            ShimContainer c = container(req.getId());
+            ShimContainer c = state.container(req.getId());
             TaskProcess init = c.init();
             if (init.status() != Status.PAUSED) {
                 throw new TtrpcException(Code.FAILED_PRECONDITION, "container " + c.id() + " is " + init.status()
@@ -79,7 +71,7 @@ final class ResourceControl {
     }
 
     StatsResponse stats(StatsRequest req) throws TtrpcException {
-        ShimContainer c = container(req.getId());
+        ShimContainer c = state.container(req.getId());
         try {
             return StatsResponse.newBuilder()
                     .setStats(MetricsConverter.toAny(c.sandbox().agent().statsContainer(c.id()))).build();
@@ -90,7 +82,7 @@ final class ResourceControl {
 
     /** Update carries OCI LinuxResources as JSON (containerd's typeurl registration). */
     Empty update(UpdateTaskRequest req) throws TtrpcException {
-        ShimContainer c = container(req.getId());
+        ShimContainer c = state.container(req.getId());
         try {
             var json = OciSpecReader.parse("update resources", req.getResources().getValue().toByteArray());
             c.sandbox().agent().updateContainer(c.id(), ResourcesConverter.forGuest(json));
@@ -102,7 +94,7 @@ final class ResourceControl {
 
     /** Processes inside the VM are invisible to the host; like Kata, report the VM's process. */
     PidsResponse pids(PidsRequest req) throws TtrpcException {
-        container(req.getId());
+        state.container(req.getId());
         return PidsResponse.newBuilder().addProcesses(ProcessInfo.newBuilder().setPid((int) state.vmPid())).build();
     }
 }

@@ -1,5 +1,6 @@
 package dev.katajava.shim.service;
 
+import dev.katajava.ttrpc.TtrpcException;
 import dev.katajava.virtcontainers.Sandbox;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,6 +18,15 @@ final class ShimState {
 
     ShimState(String namespace) {
         this.namespace = namespace;
+    }
+
+    /** The container with this id; NOT_FOUND (which containerd reads as "already gone") otherwise. */
+    ShimContainer container(String id) throws TtrpcException {
+        ShimContainer c = containers.get(id);
+        if (c == null) {
+            throw ErrorMapping.notFound("container", id);
+        }
+        return c;
     }
 
     long vmPid() {

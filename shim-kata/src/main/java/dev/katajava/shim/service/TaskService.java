@@ -109,7 +109,7 @@ public final class TaskService {
 
     StartResponse start(CallContext ctx, StartRequest req) throws TtrpcException {
         synchronized (state.lifecycle) {
-            ShimContainer c = container(req.getId());
+            ShimContainer c = state.container(req.getId());
             TaskProcess p = process(c, req.getExecId());
             if (p.status() != Status.CREATED) {
                 throw new TtrpcException(Code.FAILED_PRECONDITION, "process " + p.agentExecId()
@@ -143,7 +143,7 @@ public final class TaskService {
     /** Registers an extra process; the agent starts it on Start, as containerd's flow expects. */
     Empty exec(CallContext ctx, ExecProcessRequest req) throws TtrpcException {
         synchronized (state.lifecycle) {
-            ShimContainer c = container(req.getId());
+            ShimContainer c = state.container(req.getId());
             String execId = req.getExecId();
             try {
                 Identifiers.requireValid("exec id", execId);
@@ -173,7 +173,7 @@ public final class TaskService {
     }
 
     WaitResponse await(CallContext ctx, WaitRequest req) throws TtrpcException {
-        TaskProcess p = process(container(req.getId()), req.getExecId());
+        TaskProcess p = process(state.container(req.getId()), req.getExecId());
         try {
             ExitInfo info = p.exit().get();
             return WaitResponse.newBuilder().setExitStatus(info.status()).setExitedAt(info.timestamp()).build();
@@ -186,7 +186,7 @@ public final class TaskService {
     }
 
     StateResponse state(CallContext ctx, StateRequest req) throws TtrpcException {
-        ShimContainer c = container(req.getId());
+        ShimContainer c = state.container(req.getId());
         TaskProcess p = process(c, req.getExecId());
         TaskProcess.Stdio io = p.stdio();
         StateResponse.Builder b = StateResponse.newBuilder()
@@ -207,7 +207,7 @@ public final class TaskService {
     }
 
     Empty kill(CallContext ctx, KillRequest req) throws TtrpcException {
-        ShimContainer c = container(req.getId());
+        ShimContainer c = state.container(req.getId());
         TaskProcess p = process(c, req.getExecId());
         if (p.status() == Status.STOPPED) {
             return Empty.getDefaultInstance();
@@ -230,7 +230,7 @@ public final class TaskService {
      * written before the close is lost.
      */
     Empty closeIo(CallContext ctx, CloseIORequest req) throws TtrpcException {
-        TaskProcess p = process(container(req.getId()), req.getExecId());
+        TaskProcess p = process(state.container(req.getId()), req.getExecId());
         StdinRelay stdin = p.stdinRelay();
         if (req.getStdin() && stdin != null) {
             try {
@@ -249,7 +249,7 @@ public final class TaskService {
     }
 
     Empty resizePty(CallContext ctx, ResizePtyRequest req) throws TtrpcException {
-        ShimContainer c = container(req.getId());
+        ShimContainer c = state.container(req.getId());
         TaskProcess p = process(c, req.getExecId());
         if (!p.stdio().terminal()) {
             return Empty.getDefaultInstance();
@@ -265,7 +265,7 @@ public final class TaskService {
     }
 
     ConnectResponse connect(CallContext ctx, ConnectRequest req) throws TtrpcException {
-        container(req.getId());
+        state.container(req.getId());
         return ConnectResponse.newBuilder()
                 .setShimPid((int) ProcessHandle.current().pid())
                 .setTaskPid((int) state.vmPid())
@@ -288,14 +288,6 @@ public final class TaskService {
             });
         }
         return Empty.getDefaultInstance();
-    }
-
-    private ShimContainer container(String id) throws TtrpcException {
-        ShimContainer c = state.containers.get(id);
-        if (c == null) {
-            throw ErrorMapping.notFound("container", id);
-        }
-        return c;
     }
 
     private static TaskProcess process(ShimContainer c, String execId) throws TtrpcException {
