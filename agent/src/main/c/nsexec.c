@@ -10,7 +10,7 @@
  *   sync FIFO      the agent reads "pid N", then "ready" or "error MSG" lines from it
  *   exec FIFO      the process waits here (reading one byte) until the agent starts it
  *   join PID       instead of creating namespaces and a root: enter those of process PID (an exec)
- *   console 1      stdio is a terminal: make it the controlling terminal of a new session
+ *   console 1      stdio is a new pty from the container's devpts, its controlling terminal
  *   caps B E P I A five capability masks (hex, bit n = capability n): bounding, effective, permitted,
  *                  inheritable, ambient; without this record the process keeps what it has
  *   mask PATH      (repeat) hide PATH inside the container: /dev/null over a file, a read-only tmpfs over a dir
@@ -44,17 +44,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+
 #define MAX_ITEMS 1024
 
 struct mnt {
 	char *src, *dst, *type, *data;
-	unsigned long flags;
+	unsigned long flags, propagation;
 };
 
 struct config {
 	int clone_flags;
 	char *rootfs, *hostname, *cwd, *sync_path, *exec_path;
 	int nopivot, readonly, nonewprivs, console, has_caps, has_oom;
+	unsigned long root_propagation;
 	unsigned long long caps[5];
 	int oom_score;
 	char *masked[MAX_ITEMS];
@@ -193,7 +198,9 @@ static void parse(struct config *c, char *buf, size_t len)
 			m->type = field(&cur);
 			m->flags = strtoul(field(&cur), NULL, 10);
 			m->data = field(&cur);
-		} else
+			m->propagation = strtoul(field(&cur), NULL, 10);
+		} else if (!strcmp(key, "rootprop")) c->root_propagation = strtoul(value, NULL, 10);
+		else
 			fail("config: unknown key %s", key);
 	}
 	if ((!c->rootfs && !c->join_pid) || c->nargs == 0 || !c->sync_path || !c->exec_path)
@@ -319,18 +326,21 @@ static void do_mounts(struct config *c)
 			/* A new filesystem takes its flags, read-only included, when it is created. */
 			if (mount(m->src, target, type, flags, data) != 0)
 				fail("mount %s (%s) on %s: %s", m->src, m->type, m->dst, strerror(errno));
-		} else {
-			if (mount(m->src, target, NULL, flags & (MS_BIND | MS_REC), NULL) != 0)
-				fail("bind %s on %s: %s", m->src, m->dst, strerror(errno));
-			unsigned long extra = flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
-			if (extra) {
-				/* The old descriptor names the directory under the new mount: resolve the mount itself. */
-				int top = resolve_destination(root, m->dst, want_file);
-				snprintf(target, sizeof target, "/proc/self/fd/%d", top);
-				if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | extra, NULL) != 0)
-					fail("remount %s with its options: %s", m->dst, strerror(errno));
-				close(top);
-			}
+		} else if (mount(m->src, target, NULL, flags & (MS_BIND | MS_REC), NULL) != 0) {
+			fail("bind %s on %s: %s", m->src, m->dst, strerror(errno));
+		}
+		unsigned long extra = (flags & MS_BIND) ? flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC) : 0;
+		if (extra || m->propagation) {
+			/* The old descriptor names the directory under the new mount: resolve the mount itself. */
+			int top = resolve_destination(root, m->dst, want_file);
+			snprintf(target, sizeof target, "/proc/self/fd/%d", top);
+			/* A bind ignores all flags but MS_REC when it is made; the others take a remount. */
+			if (extra && mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | extra, NULL) != 0)
+				fail("remount %s with its options: %s", m->dst, strerror(errno));
+			/* Propagation cannot be set in the call that makes a mount. */
+			if (m->propagation && mount(NULL, target, NULL, m->propagation, NULL) != 0)
+				fail("set propagation of %s: %s", m->dst, strerror(errno));
+			close(top);
 		}
 		close(fd);
 	}
@@ -393,6 +403,9 @@ static void enter_root(struct config *c)
 		fail("chdir /: %s", strerror(errno));
 	if (c->readonly && mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) != 0)
 		fail("remount root read-only: %s", strerror(errno));
+	/* linux.rootfsPropagation, applied to the new root as runc does once the root is in place. */
+	if (c->root_propagation && mount(NULL, "/", NULL, c->root_propagation, NULL) != 0)
+		fail("set rootfs propagation: %s", strerror(errno));
 }
 
 static const char *env_path(struct config *c)
@@ -606,16 +619,42 @@ static void set_oom_score(struct config *c)
 	close(fd);
 }
 
+/*
+ * The terminal comes from the container's own devpts (as runc's console socket gives it), so ttyname()
+ * and /dev/pts inside the container agree. The master is left open, close-on-exec, and its number
+ * reported: the agent copies it with pidfd_getfd before it opens the start gate.
+ */
+static void open_console(void)
+{
+	int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		fail("terminal requested, but /dev/ptmx in the container cannot be opened (is devpts mounted on /dev/pts?): %s",
+		     strerror(errno));
+	int unlock = 0;
+	if (ioctl(master, TIOCSPTLCK, &unlock) != 0)
+		fail("unlock pty: %s", strerror(errno));
+	/* TIOCGPTPEER opens the slave through the master, not by a path a hostile image could redirect. */
+	int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+	if (slave < 0)
+		fail("open pty slave: %s", strerror(errno));
+	if (setsid() < 0)
+		fail("setsid: %s", strerror(errno));
+	if (ioctl(slave, TIOCSCTTY, 0) != 0)
+		fail("make the terminal the controlling terminal: %s", strerror(errno));
+	for (int fd = 0; fd <= 2; fd++)
+		if (dup2(slave, fd) < 0)
+			fail("dup2 pty slave to %d: %s", fd, strerror(errno));
+	if (slave > 2)
+		close(slave);
+	dprintf(sync_fd, "ptmx %d\n", master);
+}
+
 static void child(struct config *c, int exec_fd)
 {
 	if (!c->join_pid)
 		setup_container(c);
-	if (c->console) {
-		if (setsid() < 0)
-			fail("setsid: %s", strerror(errno));
-		if (ioctl(STDIN_FILENO, TIOCSCTTY, 0) != 0)
-			fail("make the terminal the controlling terminal: %s", strerror(errno));
-	}
+	if (c->console)
+		open_console();
 	default_home(c);
 	for (int i = 0; i < c->nrlimits; i++) {
 		struct rlimit rl = {c->rlimits[i].soft, c->rlimits[i].hard};

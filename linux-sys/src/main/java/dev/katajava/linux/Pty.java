@@ -44,6 +44,11 @@ public final class Pty {
         }
     }
 
+    /** Wraps a master descriptor another process opened; {@code name} says which terminal, for messages. */
+    public static Pty ofMaster(int master, String name) {
+        return new Pty(master, name);
+    }
+
     public int master() {
         return master;
     }

@@ -36,19 +36,19 @@ class TerminalIT extends ContainerdTest {
     void runAndExecWithATerminalSeeATtyOfTheClientsSize() throws Exception {
         String id = "e2e-tty-" + ProcessHandle.current().pid();
         Commands.Result run = ctrInTerminal("run -t --rm --runtime " + RUNTIME + " " + image + " " + id
-                + " sh -c '[ -t 0 ] && echo tty-in; [ -t 1 ] && echo tty-out; sleep 1; stty size; exit 6'");
+                + " sh -c '[ -t 0 ] && echo tty-in; [ -t 1 ] && echo tty-out; tty; sleep 1; stty size; exit 6'");
         String out = terminalText(run);
         assertThat(run.exitCode()).as(run.describe()).isEqualTo(6);
-        assertThat(out).contains("tty-in\ntty-out\n40 120\n");
+        assertThat(out).contains("tty-in\ntty-out\n/dev/pts/0\n40 120\n");
         assertThat(Leaks.awaitNone(id, containerd, Duration.ofSeconds(10))).isEmpty();
 
         String daemon = id + "-d";
         assertThat(containerd.ctr(List.of("run", "-d", "--runtime", RUNTIME, image, daemon, "sleep", "600"),
                 Duration.ofMinutes(3)).exitCode()).isZero();
         Commands.Result exec = ctrInTerminal("task exec -t --exec-id t1 " + daemon
-                + " sh -c '[ -t 0 ] && echo exec-tty; sleep 1; stty size'");
+                + " sh -c '[ -t 0 ] && echo exec-tty; tty; sleep 1; stty size'");
         assertThat(exec.exitCode()).as(exec.describe()).isZero();
-        assertThat(terminalText(exec)).contains("exec-tty\n40 120\n");
+        assertThat(terminalText(exec)).contains("exec-tty\n/dev/pts/0\n40 120\n");
         removeTask(daemon);
         assertThat(Leaks.awaitNone(daemon, containerd, Duration.ofSeconds(10))).isEmpty();
     }

@@ -3,15 +3,13 @@ package dev.katajava.agent.container;
 import dev.katajava.linux.ErrnoException;
 import dev.katajava.linux.Errno;
 import dev.katajava.linux.Fifos;
+import dev.katajava.linux.Pidfds;
 import dev.katajava.linux.Processes;
 import dev.katajava.linux.Pty;
 import dev.katajava.logging.Log;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,8 +26,7 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class ContainerProcess {
     private static final Log LOG = Log.of("container");
-    private static final String EXITED = "launcher-exited";
-    private static final byte[] EXITED_LINE = (EXITED + "\n").getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EXITED_LINE = (Handshake.EXITED + "\n").getBytes(StandardCharsets.US_ASCII);
     private final java.lang.Process launcher;
     private final ProcessStdio stdio;
     private final long pid;
@@ -66,21 +63,18 @@ public final class ContainerProcess {
         // everything the launcher wrote.
         FileChannel syncChannel;
         java.lang.Process launcher;
-        Pty pty = null;
         try {
             syncChannel = FileChannel.open(sync, StandardOpenOption.READ, StandardOpenOption.WRITE);
             ProcessBuilder pb = new ProcessBuilder(nsexec.toString(), configFile.toString());
             if (terminal) {
-                pty = Pty.open();
-                java.io.File slave = new java.io.File(pty.slavePath());
-                pb.redirectInput(slave).redirectOutput(slave).redirectError(slave);
+                // The process gets a pty of the container's own; the launcher's stdio only carries its errors.
+                pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD);
             }
             launcher = pb.start();
         } catch (IOException e) {
-            closeQuietly(pty);
             throw new ContainerException("start " + nsexec + ": " + e.getMessage(), e);
         }
-        ProcessStdio stdio = terminal ? new TerminalStdio(pty) : new PipeStdio(launcher);
         launcher.onExit().thenRun(() -> {
             try {
                 syncChannel.write(java.nio.ByteBuffer.wrap(EXITED_LINE));
@@ -88,53 +82,26 @@ public final class ContainerProcess {
                 // The reader is done and closed the channel.
             }
         });
-        long pid = 0;
-        String outcome = null;
-        try (BufferedReader lines = new BufferedReader(new InputStreamReader(
-                Channels.newInputStream(syncChannel), StandardCharsets.UTF_8))) {
-            String line;
-            while (outcome == null && (line = lines.readLine()) != null) {
-                if (line.equals(EXITED)) {
-                    break;
-                }
-                if (line.startsWith("pid ")) {
-                    pid = Long.parseLong(line.substring(4).strip());
-                } else if (line.equals("ready") || line.startsWith("error ")) {
-                    outcome = line;
-                } else if (line.startsWith("note ")) {
-                    LOG.info("launcher: " + line.substring(5), "state", stateDir.getFileName());
-                }
-            }
-            // "pid" may come after "ready": both writers share the FIFO.
-            while (pid == 0 && outcome != null && outcome.equals("ready") && (line = lines.readLine()) != null
-                    && !line.equals(EXITED)) {
-                if (line.startsWith("pid ")) {
-                    pid = Long.parseLong(line.substring(4).strip());
-                }
-            }
-        } catch (IOException e) {
-            // The launcher exited and closed the channel: what was read so far decides.
-        }
-        if (outcome == null || !outcome.equals("ready") || pid == 0) {
+        Handshake h = Handshake.read(syncChannel, stateDir);
+        if (!h.succeeded() || (terminal && h.ptmx() < 0)) {
             launcher.destroyForcibly();
-            if (terminal) {
-                stdio.close();
-            }
-            String reason = outcome != null && outcome.startsWith("error ") ? outcome.substring(6)
+            String reason = h.error() != null ? h.error()
                     : "the launcher exited before the process was set up" + stderrTail(launcher);
             throw new ContainerException(reason);
         }
-        return new ContainerProcess(launcher, stdio, pid, exec);
-    }
-
-    private static void closeQuietly(Pty pty) {
-        if (pty != null) {
+        ProcessStdio stdio;
+        if (terminal) {
             try {
-                pty.close();
-            } catch (IOException ignored) {
-                // Nothing left to release.
+                stdio = new TerminalStdio(Pty.ofMaster(Pidfds.copyFd(h.pid(), h.ptmx()), "pty of pid " + h.pid()));
+            } catch (ErrnoException e) {
+                launcher.destroyForcibly();
+                throw new ContainerException("take the terminal of pid " + h.pid() + ": " + e.getMessage(), e);
             }
+        } else {
+            stdio = new PipeStdio(launcher);
         }
+        long pid = h.pid();
+        return new ContainerProcess(launcher, stdio, pid, exec);
     }
 
     private static String stderrTail(java.lang.Process p) {

@@ -50,6 +50,15 @@ final class LaunchConfig {
         for (Mount m : spec.getMountsList()) {
             c.mount(m);
         }
+        String rootPropagation = spec.getLinux().getRootfsPropagation();
+        if (!rootPropagation.isEmpty()) {
+            long flags = MountOptions.parse(List.of(rootPropagation)).propagation();
+            if (flags == 0) {
+                throw ContainerException.invalid("linux.rootfsPropagation \"" + rootPropagation
+                        + "\" is not one of shared, slave, private, unbindable (optionally with r)");
+            }
+            c.put("rootprop", Long.toString(flags));
+        }
         for (var sysctl : spec.getLinux().getSysctlMap().entrySet()) {
             c.put("sysctl", sysctl.getKey() + "=" + sysctl.getValue());
         }
@@ -132,7 +141,8 @@ final class LaunchConfig {
         if (!m.getDestination().startsWith("/")) {
             throw ContainerException.invalid("mount destination must be absolute: \"" + m.getDestination() + "\"");
         }
-        put("mount", m.getSource() + "\t" + m.getDestination() + "\t" + type + "\t" + flags + "\t" + parsed.data());
+        put("mount", m.getSource() + "\t" + m.getDestination() + "\t" + type + "\t" + flags + "\t" + parsed.data()
+                + "\t" + parsed.propagation());
     }
 
     /** Appends one record; the launcher hands values to the kernel as C strings, so a NUL cannot be passed. */

@@ -106,16 +106,49 @@ class ContainerOnHostTest {
     }
 
     @Test
-    void aTerminalProcessGetsAPtyAsItsControllingTerminalWithTheRequestedSize() throws Exception {
-        Spec spec = spec(List.of("sh", "-c", "[ -t 0 ] && echo in; [ -t 1 ] && echo out; stty size; echo done"));
+    void aTerminalProcessGetsAPtyOfTheContainersDevptsAsItsControllingTerminalWithTheRequestedSize()
+            throws Exception {
+        Spec spec = spec(List.of("sh", "-c", "[ -t 0 ] && echo in; [ -t 1 ] && echo out; tty; stty size; echo done"),
+                devpts());
         spec = spec.toBuilder().setProcess(spec.getProcess().toBuilder().setTerminal(true)).build();
         Container c = Container.create("tty", spec, runtime(false));
         c.init().resize(33, 101);
         c.start();
         String out = stdout(c.init()).replace("\r", "");
-        assertThat(out).isEqualTo("in\nout\n33 101\ndone\n");
+        assertThat(out).isEqualTo("in\nout\n/dev/pts/0\n33 101\ndone\n");
         assertThat(c.waitProcess("")).isZero();
         c.destroy(5);
+    }
+
+    @Test
+    void anExecWithATerminalGetsTheNextPtyOfTheContainersDevpts() throws Exception {
+        Spec spec = spec(List.of("sh", "-c", "tty; sleep 30"), devpts());
+        spec = spec.toBuilder().setProcess(spec.getProcess().toBuilder().setTerminal(true)).build();
+        Container c = Container.create("ttyexec", spec, runtime(false));
+        try {
+            c.start();
+            var exec = spec.getProcess().toBuilder().clearArgs().addAllArgs(List.of("sh", "-c", "tty; ls -1 /dev/pts"))
+                    .build();
+            String out = stdout(c.exec("e1", exec)).replace("\r", "");
+            assertThat(out).isEqualTo("/dev/pts/1\n0\n1\nptmx\n");
+        } finally {
+            c.destroy(5);
+        }
+    }
+
+    @Test
+    void aTerminalWithoutDevptsInTheContainerFailsCreateSayingSo() {
+        Spec spec = spec(List.of("true"));
+        Spec withTerminal = spec.toBuilder().setProcess(spec.getProcess().toBuilder().setTerminal(true)).build();
+
+        assertThatThrownBy(() -> Container.create("nodevpts", withTerminal, runtime(false)))
+                .isInstanceOf(ContainerException.class)
+                .hasMessageContaining("/dev/ptmx");
+    }
+
+    private static Mount devpts() {
+        return Mount.newBuilder().setDestination("/dev/pts").setType("devpts").setSource("devpts")
+                .addAllOptions(List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620")).build();
     }
 
     @Test

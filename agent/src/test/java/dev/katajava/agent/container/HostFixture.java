@@ -19,7 +19,7 @@ import java.util.List;
 public final class HostFixture implements AutoCloseable {
     public static final Path NSEXEC = Path.of(System.getProperty("nsexec.path", "target/native/nsexec"));
     private static final List<String> APPLETS = List.of("sh", "echo", "cat", "ls", "sleep", "touch", "hostname",
-            "pwd", "id", "mount", "grep", "wc", "head", "stty");
+            "pwd", "id", "mount", "grep", "wc", "head", "stty", "tty");
 
     private final Path dir;
     private final Path rootfs;

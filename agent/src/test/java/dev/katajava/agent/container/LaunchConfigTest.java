@@ -106,22 +106,33 @@ class LaunchConfigTest {
     }
 
     @Test
-    void turnsMountOptionsIntoFlagsAndDataInSpecOrder() throws Exception {
+    void turnsMountOptionsIntoFlagsDataAndPropagationInSpecOrder() throws Exception {
         Spec s = spec()
                 .addMounts(Mount.newBuilder().setDestination("/dev").setType("tmpfs").setSource("tmpfs")
                         .addAllOptions(List.of("nosuid", "strictatime", "mode=755", "size=65536k")))
                 .addMounts(Mount.newBuilder().setDestination("/sys").setType("sysfs").setSource("sysfs")
                         .addAllOptions(List.of("nosuid", "noexec", "nodev", "ro")))
                 .addMounts(Mount.newBuilder().setDestination("/etc/hosts").setType("bind").setSource("/run/x/hosts")
-                        .addAllOptions(List.of("rbind", "ro")))
+                        .addAllOptions(List.of("rbind", "ro", "rslave")))
                 .build();
 
         List<String> mounts = values(records(LaunchConfig.forContainer(s, SYNC, EXEC, false)), "mount");
 
         assertThat(mounts).containsExactly(
-                "tmpfs\t/dev\ttmpfs\t" + (Mounts.MS_NOSUID | Mounts.MS_STRICTATIME) + "\tmode=755,size=65536k",
-                "sysfs\t/sys\tsysfs\t" + (Mounts.MS_NOSUID | Mounts.MS_NOEXEC | Mounts.MS_NODEV | Mounts.MS_RDONLY) + "\t",
-                "/run/x/hosts\t/etc/hosts\t\t" + (Mounts.MS_BIND | Mounts.MS_REC | Mounts.MS_RDONLY) + "\t");
+                "tmpfs\t/dev\ttmpfs\t" + (Mounts.MS_NOSUID | Mounts.MS_STRICTATIME) + "\tmode=755,size=65536k\t0",
+                "sysfs\t/sys\tsysfs\t" + (Mounts.MS_NOSUID | Mounts.MS_NOEXEC | Mounts.MS_NODEV | Mounts.MS_RDONLY)
+                        + "\t\t0",
+                "/run/x/hosts\t/etc/hosts\t\t" + (Mounts.MS_BIND | Mounts.MS_REC | Mounts.MS_RDONLY) + "\t\t"
+                        + (Mounts.MS_SLAVE | Mounts.MS_REC));
+    }
+
+    @Test
+    void rootfsPropagationBecomesFlagsForTheLauncher() throws Exception {
+        Spec.Builder s = spec();
+        s.getLinuxBuilder().setRootfsPropagation("rslave");
+
+        assertThat(values(records(LaunchConfig.forContainer(s.build(), SYNC, EXEC, false)), "rootprop"))
+                .containsExactly(Long.toString(Mounts.MS_SLAVE | Mounts.MS_REC));
     }
 
     @Test

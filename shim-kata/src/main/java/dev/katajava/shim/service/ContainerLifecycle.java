@@ -19,6 +19,7 @@ import dev.katajava.shim.process.TaskProcess;
 import dev.katajava.ttrpc.Code;
 import dev.katajava.ttrpc.TtrpcException;
 import dev.katajava.virtcontainers.Sandbox;
+import dev.katajava.virtcontainers.fs.ContainerVolumes;
 import dev.katajava.virtcontainers.oci.AgentSpecConverter;
 import dev.katajava.virtcontainers.oci.ContainerType;
 import dev.katajava.virtcontainers.oci.Identifiers;
@@ -64,6 +65,7 @@ final class ContainerLifecycle {
             try {
                 JsonNode spec = OciSpecReader.read(bundle);
                 ContainerType type = ContainerType.of(id, spec);
+                ContainerVolumes.requireSources(spec, bundle);
                 Path hostRootfs = hostRootfs(bundle, spec);
                 RootfsMounter.mount(req.getRootfsList(), bundle.resolve("rootfs"));
                 mounted = !req.getRootfsList().isEmpty();
@@ -72,10 +74,11 @@ final class ContainerLifecycle {
                     created = target;
                 }
                 String guestRoot = target.share().shareRootfs(id, hostRootfs);
+                JsonNode guestSpec = ContainerVolumes.share(spec, bundle, target.share(), id);
                 target.agent().createContainer(CreateContainerRequest.newBuilder()
                         .setContainerId(id)
                         .setExecId(id)
-                        .setOCI(AgentSpecConverter.convert(spec, guestRoot))
+                        .setOCI(AgentSpecConverter.convert(guestSpec, guestRoot))
                         .build());
                 TaskProcess init = new TaskProcess(id, "", new TaskProcess.Stdio(req.getStdin(), req.getStdout(),
                         req.getStderr(), req.getTerminal()));
@@ -101,7 +104,7 @@ final class ContainerLifecycle {
                     created.stop();
                 } else if (state.sandbox != null) {
                     try {
-                        state.sandbox.share().unshareRootfs(id);
+                        state.sandbox.share().unshareContainer(id);
                     } catch (IOException ignored) {
                         // Best effort: the failure being reported matters more.
                     }
@@ -176,9 +179,9 @@ final class ContainerLifecycle {
             }
         }
         try {
-            s.share().unshareRootfs(c.id());
+            s.share().unshareContainer(c.id());
         } catch (IOException e) {
-            LOG.warn("cannot unshare rootfs", "container", c.id(), "error", e.getMessage());
+            LOG.warn("cannot unshare the container's rootfs and volumes", "container", c.id(), "error", e.getMessage());
         }
         if (c.rootfsMountedHere()) {
             RootfsMounter.unmount(c.rootfs());

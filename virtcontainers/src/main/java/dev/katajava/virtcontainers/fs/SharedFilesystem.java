@@ -7,8 +7,9 @@ import java.nio.file.Path;
 /**
  * How container root filesystems on the host reach the guest (9p now; virtio-fs when a daemon is configured).
  *
- * <p>Lifecycle: {@link #prepare} once before the VM boots, {@link #shareRootfs}/{@link #unshareRootfs} per
- * container, {@link #cleanup} once after the VM is gone. cleanup is safe to call after a partial prepare.
+ * <p>Lifecycle: {@link #prepare} once before the VM boots; {@link #shareRootfs} and {@link #shareVolume} per
+ * container, undone by {@link #unshareContainer}; {@link #cleanup} once after the VM is gone. cleanup is safe to
+ * call after a partial prepare.
  */
 public interface SharedFilesystem {
     /** Creates the host directories and mounts the VMM will export. */
@@ -23,7 +24,15 @@ public interface SharedFilesystem {
     /** Makes {@code hostRootfs} visible in the guest; returns the guest path of the container's rootfs. */
     String shareRootfs(String containerId, Path hostRootfs) throws IOException;
 
-    void unshareRootfs(String containerId) throws IOException;
+    /**
+     * Makes the host file or directory {@code source} visible in the guest for a container's bind mount;
+     * returns its guest path. {@code name} ends the entry's name, for people reading the mount table.
+     */
+    String shareVolume(String containerId, Path source, String name, boolean recursive, boolean readonly)
+            throws IOException;
+
+    /** Removes the container's rootfs and volumes from the share. */
+    void unshareContainer(String containerId) throws IOException;
 
     /** Unmounts and removes everything {@link #prepare} and {@link #shareRootfs} created. */
     void cleanup();

@@ -10,9 +10,11 @@ import java.nio.file.Path;
 /** The sandbox share exported over virtio-9p. */
 public final class Virtio9pShare implements SharedFilesystem {
     private final SandboxShareLayout layout;
+    private final HostBinds volumes;
 
     public Virtio9pShare(SandboxShareLayout layout) {
         this.layout = layout;
+        this.volumes = new HostBinds(layout);
     }
 
     @Override
@@ -60,7 +62,14 @@ public final class Virtio9pShare implements SharedFilesystem {
     }
 
     @Override
-    public void unshareRootfs(String containerId) throws IOException {
+    public String shareVolume(String containerId, Path source, String name, boolean recursive, boolean readonly)
+            throws IOException {
+        return SandboxShareLayout.GUEST_SHARED_DIR + volumes.bind(containerId, source, name, recursive, readonly);
+    }
+
+    @Override
+    public void unshareContainer(String containerId) throws IOException {
+        volumes.release(containerId);
         Path target = layout.containerRootfs(containerId);
         MountCleaner.unmountAllUnder(target);
         Files.deleteIfExists(target);

@@ -1,0 +1,51 @@
+package dev.katajava.linux;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * Copying a descriptor out of another process (pidfd_open + pidfd_getfd, Linux 5.6). The caller needs
+ * ptrace access to the target, which the guest's root agent has over the processes it started; this spares
+ * a Unix socket with SCM_RIGHTS for handing one descriptor from a child that is about to exec.
+ */
+public final class Pidfds {
+    private static final long SYS_PIDFD_OPEN = 434;
+    private static final long SYS_PIDFD_GETFD = 438;
+    // syscall(2) is variadic: everything after the number is passed as variadic longs.
+    private static final MethodHandle SYSCALL3 = Libc.LINKER.downcallHandle(
+            Libc.LOOKUP.find("syscall").orElseThrow(),
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+            Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
+
+    private Pidfds() {
+    }
+
+    /** Returns a new descriptor (close-on-exec) for what {@code fd} is in process {@code pid}. */
+    public static int copyFd(long pid, int fd) throws ErrnoException {
+        int pidfd = (int) syscall(SYS_PIDFD_OPEN, pid, 0, 0, "pidfd_open", "pid " + pid);
+        try {
+            return (int) syscall(SYS_PIDFD_GETFD, pidfd, fd, 0, "pidfd_getfd", "fd " + fd + " of pid " + pid);
+        } finally {
+            Fds.close(pidfd);
+        }
+    }
+
+    private static long syscall(long number, long a, long b, long c, String name, String detail)
+            throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = Libc.captureState(arena);
+            long rc = (long) SYSCALL3.invokeExact(capture, number, a, b, c);
+            return Libc.check(rc, capture, name, detail);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+}
