@@ -6,7 +6,7 @@
  *   ns pid|mount|uts|ipc   (repeatable)      rootfs PATH          nopivot 1        readonly 1
  *   hostname NAME          cwd PATH          uid N                gid N            gids N,N,...
  *   nonewprivs 1           rlimit RES SOFT HARD                   arg S (repeat)   env K=V (repeat)
- *   mount SRC\tDST\tTYPE\tFLAGS\tDATA (repeat, in order; DST inside the rootfs)
+ *   mount SRC\tDST\tTYPE\tFLAGS\tDATA\tPROPAGATION (repeat, in order; DST inside the rootfs)
  *   sync FIFO      the agent reads "pid N", then "ready" or "error MSG" lines from it
  *   exec FIFO      the process waits here (reading one byte) until the agent starts it
  *   join PID       instead of creating namespaces and a root: enter those of process PID (an exec)
@@ -17,6 +17,8 @@
  *   rdonly PATH    (repeat) make PATH inside the container read-only
  *   sysctl K=V     (repeat) write V to /proc/sys/K (dots become slashes) inside the new namespaces
  *   oomscore N     the process's oom_score_adj
+ *   rootprop F     propagation flags for the container's / once it is the root
+ *   seccomp BYTES  a BPF program (struct sock_filter array) to install before exec; seccompflags F its flags
  *
  * Process shape: this process unshares the requested namespaces and forks; the child becomes PID 1 of the
  * new pid namespace, sets up its root filesystem and credentials, reports "ready", waits for the start
@@ -27,7 +29,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/filter.h>
 #include <linux/openat2.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -60,6 +64,9 @@ struct config {
 	char *rootfs, *hostname, *cwd, *sync_path, *exec_path;
 	int nopivot, readonly, nonewprivs, console, has_caps, has_oom;
 	unsigned long root_propagation;
+	struct sock_filter *seccomp;
+	unsigned short seccomp_len;
+	unsigned int seccomp_flags;
 	unsigned long long caps[5];
 	int oom_score;
 	char *masked[MAX_ITEMS];
@@ -200,6 +207,16 @@ static void parse(struct config *c, char *buf, size_t len)
 			m->data = field(&cur);
 			m->propagation = strtoul(field(&cur), NULL, 10);
 		} else if (!strcmp(key, "rootprop")) c->root_propagation = strtoul(value, NULL, 10);
+		else if (!strcmp(key, "seccomp")) {
+			if (n == 0 || n % sizeof(struct sock_filter) != 0 || n / sizeof(struct sock_filter) > BPF_MAXINSNS)
+				fail("config: seccomp program of %lu bytes is not a whole BPF program", n);
+			/* The record is at an arbitrary offset: copy it to storage aligned for sock_filter. */
+			c->seccomp = malloc(n);
+			if (!c->seccomp)
+				fail("config: out of memory");
+			memcpy(c->seccomp, value, n);
+			c->seccomp_len = (unsigned short)(n / sizeof(struct sock_filter));
+		} else if (!strcmp(key, "seccompflags")) c->seccomp_flags = strtoul(value, NULL, 10);
 		else
 			fail("config: unknown key %s", key);
 	}
@@ -649,6 +666,16 @@ static void open_console(void)
 	dprintf(sync_fd, "ptmx %d\n", master);
 }
 
+/* Installs the container's seccomp filter; from here on every system call of the process is filtered. */
+static void install_seccomp(struct config *c)
+{
+	if (!c->seccomp)
+		return;
+	struct sock_fprog prog = {.len = c->seccomp_len, .filter = c->seccomp};
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, c->seccomp_flags, &prog) != 0)
+		fail("install seccomp filter: %s", strerror(errno));
+}
+
 static void child(struct config *c, int exec_fd)
 {
 	if (!c->join_pid)
@@ -662,6 +689,9 @@ static void child(struct config *c, int exec_fd)
 			fail("setrlimit %d: %s", c->rlimits[i].res, strerror(errno));
 	}
 	set_oom_score(c);
+	/* Without no_new_privs the filter needs CAP_SYS_ADMIN, so it goes in before capabilities drop (as runc). */
+	if (!c->nonewprivs)
+		install_seccomp(c);
 	drop_bounding(c);
 	if (setgroups((size_t)c->ngids, c->gids) != 0)
 		fail("setgroups: %s", strerror(errno));
@@ -687,6 +717,9 @@ static void child(struct config *c, int exec_fd)
 	if (n != 1)
 		_exit(1);
 	close(exec_fd);
+	/* With no_new_privs, as late as possible: the profile then only has to allow execve itself. */
+	if (c->nonewprivs)
+		install_seccomp(c);
 	execve(program, c->args, c->envs);
 	dprintf(2, "nsexec: exec %s: %s\n", program, strerror(errno));
 	_exit(127);

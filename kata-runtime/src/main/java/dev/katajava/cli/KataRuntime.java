@@ -96,6 +96,7 @@ public final class KataRuntime {
         out.println();
         out.println("[runtime]");
         out.println("enable_debug = " + config.enableDebug());
+        out.println("disable_guest_seccomp = " + config.disableGuestSeccomp());
         config.warnings().forEach(w -> out.println("# warning: " + w));
         return 0;
     }

@@ -43,10 +43,13 @@ public final class Sandbox {
     private final SharedFilesystem share;
     private final Hypervisor hypervisor;
     private final AgentClient agent;
+    private final RuntimeConfig config;
     private final AtomicBoolean stopped = new AtomicBoolean();
 
-    private Sandbox(String id, Path runDir, SharedFilesystem share, Hypervisor hypervisor, AgentClient agent) {
+    private Sandbox(String id, Path runDir, SharedFilesystem share, Hypervisor hypervisor, AgentClient agent,
+                    RuntimeConfig config) {
         this.id = id;
+        this.config = config;
         this.runDir = runDir;
         this.share = share;
         this.hypervisor = hypervisor;
@@ -78,7 +81,7 @@ public final class Sandbox {
                     .addStorages(share.guestStorage())
                     .setSandboxId(id)
                     .build());
-            return new Sandbox(id, runDir, share, hypervisor, agent);
+            return new Sandbox(id, runDir, share, hypervisor, agent, config);
         } catch (IOException | HypervisorException | TtrpcException e) {
             String console = hypervisor == null ? "" : hypervisor.consoleTail(2048);
             undo(agent, hypervisor, share, runDir);
@@ -135,6 +138,11 @@ public final class Sandbox {
 
     public String id() {
         return id;
+    }
+
+    /** The configuration the sandbox was started with. */
+    public RuntimeConfig config() {
+        return config;
     }
 
     public AgentClient agent() {

@@ -129,7 +129,7 @@ public final class Container {
             throw ContainerException.alreadyExists("exec " + execId + " already exists in container " + id);
         }
         Path dir = stateDir.resolve("exec-" + execId);
-        byte[] config = LaunchConfig.forExec(process, init.pid(), dir.resolve("sync"), dir.resolve("exec"));
+        byte[] config = LaunchConfig.forExec(process, spec.getLinux(), init.pid(), dir.resolve("sync"), dir.resolve("exec"));
         ContainerProcess p;
         try {
             p = ContainerProcess.launch(runtime.nsexec(), dir, config, process.getTerminal());

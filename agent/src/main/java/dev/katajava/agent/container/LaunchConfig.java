@@ -1,7 +1,10 @@
 package dev.katajava.agent.container;
 
+import dev.katajava.agent.seccomp.SeccompCompiler;
+import dev.katajava.agent.seccomp.SeccompException;
 import dev.katajava.linux.MountOptions;
 import dev.katajava.linux.Mounts;
+import dev.katajava.protocols.agent.Linux;
 import dev.katajava.protocols.agent.Mount;
 import dev.katajava.protocols.agent.POSIXRlimit;
 import dev.katajava.protocols.agent.Process;
@@ -69,16 +72,22 @@ final class LaunchConfig {
             c.put("rdonly", path);
         }
         c.process(spec.getProcess());
+        c.seccomp(spec.getLinux());
         c.put("sync", syncFifo.toString());
         c.put("exec", execFifo.toString());
         return c.out.toByteArray();
     }
 
-    /** Builds the launch of an extra process inside the namespaces and root of the running {@code initPid}. */
-    static byte[] forExec(Process process, long initPid, Path syncFifo, Path execFifo) throws ContainerException {
+    /**
+     * Builds the launch of an extra process inside the namespaces and root of the running {@code initPid};
+     * the container's seccomp profile ({@code linux.seccomp}) applies to it as to the init.
+     */
+    static byte[] forExec(Process process, Linux linux, long initPid, Path syncFifo, Path execFifo)
+            throws ContainerException {
         LaunchConfig c = new LaunchConfig();
         c.put("join", Long.toString(initPid));
         c.process(process);
+        c.seccomp(linux);
         c.put("sync", syncFifo.toString());
         c.put("exec", execFifo.toString());
         return c.out.toByteArray();
@@ -145,12 +154,29 @@ final class LaunchConfig {
                 + "\t" + parsed.propagation());
     }
 
+    private void seccomp(Linux linux) throws ContainerException {
+        if (!linux.hasSeccomp()) {
+            return;
+        }
+        try {
+            SeccompCompiler.Filter filter = SeccompCompiler.compile(linux.getSeccomp());
+            putBytes("seccomp", filter.program());
+            put("seccompflags", Integer.toString(filter.flags()));
+        } catch (SeccompException e) {
+            throw ContainerException.invalid(e.getMessage());
+        }
+    }
+
     /** Appends one record; the launcher hands values to the kernel as C strings, so a NUL cannot be passed. */
     private void put(String key, String value) throws ContainerException {
         if (value.indexOf('\0') >= 0) {
             throw ContainerException.invalid(key + " \"" + value.replace("\0", "\\0") + "\" contains a NUL byte");
         }
-        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+        putBytes(key, value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Appends one record of raw bytes (the launcher takes its length from the record, not from a NUL). */
+    private void putBytes(String key, byte[] bytes) {
         out.writeBytes((key + " " + bytes.length + "\n").getBytes(StandardCharsets.US_ASCII));
         out.writeBytes(bytes);
         out.write('\n');

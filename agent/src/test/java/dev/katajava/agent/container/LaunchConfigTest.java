@@ -145,7 +145,7 @@ class LaunchConfigTest {
 
     @Test
     void anExecJoinsTheInitInsteadOfMakingARoot() throws Exception {
-        var records = records(LaunchConfig.forExec(spec().getProcess(), 4242, SYNC, EXEC));
+        var records = records(LaunchConfig.forExec(spec().getProcess(), Linux.getDefaultInstance(), 4242, SYNC, EXEC));
         assertThat(values(records, "join")).containsExactly("4242");
         assertThat(values(records, "rootfs")).isEmpty();
         assertThat(values(records, "ns")).isEmpty();

@@ -78,7 +78,8 @@ final class ContainerLifecycle {
                 target.agent().createContainer(CreateContainerRequest.newBuilder()
                         .setContainerId(id)
                         .setExecId(id)
-                        .setOCI(AgentSpecConverter.convert(guestSpec, guestRoot))
+                        .setOCI(AgentSpecConverter.convert(guestSpec, guestRoot,
+                                !target.config().disableGuestSeccomp()))
                         .build());
                 TaskProcess init = new TaskProcess(id, "", new TaskProcess.Stdio(req.getStdin(), req.getStdout(),
                         req.getStderr(), req.getTerminal()));

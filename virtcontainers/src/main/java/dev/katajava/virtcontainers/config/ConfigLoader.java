@@ -29,7 +29,7 @@ public final class ConfigLoader {
             "kernel_params", "default_vcpus", "default_maxvcpus", "default_memory", "default_maxmemory",
             "shared_fs", "accelerator", "enable_debug");
     private static final Set<String> AGENT_KEYS = Set.of("dial_timeout", "enable_debug");
-    private static final Set<String> RUNTIME_KEYS = Set.of("enable_debug");
+    private static final Set<String> RUNTIME_KEYS = Set.of("enable_debug", "disable_guest_seccomp");
     private static final Set<String> MACHINE_TYPES = Set.of("q35", "microvm");
     private static final Set<String> SHARED_FS = Set.of("virtio-9p");
 
@@ -95,7 +95,8 @@ public final class ConfigLoader {
         JsonNode rt = root.path("runtime");
         r.unknownKeys("runtime", rt, RUNTIME_KEYS);
         boolean debug = r.bool("runtime", rt, "enable_debug", false);
-        return new RuntimeConfig(file, hypervisor, agent, debug, List.copyOf(r.warnings));
+        boolean noSeccomp = r.bool("runtime", rt, "disable_guest_seccomp", false);
+        return new RuntimeConfig(file, hypervisor, agent, debug, noSeccomp, List.copyOf(r.warnings));
     }
 
     private static List<String> splitParams(String params) {

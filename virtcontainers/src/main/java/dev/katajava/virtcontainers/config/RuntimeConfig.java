@@ -7,6 +7,7 @@ import java.util.List;
  * The effective configuration and the file it came from.
  *
  * @param source   the file that was read
+ * @param disableGuestSeccomp true to drop containers' seccomp profiles instead of enforcing them in the guest
  * @param warnings things that were accepted but look wrong (unknown keys), each naming key and line
  */
 public record RuntimeConfig(
@@ -14,6 +15,7 @@ public record RuntimeConfig(
         HypervisorConfig hypervisor,
         AgentConfig agent,
         boolean enableDebug,
+        boolean disableGuestSeccomp,
         List<String> warnings) {
 
     /** True when any section asked for debug output. */

@@ -20,7 +20,8 @@ import java.util.function.Consumer;
  * change on the way (as Kata's constrainGRPCSpec does): the root path becomes the guest path of the shared
  * rootfs; hooks run on the host and are dropped; network and cgroup namespaces belong to the VM and are
  * removed; namespace paths name host namespaces and are emptied; device and host-level resource settings
- * are cleared; seccomp is dropped until the guest can enforce it.
+ * are cleared. The seccomp profile is carried over for the agent to enforce, or dropped when the
+ * configuration says so (disable_guest_seccomp).
  */
 public final class AgentSpecConverter {
     private static final Set<String> VM_OWNED_NAMESPACES = Set.of("network", "cgroup");
@@ -29,6 +30,10 @@ public final class AgentSpecConverter {
     }
 
     public static Spec convert(JsonNode oci, String guestRootPath) throws OciSpecException {
+        return convert(oci, guestRootPath, true);
+    }
+
+    public static Spec convert(JsonNode oci, String guestRootPath, boolean guestSeccomp) throws OciSpecException {
         Spec.Builder spec = Spec.newBuilder()
                 .setVersion(oci.path("ociVersion").asText(""))
                 .setHostname(oci.path("hostname").asText(""));
@@ -45,7 +50,7 @@ public final class AgentSpecConverter {
         }
         oci.path("annotations").properties().forEach(e -> spec.putAnnotations(e.getKey(), e.getValue().asText()));
         if (oci.has("linux")) {
-            spec.setLinux(linux(oci.get("linux")));
+            spec.setLinux(linux(oci.get("linux"), guestSeccomp));
         }
         return spec.build();
     }
@@ -113,7 +118,7 @@ public final class AgentSpecConverter {
         return b.build();
     }
 
-    private static Linux linux(JsonNode l) {
+    private static Linux linux(JsonNode l, boolean guestSeccomp) throws OciSpecException {
         Linux.Builder b = Linux.newBuilder()
                 .setCgroupsPath(l.path("cgroupsPath").asText(""))
                 .setRootfsPropagation(l.path("rootfsPropagation").asText(""))
@@ -140,6 +145,10 @@ public final class AgentSpecConverter {
         JsonNode resources = l.path("resources");
         if (resources.isObject()) {
             b.setResources(ResourcesConverter.forGuest(resources));
+        }
+        JsonNode seccomp = l.path("seccomp");
+        if (guestSeccomp && seccomp.isObject()) {
+            b.setSeccomp(SeccompConverter.convert(seccomp));
         }
         return b.build();
     }

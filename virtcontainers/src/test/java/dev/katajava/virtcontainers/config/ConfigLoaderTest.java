@@ -46,6 +46,14 @@ class ConfigLoaderTest {
         assertThat(hv.accelerator()).isEqualTo(Accelerator.TCG);
         assertThat(config.agent().dialTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(config.debug()).isTrue();
+        assertThat(config.disableGuestSeccomp()).isFalse();
+        assertThat(config.warnings()).isEmpty();
+    }
+
+    @Test
+    void guestSeccompCanBeDisabledAsInKata() throws Exception {
+        RuntimeConfig config = ConfigLoader.parse(FILE, VALID + "disable_guest_seccomp = true\n");
+        assertThat(config.disableGuestSeccomp()).isTrue();
         assertThat(config.warnings()).isEmpty();
     }
 

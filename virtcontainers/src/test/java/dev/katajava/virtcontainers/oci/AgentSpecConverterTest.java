@@ -63,6 +63,43 @@ class AgentSpecConverterTest {
         assertThat(spec.getLinux().getResources().getMemory().getLimit()).isEqualTo(268435456L);
     }
 
+    private static final String SECCOMP_SPEC = """
+            {"process":{"args":["true"]},"linux":{"seccomp":{
+              "defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":1,
+              "architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_X86"],"flags":["SECCOMP_FILTER_FLAG_LOG"],
+              "syscalls":[
+                {"names":["read","write"],"action":"SCMP_ACT_ALLOW"},
+                {"names":["personality"],"action":"SCMP_ACT_ALLOW",
+                 "args":[{"index":0,"value":18446744073709551615,"valueTwo":0,"op":"SCMP_CMP_EQ"}]},
+                {"names":["mkdir"],"action":"SCMP_ACT_ERRNO","errnoRet":38}]}}}
+            """;
+
+    @Test
+    void carriesTheSeccompProfileForTheGuestToEnforce() throws Exception {
+        var seccomp = AgentSpecConverter.convert(parse(SECCOMP_SPEC), "/r").getLinux().getSeccomp();
+
+        assertThat(seccomp.getDefaultAction()).isEqualTo("SCMP_ACT_ERRNO");
+        assertThat(seccomp.getArchitecturesList()).containsExactly("SCMP_ARCH_X86_64", "SCMP_ARCH_X86");
+        assertThat(seccomp.getFlagsList()).containsExactly("SECCOMP_FILTER_FLAG_LOG");
+        assertThat(seccomp.getSyscalls(0).getNamesList()).containsExactly("read", "write");
+        assertThat(seccomp.getSyscalls(0).hasErrnoret()).isFalse();
+        assertThat(seccomp.getSyscalls(1).getArgs(0).getValue()).isEqualTo(-1L);
+        assertThat(seccomp.getSyscalls(1).getArgs(0).getOp()).isEqualTo("SCMP_CMP_EQ");
+        assertThat(seccomp.getSyscalls(2).getErrnoret()).isEqualTo(38);
+    }
+
+    @Test
+    void dropsTheSeccompProfileWhenGuestSeccompIsDisabled() throws Exception {
+        assertThat(AgentSpecConverter.convert(parse(SECCOMP_SPEC), "/r", false).getLinux().hasSeccomp()).isFalse();
+    }
+
+    @Test
+    void aSeccompProfileWithoutDefaultActionIsAClearError() {
+        assertThatThrownBy(() -> AgentSpecConverter.convert(
+                parse("{\"process\":{\"args\":[\"true\"]},\"linux\":{\"seccomp\":{\"syscalls\":[]}}}"), "/r"))
+                .isInstanceOf(OciSpecException.class).hasMessageContaining("seccomp.defaultAction");
+    }
+
     @Test
     void missingArgsIsAClearError() {
         assertThatThrownBy(() -> AgentSpecConverter.convert(parse("{\"process\":{\"args\":[]}}"), "/r"))
