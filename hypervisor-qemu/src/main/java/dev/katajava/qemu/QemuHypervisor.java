@@ -1,6 +1,5 @@
 package dev.katajava.qemu;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.katajava.logging.Log;
 import dev.katajava.qemu.accel.AcceleratorSelector;
 import dev.katajava.qemu.accel.HostFacts;
@@ -10,6 +9,7 @@ import dev.katajava.qemu.cmdline.QemuCommandLine;
 import dev.katajava.qemu.cmdline.RunFiles;
 import dev.katajava.qemu.process.LogTail;
 import dev.katajava.qemu.process.QemuProcess;
+import dev.katajava.qemu.qapi.QmpCommands;
 import dev.katajava.qemu.qmp.QmpClient;
 import dev.katajava.qemu.qmp.QmpException;
 import dev.katajava.virtcontainers.hypervisor.Hypervisor;
@@ -116,14 +116,19 @@ public final class QemuHypervisor implements Hypervisor {
         return accel;
     }
 
-    /** Runs a QMP command on the running VM (status queries, hot-plug, ...). */
-    public JsonNode execute(String command, JsonNode arguments) throws QmpException {
+    /** The typed QMP commands of the running VM (status queries, hot-plug, ...). */
+    public QmpCommands qmp() throws QmpException {
         QemuProcess v = vm;
         QmpClient q = v == null ? null : v.qmp();
         if (q == null) {
-            throw new QmpException(command + ": QEMU for sandbox " + spec.sandboxId() + " is not running");
+            throw new QmpException("QEMU for sandbox " + spec.sandboxId() + " is not running");
         }
-        return q.execute(command, arguments, qmpTimeout);
+        return new QmpCommands(q);
+    }
+
+    /** How long one QMP command may take on this VM. */
+    public Duration qmpTimeout() {
+        return qmpTimeout;
     }
 
     @Override
@@ -135,7 +140,7 @@ public final class QemuHypervisor implements Hypervisor {
         if (v.isAlive()) {
             QmpClient q = v.qmp();
             try {
-                q.execute("quit", QUIT_ANSWER.compareTo(grace) < 0 ? QUIT_ANSWER : grace);
+                new QmpCommands(q).quit(QUIT_ANSWER.compareTo(grace) < 0 ? QUIT_ANSWER : grace);
             } catch (QmpException e) {
                 // QEMU may close the connection before it answers quit; waiting for the exit decides.
             }

@@ -7,6 +7,7 @@ import dev.katajava.qemu.QemuHypervisor;
 import dev.katajava.qemu.bench.BareBoot;
 import dev.katajava.qemu.bench.TinyInitramfs;
 import dev.katajava.qemu.cmdline.Accel;
+import dev.katajava.qemu.qapi.types.QueryStatusResultStatus;
 import dev.katajava.tests.support.E2eEnvironment;
 import dev.katajava.virtcontainers.hypervisor.Accelerator;
 import dev.katajava.virtcontainers.hypervisor.HypervisorException;
@@ -106,7 +107,7 @@ class QemuBootIT {
         QemuHypervisor vm = new QemuHypervisor(spec, runDir.resolve("kvm-unusable"));
         vm.start();
         try {
-            assertThat(vm.execute("query-status", null).path("status").asText()).isEqualTo("running");
+            assertThat(vm.qmp().queryStatus(vm.qmpTimeout()).status()).isEqualTo(QueryStatusResultStatus.RUNNING);
             assertThat(vm.pid()).isPositive();
         } finally {
             long start = System.nanoTime();

@@ -1,9 +1,9 @@
 package dev.katajava.qemu.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.katajava.qemu.QemuHypervisor;
 import dev.katajava.qemu.accel.KvmVerdict;
 import dev.katajava.qemu.cmdline.Accel;
+import dev.katajava.qemu.qapi.types.QueryStatusResult;
 import dev.katajava.virtcontainers.hypervisor.Accelerator;
 import dev.katajava.virtcontainers.hypervisor.HypervisorException;
 import dev.katajava.virtcontainers.hypervisor.VmSpec;
@@ -121,7 +121,7 @@ public final class BareBoot {
         long start = System.nanoTime();
         vm.start();
         Duration startReturned = Duration.ofNanos(System.nanoTime() - start);
-        JsonNode status = vm.execute("query-status", null);
+        QueryStatusResult status = vm.qmp().queryStatus(vm.qmpTimeout());
         long deadline = start + MARKER_TIMEOUT.toNanos();
         while (!vm.consoleTail(64 * 1024).contains(MARKER)) {
             if (vm.exited().isDone() || System.nanoTime() - deadline >= 0) {
@@ -138,7 +138,7 @@ public final class BareBoot {
             throw new IOException("QEMU did not exit within " + EXIT_TIMEOUT + " after the guest powered off; console: "
                     + vm.consoleTail(2048), e);
         }
-        return new Boot(toMarker, startReturned, status.path("status").asText(), vm.accel(), exitCode,
+        return new Boot(toMarker, startReturned, status.status().toString().toLowerCase(Locale.ROOT), vm.accel(), exitCode,
                 vm.consoleTail(4096));
     }
 }

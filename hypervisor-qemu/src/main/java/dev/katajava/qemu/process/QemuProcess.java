@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.katajava.qemu.accel.LaunchedVm;
 import dev.katajava.qemu.cmdline.Accel;
 import dev.katajava.qemu.cmdline.RunFiles;
+import dev.katajava.qemu.qapi.QmpCommands;
+import dev.katajava.qemu.qapi.types.QueryStatusResultStatus;
 import dev.katajava.qemu.qmp.QmpClient;
 import dev.katajava.qemu.qmp.QmpException;
 import dev.katajava.virtcontainers.hypervisor.HypervisorException;
@@ -61,11 +63,12 @@ public final class QemuProcess implements LaunchedVm {
         QemuProcess qemu = new QemuProcess(process, files, accel, logStart);
         try {
             qemu.qmp = QmpClient.connect(files.qmpSocket(), qmpTimeout, process::isAlive);
-            String status = qemu.qmp.execute("query-status", qmpTimeout).path("status").asText();
-            if (!status.equals("prelaunch") && !status.equals("paused")) {
-                throw new QmpException("QEMU started with -S reports status \"" + status + "\", not paused");
+            QmpCommands commands = new QmpCommands(qemu.qmp);
+            QueryStatusResultStatus status = commands.queryStatus(qmpTimeout).status();
+            if (status != QueryStatusResultStatus.PRELAUNCH && status != QueryStatusResultStatus.PAUSED) {
+                throw new QmpException("QEMU started with -S reports status " + status + ", not paused");
             }
-            qemu.qmp.execute("cont", qmpTimeout);
+            commands.cont(qmpTimeout);
             return qemu;
         } catch (QmpException e) {
             qemu.kill();
