@@ -5,8 +5,10 @@ import dev.katajava.qemu.accel.AcceleratorSelector;
 import dev.katajava.qemu.accel.HostFacts;
 import dev.katajava.qemu.accel.KvmVerdict;
 import dev.katajava.qemu.cmdline.Accel;
+import dev.katajava.qemu.cmdline.MachineKind;
 import dev.katajava.qemu.cmdline.QemuCommandLine;
 import dev.katajava.qemu.cmdline.RunFiles;
+import dev.katajava.qemu.hotplug.Hotplug;
 import dev.katajava.qemu.process.LogTail;
 import dev.katajava.qemu.process.QemuProcess;
 import dev.katajava.qemu.qapi.QmpCommands;
@@ -14,6 +16,7 @@ import dev.katajava.qemu.qmp.QmpClient;
 import dev.katajava.qemu.qmp.QmpException;
 import dev.katajava.virtcontainers.hypervisor.Hypervisor;
 import dev.katajava.virtcontainers.hypervisor.HypervisorException;
+import dev.katajava.virtcontainers.hypervisor.VmSize;
 import dev.katajava.virtcontainers.hypervisor.VmSpec;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,6 +42,8 @@ public final class QemuHypervisor implements Hypervisor {
     private volatile Process lastSpawned;
     private volatile QemuProcess vm;
     private volatile Accel accel;
+    private VmSize size;
+    private Hotplug hotplug;
 
     /** A hypervisor that remembers a failed KVM probe in {@code kvmVerdictFile}. */
     public QemuHypervisor(VmSpec spec, Path kvmVerdictFile) {
@@ -124,6 +129,44 @@ public final class QemuHypervisor implements Hypervisor {
             throw new QmpException("QEMU for sandbox " + spec.sandboxId() + " is not running");
         }
         return new QmpCommands(q);
+    }
+
+    @Override
+    public synchronized VmSize grow(int vcpus, int memoryMiB) throws HypervisorException {
+        if (size == null) {
+            size = spec.size();
+        }
+        if (!MachineKind.of(spec.machineType()).supportsHotplug()) {
+            return size;
+        }
+        int wantCpus = Math.min(vcpus, size.maxVcpus());
+        int addMemory = size.canHotplugMemory()
+                ? Math.min(Hotplug.roundToBlocks(Math.max(0, memoryMiB - size.memoryMiB())),
+                        (size.maxMemoryMiB() - size.memoryMiB()) / Hotplug.MEMORY_BLOCK_MIB * Hotplug.MEMORY_BLOCK_MIB)
+                : 0;
+        if (wantCpus <= size.vcpus() && addMemory == 0) {
+            return size;
+        }
+        try {
+            if (hotplug == null) {
+                hotplug = new Hotplug(qmp(), qmpTimeout, false);
+            }
+            // The size is recorded after each step, so a failure part way leaves it true to what was plugged.
+            if (wantCpus > size.vcpus()) {
+                int cpus = size.vcpus() + hotplug.addVcpus(wantCpus - size.vcpus());
+                size = new VmSize(cpus, size.maxVcpus(), size.memoryMiB(), size.maxMemoryMiB(), size.memorySlots());
+            }
+            if (addMemory > 0) {
+                hotplug.addMemory(addMemory);
+                size = new VmSize(size.vcpus(), size.maxVcpus(), size.memoryMiB() + addMemory, size.maxMemoryMiB(),
+                        size.memorySlots());
+            }
+            LOG.info("VM grown by hot-plug", "sandbox", spec.sandboxId(), "vcpus", size.vcpus(),
+                    "memory_mib", size.memoryMiB());
+            return size;
+        } catch (QmpException e) {
+            throw new HypervisorException("hot-plug on sandbox " + spec.sandboxId() + " failed: " + e.getMessage(), e);
+        }
     }
 
     /** How long one QMP command may take on this VM. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.katajava.virtcontainers.hypervisor.Accelerator;
 import dev.katajava.virtcontainers.hypervisor.HypervisorException;
+import dev.katajava.virtcontainers.hypervisor.VmSize;
 import dev.katajava.virtcontainers.hypervisor.VmSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,8 +22,8 @@ class QemuHypervisorTest {
     Path dir;
 
     private VmSpec spec(Path binary, String machine) {
-        return new VmSpec("sb1", dir, binary, dir.resolve("vmlinux"), dir.resolve("initrd"), machine, List.of(), 1,
-                256, Accelerator.TCG, dir, dir.resolve("agent.sock"), false);
+        return new VmSpec("sb1", dir, binary, dir.resolve("vmlinux"), dir.resolve("initrd"), machine, List.of(),
+                VmSize.fixed(1, 256), Accelerator.TCG, dir, dir.resolve("agent.sock"), false);
     }
 
     private Path script(String body) throws Exception {

@@ -85,7 +85,10 @@ public final class KataRuntime {
         out.println("machine_type = \"" + hv.machineType() + "\"");
         out.println("kernel_params = \"" + String.join(" ", hv.kernelParams()) + "\"");
         out.println("default_vcpus = " + hv.defaultVcpus());
+        out.println("default_maxvcpus = " + hv.defaultMaxVcpus());
         out.println("default_memory = " + hv.defaultMemoryMiB());
+        out.println("default_maxmemory = " + hv.defaultMaxMemoryMiB());
+        out.println("memory_slots = " + hv.memorySlots());
         out.println("shared_fs = \"" + hv.sharedFs() + "\"");
         out.println("accelerator = \"" + hv.accelerator().name().toLowerCase(java.util.Locale.ROOT) + "\"");
         out.println("enable_debug = " + hv.enableDebug());

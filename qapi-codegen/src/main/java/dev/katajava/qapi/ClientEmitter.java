@@ -129,7 +129,15 @@ final class ClientEmitter {
                 + "            .enable(DeserializationFeature.READ_UNKNOWN_ENUM_VALUES_USING_DEFAULT_VALUE)\n"
                 + "            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)\n"
                 + "            .serializationInclusion(JsonInclude.Include.NON_NULL)\n"
+                + "            .build();\n"
+                + "    private static final ObjectMapper STRICT = JsonMapper.builder()\n"
+                + "            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)\n"
+                + "            .serializationInclusion(JsonInclude.Include.NON_NULL)\n"
                 + "            .build();\n\n"
-                + "    private QmpJson() {\n    }\n}\n";
+                + "    private QmpJson() {\n    }\n\n"
+                + "    /** Converts QAPI members to a generated type; an unknown member or a wrong type is an IllegalArgumentException naming it. */\n"
+                + "    public static <T> T strict(java.util.Map<String, ?> members, Class<T> type) {\n"
+                + "        return STRICT.convertValue(members, type);\n"
+                + "    }\n}\n";
     }
 }

@@ -42,7 +42,7 @@ public final class QapiGenerator {
         Path pkgDir = out.resolve(pkg.replace('.', '/'));
         Path typesDir = out.resolve(typesPackage.replace('.', '/'));
         Files.createDirectories(typesDir);
-        TypeEmitter typeEmitter = new TypeEmitter(schema, types, typesPackage);
+        TypeEmitter typeEmitter = new TypeEmitter(schema, types, typesPackage, pkg + ".QmpJson");
         int files = 0;
         for (var named : namer.all().entrySet()) {
             write(typesDir.resolve(named.getValue() + ".java"), typeEmitter.emit(named.getKey(), named.getValue()));

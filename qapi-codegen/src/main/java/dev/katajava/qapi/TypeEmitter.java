@@ -13,11 +13,13 @@ final class TypeEmitter {
     private final Schema schema;
     private final JavaTypes types;
     private final String pkg;
+    private final String jsonClass;
 
-    TypeEmitter(Schema schema, JavaTypes types, String pkg) {
+    TypeEmitter(Schema schema, JavaTypes types, String pkg, String jsonClass) {
         this.schema = schema;
         this.types = types;
         this.pkg = pkg;
+        this.jsonClass = jsonClass;
     }
 
     String emit(String schemaType, String javaName) {
@@ -38,8 +40,8 @@ final class TypeEmitter {
                     .append("    public ").append(javaName).append(" {\n    }\n}\n");
             return b.toString();
         }
+        // Unknown members are ignored by QmpJson's reading mapper (newer QEMUs add some), refused by of().
         b.append("@com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)\n")
-                .append("@com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)\n")
                 .append("public record ").append(javaName).append("(");
         Set<String> used = new HashSet<>();
         String sep = "\n";
@@ -53,7 +55,11 @@ final class TypeEmitter {
                     .append(types.of(m.path("type").asText())).append(' ').append(field);
             sep = ",\n";
         }
-        b.append(") {\n}\n");
+        b.append(") {\n")
+                .append("    /** Builds the object from QAPI member names; a name the schema does not have is an error. */\n")
+                .append("    public static ").append(javaName).append(" of(java.util.Map<String, ?> members) {\n")
+                .append("        return ").append(jsonClass).append(".strict(members, ").append(javaName).append(".class);\n")
+                .append("    }\n}\n");
         return b.toString();
     }
 

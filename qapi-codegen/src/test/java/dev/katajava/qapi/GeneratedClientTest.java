@@ -156,6 +156,22 @@ class GeneratedClientTest {
     }
 
     @Test
+    void objectsBuiltFromMemberNamesRefuseNamesTheSchemaLacks() throws Exception {
+        Class<?> argsType = loader.loadClass("gen.qmp.types.DeviceAddArgs");
+        Method of = argsType.getMethod("of", Map.class);
+
+        Object args = of.invoke(null, Map.of("driver", "pc-dimm", "id", "dimm0"));
+        assertThat(call(args, "driver")).isEqualTo("pc-dimm");
+        assertThatThrownBy(() -> {
+            try {
+                of.invoke(null, Map.of("driver", "pc-dimm", "bogus", 1));
+            } catch (InvocationTargetException e) {
+                throw (Exception) e.getCause();
+            }
+        }).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bogus");
+    }
+
+    @Test
     void listAnswersAndUnionVariantsAndRecursiveTypesAreTyped() throws Exception {
         Object client = client("[{\"cpu-index\":0,\"target\":\"x86_64\",\"props\":{\"core-id\":0}},"
                 + "{\"cpu-index\":1,\"target\":\"s390x\",\"cpu-state\":\"operating\",\"props\":{\"node\":{\"core-id\":5}}}]");

@@ -11,6 +11,7 @@ import dev.katajava.qemu.qapi.types.QueryStatusResultStatus;
 import dev.katajava.tests.support.E2eEnvironment;
 import dev.katajava.virtcontainers.hypervisor.Accelerator;
 import dev.katajava.virtcontainers.hypervisor.HypervisorException;
+import dev.katajava.virtcontainers.hypervisor.VmSize;
 import dev.katajava.virtcontainers.hypervisor.VmSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,7 +90,7 @@ class QemuBootIT {
     void aMissingKernelFailsTheStartWithQemusOwnMessage(@TempDir Path runDir) throws Exception {
         Path missing = runDir.resolve("no-such-vmlinux");
         VmSpec spec = new VmSpec("e2e-nokernel-" + ProcessHandle.current().pid(), runDir, QEMU, missing, initrd,
-                "q35", List.of(), 1, 256, Accelerator.TCG, Files.createDirectories(runDir.resolve("shared")),
+                "q35", List.of(), VmSize.fixed(1, 256), Accelerator.TCG, Files.createDirectories(runDir.resolve("shared")),
                 runDir.resolve("agent.sock"), false);
         QemuHypervisor vm = new QemuHypervisor(spec, runDir.resolve("kvm-unusable"));
         assertThatThrownBy(vm::start).isInstanceOf(HypervisorException.class)
@@ -102,7 +103,7 @@ class QemuBootIT {
     @Test
     void stopQuitsAVmStillBootingOverQmp(@TempDir Path runDir) throws Exception {
         VmSpec spec = new VmSpec("e2e-stop-" + ProcessHandle.current().pid(), runDir, QEMU, KERNEL, initrd, "q35",
-                List.of(), 1, 256, Accelerator.TCG, Files.createDirectories(runDir.resolve("shared")),
+                List.of(), VmSize.fixed(1, 256), Accelerator.TCG, Files.createDirectories(runDir.resolve("shared")),
                 runDir.resolve("agent.sock"), false);
         QemuHypervisor vm = new QemuHypervisor(spec, runDir.resolve("kvm-unusable"));
         vm.start();

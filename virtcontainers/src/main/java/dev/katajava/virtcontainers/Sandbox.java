@@ -15,11 +15,17 @@ import dev.katajava.virtcontainers.fs.Virtio9pShare;
 import dev.katajava.virtcontainers.hypervisor.Hypervisor;
 import dev.katajava.virtcontainers.hypervisor.HypervisorException;
 import dev.katajava.virtcontainers.hypervisor.HypervisorProvider;
+import dev.katajava.virtcontainers.hypervisor.VmSize;
 import dev.katajava.virtcontainers.hypervisor.VmSpec;
+import dev.katajava.virtcontainers.sizing.HostCapacity;
+import dev.katajava.virtcontainers.sizing.SandboxSizing;
+import dev.katajava.virtcontainers.sizing.Workload;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +43,8 @@ public final class Sandbox {
     private static final Log LOG = Log.of("virtcontainers");
     private static final Duration STOP_GRACE = Duration.ofSeconds(2);
     private static final Duration DESTROY_TIMEOUT = Duration.ofSeconds(5);
+    /** The workload key of what the pod declared at boot (CRI annotations, or the single container's limits). */
+    private static final String POD = "";
 
     private final String id;
     private final Path runDir;
@@ -44,21 +52,29 @@ public final class Sandbox {
     private final Hypervisor hypervisor;
     private final AgentClient agent;
     private final RuntimeConfig config;
+    private final SandboxSizing sizing;
     private final AtomicBoolean stopped = new AtomicBoolean();
+    private final Map<String, Workload> workloads = new HashMap<>();
+    private VmSize size;
 
     private Sandbox(String id, Path runDir, SharedFilesystem share, Hypervisor hypervisor, AgentClient agent,
-                    RuntimeConfig config) {
+                    RuntimeConfig config, SandboxSizing sizing, VmSize size) {
         this.id = id;
         this.config = config;
+        this.sizing = sizing;
+        this.size = size;
         this.runDir = runDir;
         this.share = share;
         this.hypervisor = hypervisor;
         this.agent = agent;
     }
 
-    /** Boots a VM for sandbox {@code id} and brings its agent up. */
-    public static Sandbox create(String id, String hostname, RuntimeConfig config, HypervisorProvider provider,
-                                 SandboxPaths paths) throws SandboxException {
+    /**
+     * Boots a VM for sandbox {@code id}, sized for {@code workload} (the pod's, or the single container's),
+     * and brings its agent up.
+     */
+    public static Sandbox create(String id, String hostname, RuntimeConfig config, Workload workload,
+                                 HypervisorProvider provider, SandboxPaths paths) throws SandboxException {
         long started = System.nanoTime();
         Path runDir = paths.runDir(id);
         SharedFilesystem share = new Virtio9pShare(paths.share(id));
@@ -68,8 +84,10 @@ public final class Sandbox {
             Files.createDirectories(runDir);
             share.prepare();
             var hv = config.hypervisor();
+            SandboxSizing sizing = new SandboxSizing(hv, HostCapacity.of());
+            VmSize size = sizing.forWorkload(workload);
             VmSpec spec = new VmSpec(id, runDir, hv.path(), hv.kernel(), hv.initrd(), hv.machineType(),
-                    hv.kernelParams(), hv.defaultVcpus(), hv.defaultMemoryMiB(), hv.accelerator(),
+                    hv.kernelParams(), size, hv.accelerator(),
                     share.exportDir(), runDir.resolve("agent.sock"), config.debug());
             hypervisor = provider.create(spec);
             hypervisor.start();
@@ -81,7 +99,11 @@ public final class Sandbox {
                     .addStorages(share.guestStorage())
                     .setSandboxId(id)
                     .build());
-            return new Sandbox(id, runDir, share, hypervisor, agent, config);
+            LOG.info("sandbox sized", "sandbox", id, "vcpus", size.vcpus(), "max_vcpus", size.maxVcpus(),
+                    "memory_mib", size.memoryMiB(), "max_memory_mib", size.maxMemoryMiB());
+            Sandbox sandbox = new Sandbox(id, runDir, share, hypervisor, agent, config, sizing, size);
+            sandbox.workloads.put(POD, workload);
+            return sandbox;
         } catch (IOException | HypervisorException | TtrpcException e) {
             String console = hypervisor == null ? "" : hypervisor.consoleTail(2048);
             undo(agent, hypervisor, share, runDir);
@@ -138,6 +160,51 @@ public final class Sandbox {
 
     public String id() {
         return id;
+    }
+
+    /**
+     * Records what container {@code containerId} now asks of the VM and grows the VM by hot-plug when the
+     * total is more than it has: vCPUs and memory go to the larger of the pod's declared workload and the sum
+     * of its containers'. The VM never shrinks. Hot-plugged CPUs and memory are onlined by the agent.
+     */
+    public synchronized VmSize setWorkload(String containerId, Workload workload) throws SandboxException {
+        workloads.put(containerId, workload);
+        Workload containers = Workload.NONE;
+        for (var e : workloads.entrySet()) {
+            if (!e.getKey().equals(POD)) {
+                containers = containers.plus(e.getValue());
+            }
+        }
+        Workload pod = workloads.get(POD);
+        Workload total = new Workload(Math.max(pod.vcpus(), containers.vcpus()),
+                Math.max(pod.memoryMiB(), containers.memoryMiB()));
+        VmSize want = sizing.forWorkload(total);
+        if (want.vcpus() <= size.vcpus() && want.memoryMiB() <= size.memoryMiB()) {
+            return size;
+        }
+        VmSize before = size;
+        try {
+            size = hypervisor.grow(want.vcpus(), want.memoryMiB());
+            int cpus = size.vcpus() - before.vcpus();
+            boolean memory = size.memoryMiB() > before.memoryMiB();
+            if (cpus > 0 || memory) {
+                agent.onlineCpuMem(cpus, !memory);
+            }
+            return size;
+        } catch (HypervisorException | TtrpcException e) {
+            throw new SandboxException("cannot grow sandbox " + id + " to " + want.vcpus() + " vCPUs and "
+                    + want.memoryMiB() + " MiB: " + e.getMessage(), e);
+        }
+    }
+
+    /** Forgets a removed container's workload (the VM keeps its size). */
+    public synchronized void removeWorkload(String containerId) {
+        workloads.remove(containerId);
+    }
+
+    /** The VM's current size. */
+    public synchronized VmSize size() {
+        return size;
     }
 
     /** The configuration the sandbox was started with. */

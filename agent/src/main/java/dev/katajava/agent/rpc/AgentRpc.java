@@ -7,6 +7,8 @@ import dev.katajava.agent.container.Container;
 import dev.katajava.agent.container.ContainerException;
 import dev.katajava.agent.container.ContainerProcess;
 import dev.katajava.agent.container.SpecValidator;
+import dev.katajava.agent.hotplug.CpuMemOnliner;
+import dev.katajava.logging.Log;
 import dev.katajava.protocols.agent.AgentDetails;
 import dev.katajava.protocols.agent.CheckRequest;
 import dev.katajava.protocols.agent.CloseStdinRequest;
@@ -16,6 +18,7 @@ import dev.katajava.protocols.agent.DestroySandboxRequest;
 import dev.katajava.protocols.agent.ExecProcessRequest;
 import dev.katajava.protocols.agent.GetOOMEventRequest;
 import dev.katajava.protocols.agent.OOMEvent;
+import dev.katajava.protocols.agent.OnlineCPUMemRequest;
 import dev.katajava.protocols.agent.PauseContainerRequest;
 import dev.katajava.protocols.agent.ResumeContainerRequest;
 import dev.katajava.protocols.agent.StatsContainerRequest;
@@ -44,6 +47,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /** Kata's {@code grpc.AgentService} and {@code grpc.Health} over the guest sandbox. */
 public final class AgentRpc {
@@ -53,10 +57,19 @@ public final class AgentRpc {
     /** Upper bound of one stream read, whatever the caller asks, to keep replies well under ttrpc's 4 MiB. */
     private static final int MAX_READ = 1 << 20;
 
+    private static final Log LOG = Log.of("agent");
+    private static final Duration HOTPLUG_PATIENCE = Duration.ofSeconds(10);
+
     private final GuestSandbox sandbox;
+    private final CpuMemOnliner onliner;
 
     public AgentRpc(GuestSandbox sandbox) {
+        this(sandbox, new CpuMemOnliner(Path.of("/sys/devices/system")));
+    }
+
+    public AgentRpc(GuestSandbox sandbox, CpuMemOnliner onliner) {
         this.sandbox = sandbox;
+        this.onliner = onliner;
     }
 
     public ServiceRegistry register(ServiceRegistry r) {
@@ -88,6 +101,7 @@ public final class AgentRpc {
                         (ctx, req) -> freeze(req.getContainerId(), false))
                 .register(AGENT, "StatsContainer", StatsContainerRequest.parser(), this::stats)
                 .register(AGENT, "UpdateContainer", UpdateContainerRequest.parser(), this::update)
+                .register(AGENT, "OnlineCPUMem", OnlineCPUMemRequest.parser(), this::onlineCpuMem)
                 .register(AGENT, "GetOOMEvent", GetOOMEventRequest.parser(), (ctx, req) ->
                         OOMEvent.newBuilder().setContainerId(sandbox.awaitOom()).build());
     }
@@ -256,6 +270,20 @@ public final class AgentRpc {
             throw failed(e);
         } catch (IOException e) {
             throw new TtrpcException(Code.INVALID_ARGUMENT, "update " + req.getContainerId() + ": " + e.getMessage(), e);
+        }
+        return Empty.getDefaultInstance();
+    }
+
+    private Empty onlineCpuMem(CallContext ctx, OnlineCPUMemRequest req) throws TtrpcException {
+        try {
+            int cpus = onliner.onlineCpus(req.getWait() ? req.getNbCpus() : 0, HOTPLUG_PATIENCE);
+            int blocks = req.getCpuOnly() ? 0 : onliner.onlineMemory();
+            LOG.info("onlined hot-plugged resources", "cpus", cpus, "memory_blocks", blocks);
+        } catch (IOException e) {
+            throw new TtrpcException(Code.INTERNAL, "online CPUs and memory: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TtrpcException(Code.CANCELLED, "online CPUs and memory: interrupted", e);
         }
         return Empty.getDefaultInstance();
     }

@@ -15,7 +15,7 @@ import dev.katajava.protocols.agent.ExecProcessRequest;
 import dev.katajava.protocols.agent.GuestDetailsRequest;
 import dev.katajava.protocols.agent.GuestDetailsResponse;
 import dev.katajava.protocols.agent.HealthCheckResponse;
-import dev.katajava.protocols.agent.OnlineCPUMemRequest;
+import dev.katajava.protocols.agent.ReseedRandomDevRequest;
 import dev.katajava.protocols.agent.PauseContainerRequest;
 import dev.katajava.protocols.agent.Process;
 import dev.katajava.protocols.agent.ReadStreamRequest;
@@ -239,7 +239,7 @@ class AgentRpcOnHostTest {
 
     @Test
     void methodsItDoesNotServeAreUnimplemented() {
-        assertThat(codeOf(() -> call("OnlineCPUMem", OnlineCPUMemRequest.getDefaultInstance(), Empty.parser())))
+        assertThat(codeOf(() -> call("ReseedRandomDev", ReseedRandomDevRequest.getDefaultInstance(), Empty.parser())))
                 .isEqualTo(Code.UNIMPLEMENTED);
     }
 

@@ -40,6 +40,11 @@ public enum MachineKind {
         return "virtio-" + device + "-" + virtioSuffix;
     }
 
+    /** q35 has ACPI CPU and DIMM hot-plug; microvm has neither. */
+    public boolean supportsHotplug() {
+        return this == Q35;
+    }
+
     /** Both machines have a 16550 UART at the legacy address: the kernel's first serial port. */
     public String consoleDevice() {
         return "ttyS0";

@@ -1,5 +1,6 @@
 package dev.katajava.qemu.cmdline;
 
+import dev.katajava.virtcontainers.hypervisor.VmSize;
 import dev.katajava.virtcontainers.hypervisor.VmSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,8 +41,8 @@ public final class QemuCommandLine {
             add(cmd, "-accel", "tcg,thread=multi,tb-size=" + TCG_TB_SIZE_MIB);
             add(cmd, "-cpu", TCG_CPU);
         }
-        add(cmd, "-m", spec.memoryMiB() + "M");
-        add(cmd, "-smp", Integer.toString(spec.vcpus()));
+        add(cmd, "-m", memory(spec.size(), machine));
+        add(cmd, "-smp", smp(spec.size(), machine));
         cmd.addAll(List.of("-nodefaults", "-no-user-config", "-nographic", "-no-reboot", "-S"));
         add(cmd, "-kernel", spec.kernel().toString());
         add(cmd, "-initrd", spec.initrd().toString());
@@ -56,6 +57,22 @@ public final class QemuCommandLine {
                 + ",security_model=none,multidevs=remap");
         add(cmd, "-device", machine.virtio("9p") + ",fsdev=shared,mount_tag=" + VmSpec.SHARED_FS_TAG);
         return cmd;
+    }
+
+    /** Boot vCPUs, with room for hot-plug up to the maximum where the machine has it. */
+    static String smp(VmSize size, MachineKind machine) {
+        if (!machine.supportsHotplug() || size.maxVcpus() == size.vcpus()) {
+            return Integer.toString(size.vcpus());
+        }
+        return size.vcpus() + ",maxcpus=" + size.maxVcpus();
+    }
+
+    /** Boot memory, with DIMM slots up to the maximum where the machine has memory hot-plug. */
+    static String memory(VmSize size, MachineKind machine) {
+        if (!machine.supportsHotplug() || !size.canHotplugMemory()) {
+            return size.memoryMiB() + "M";
+        }
+        return "size=" + size.memoryMiB() + "M,slots=" + size.memorySlots() + ",maxmem=" + size.maxMemoryMiB() + "M";
     }
 
     /**

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.katajava.virtcontainers.hypervisor.Accelerator;
+import dev.katajava.virtcontainers.hypervisor.VmSize;
 import dev.katajava.virtcontainers.hypervisor.VmSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,8 +17,12 @@ class QemuCommandLineTest {
     }
 
     static VmSpec spec(String machine, boolean debug, Path runDir) {
+        return spec(machine, debug, runDir, VmSize.fixed(2, 512));
+    }
+
+    static VmSpec spec(String machine, boolean debug, Path runDir, VmSize size) {
         return new VmSpec("sb1", runDir, Path.of("/usr/bin/qemu-system-x86_64"),
-                Path.of("/k/vmlinux"), Path.of("/k/initrd"), machine, List.of("foo=bar", "agent.x=1"), 2, 512,
+                Path.of("/k/vmlinux"), Path.of("/k/initrd"), machine, List.of("foo=bar", "agent.x=1"), size,
                 Accelerator.AUTO, Path.of("/run/kata-containers/shared/sandboxes/sb1/shared"),
                 runDir.resolve("agent.sock"), debug);
     }
@@ -125,5 +130,23 @@ class QemuCommandLineTest {
     void aPathWithACommaIsRefusedRatherThanSplitIntoOptions() {
         assertThatThrownBy(() -> QemuCommandLine.build(spec("q35", false, Path.of("/run/vc/vm/a,b")), Accel.TCG, 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("/run/vc/vm/a,b");
+    }
+
+    @Test
+    void q35LeavesRoomForCpuAndMemoryHotplugUpToTheMaximum() {
+        List<String> cmd = QemuCommandLine.build(spec("q35", false, Path.of("/run/vc/vm/sb1"),
+                new VmSize(1, 4, 512, 4096, 10)), Accel.TCG, 0);
+
+        assertThat(value(cmd, "-smp")).isEqualTo("1,maxcpus=4");
+        assertThat(value(cmd, "-m")).isEqualTo("size=512M,slots=10,maxmem=4096M");
+    }
+
+    @Test
+    void microvmHasNoHotplugSoItBootsAtItsSize() {
+        List<String> cmd = QemuCommandLine.build(spec("microvm", false, Path.of("/run/vc/vm/sb1"),
+                new VmSize(1, 4, 512, 4096, 10)), Accel.TCG, 0);
+
+        assertThat(value(cmd, "-smp")).isEqualTo("1");
+        assertThat(value(cmd, "-m")).isEqualTo("512M");
     }
 }

@@ -25,6 +25,7 @@ import dev.katajava.virtcontainers.oci.ContainerType;
 import dev.katajava.virtcontainers.oci.Identifiers;
 import dev.katajava.virtcontainers.oci.OciSpecReader;
 import dev.katajava.virtcontainers.rootfs.RootfsMounter;
+import dev.katajava.virtcontainers.sizing.Workload;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -75,6 +76,7 @@ final class ContainerLifecycle {
                 }
                 String guestRoot = target.share().shareRootfs(id, hostRootfs);
                 JsonNode guestSpec = ContainerVolumes.share(spec, bundle, target.share(), id);
+                target.setWorkload(id, Workload.ofResources(spec.path("linux").path("resources")));
                 target.agent().createContainer(CreateContainerRequest.newBuilder()
                         .setContainerId(id)
                         .setExecId(id)
@@ -132,7 +134,7 @@ final class ContainerLifecycle {
             }
             String hostname = spec.path("hostname").asText("");
             return sandboxes.create(type.sandboxId(), hostname.isEmpty() ? type.sandboxId() : hostname,
-                    req.getOptions());
+                    Workload.of(spec, type), req.getOptions());
         }
         if (current == null || !current.id().equals(type.sandboxId())) {
             throw new TtrpcException(Code.FAILED_PRECONDITION, "sandbox " + type.sandboxId()
@@ -154,6 +156,7 @@ final class ContainerLifecycle {
             }
             ExitInfo info = init.exit().getNow(new ExitInfo(128 + 9, Instant.now()));
             teardown(c);
+            c.sandbox().removeWorkload(c.id());
             state.containers.remove(c.id());
             events.publish(Topics.TASK_DELETE, TaskDelete.newBuilder()
                     .setContainerId(c.id())

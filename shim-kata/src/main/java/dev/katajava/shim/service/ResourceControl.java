@@ -19,6 +19,7 @@ import dev.katajava.ttrpc.Code;
 import dev.katajava.ttrpc.TtrpcException;
 import dev.katajava.virtcontainers.oci.OciSpecReader;
 import dev.katajava.virtcontainers.oci.ResourcesConverter;
+import dev.katajava.virtcontainers.sizing.Workload;
 
 /** Pause/Resume (the guest cgroup freezer), Stats, Update and Pids of a container. */
 final class ResourceControl {
@@ -80,11 +81,15 @@ final class ResourceControl {
         }
     }
 
-    /** Update carries OCI LinuxResources as JSON (containerd's typeurl registration). */
+    /**
+     * Update carries OCI LinuxResources as JSON (containerd's typeurl registration). The VM grows first when
+     * the new limits need more vCPUs or memory than it has, so the guest cgroup can be given them.
+     */
     Empty update(UpdateTaskRequest req) throws TtrpcException {
         ShimContainer c = state.container(req.getId());
         try {
             var json = OciSpecReader.parse("update resources", req.getResources().getValue().toByteArray());
+            c.sandbox().setWorkload(c.id(), Workload.ofResources(json));
             c.sandbox().agent().updateContainer(c.id(), ResourcesConverter.forGuest(json));
         } catch (Exception e) {
             throw ErrorMapping.toStatus("update " + c.id(), e);

@@ -12,6 +12,7 @@ import dev.katajava.virtcontainers.config.ConfigException;
 import dev.katajava.virtcontainers.config.ConfigLoader;
 import dev.katajava.virtcontainers.config.ConfigLocator;
 import dev.katajava.virtcontainers.config.RuntimeConfig;
+import dev.katajava.virtcontainers.sizing.Workload;
 import dev.katajava.virtcontainers.hypervisor.HypervisorProvider;
 import java.util.ServiceLoader;
 
@@ -25,7 +26,8 @@ final class SandboxFactory {
         this.paths = paths;
     }
 
-    Sandbox create(String sandboxId, String hostname, Any options) throws ConfigException, SandboxException {
+    Sandbox create(String sandboxId, String hostname, Workload workload, Any options)
+            throws ConfigException, SandboxException {
         RuntimeConfig config = ConfigLoader.load(ConfigLocator.locate(configPath(options), System.getenv()));
         for (String warning : config.warnings()) {
             LOG.warn("configuration: " + warning);
@@ -34,7 +36,7 @@ final class SandboxFactory {
             LOG.info("debug logging enabled by configuration", "file", config.source());
         }
         LOG.info("creating sandbox", "sandbox", sandboxId, "config", config.source());
-        return Sandbox.create(sandboxId, hostname, config, provider(config.hypervisor().name()), paths);
+        return Sandbox.create(sandboxId, hostname, config, workload, provider(config.hypervisor().name()), paths);
     }
 
     /** ctr's --runtime-config-path arrives as runtimeoptions.v1.Options in the Create options. */

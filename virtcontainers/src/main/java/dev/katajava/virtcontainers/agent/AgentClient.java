@@ -142,6 +142,12 @@ public final class AgentClient implements Closeable {
                 .setContainerId(containerId).setResources(resources).build());
     }
 
+    /** Asks the guest to online hot-plugged vCPUs ({@code cpus} of them, waiting for them) and memory. */
+    public void onlineCpuMem(int cpus, boolean cpuOnly) throws TtrpcException {
+        call("OnlineCPUMem", dev.katajava.protocols.agent.OnlineCPUMemRequest.newBuilder()
+                .setWait(true).setNbCpus(cpus).setCpuOnly(cpuOnly).build());
+    }
+
     /** Blocks until a process in some container is OOM-killed; returns that container's id. */
     public String awaitOomEvent() throws TtrpcException {
         return client.call(AGENT_SERVICE, "GetOOMEvent", dev.katajava.protocols.agent.GetOOMEventRequest

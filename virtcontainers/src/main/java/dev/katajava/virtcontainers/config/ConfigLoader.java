@@ -27,7 +27,7 @@ public final class ConfigLoader {
     private static final TomlMapper MAPPER = new TomlMapper();
     private static final Set<String> HYPERVISOR_KEYS = Set.of("path", "kernel", "initrd", "image", "machine_type",
             "kernel_params", "default_vcpus", "default_maxvcpus", "default_memory", "default_maxmemory",
-            "shared_fs", "accelerator", "enable_debug");
+            "shared_fs", "accelerator", "enable_debug", "memory_slots");
     private static final Set<String> AGENT_KEYS = Set.of("dial_timeout", "enable_debug");
     private static final Set<String> RUNTIME_KEYS = Set.of("enable_debug", "disable_guest_seccomp");
     private static final Set<String> MACHINE_TYPES = Set.of("q35", "microvm");
@@ -79,7 +79,10 @@ public final class ConfigLoader {
                 r.oneOf(h, hv, "machine_type", "q35", MACHINE_TYPES),
                 splitParams(r.string(h, hv, "kernel_params", "")),
                 r.integer(h, hv, "default_vcpus", 1, 1, 240),
+                r.integer(h, hv, "default_maxvcpus", 0, 0, 240),
                 r.integer(h, hv, "default_memory", 2048, 64, 1 << 22),
+                r.integer(h, hv, "default_maxmemory", 0, 0, 1 << 22),
+                r.integer(h, hv, "memory_slots", 10, 0, 255),
                 r.oneOf(h, hv, "shared_fs", "virtio-9p", SHARED_FS),
                 Accelerator.valueOf(r.oneOf(h, hv, "accelerator", "auto", Set.of("auto", "kvm", "tcg"))
                         .toUpperCase(Locale.ROOT)),

@@ -4,7 +4,10 @@ import dev.katajava.virtcontainers.hypervisor.Accelerator;
 import java.nio.file.Path;
 import java.util.List;
 
-/** The {@code [hypervisor.<name>]} table. */
+/**
+ * The {@code [hypervisor.<name>]} table. As in Kata, a maximum of 0 means the host's: all its CPUs, all its
+ * memory; {@link #defaultMaxVcpus} and {@link #defaultMaxMemoryMiB} hold the configured values.
+ */
 public record HypervisorConfig(
         String name,
         Path path,
@@ -13,7 +16,10 @@ public record HypervisorConfig(
         String machineType,
         List<String> kernelParams,
         int defaultVcpus,
+        int defaultMaxVcpus,
         int defaultMemoryMiB,
+        int defaultMaxMemoryMiB,
+        int memorySlots,
         String sharedFs,
         Accelerator accelerator,
         boolean enableDebug) {

@@ -24,6 +24,13 @@ public interface Hypervisor {
     /** Asks the VMM to quit, kills it when {@code grace} passes, and reaps it. */
     void stop(Duration grace);
 
+    /**
+     * Grows the running VM to at least {@code vcpus} and {@code memoryMiB} by hot-plug, within the maximum its
+     * {@link VmSize} allows; returns the size it has now. It never shrinks. A VM that cannot hot-plug returns
+     * its size unchanged.
+     */
+    VmSize grow(int vcpus, int memoryMiB) throws HypervisorException;
+
     /** What the guest printed on its console so far, for error messages (may be truncated to the tail). */
     String consoleTail(int maxBytes);
 }

@@ -14,8 +14,7 @@ import java.util.Objects;
  * @param initrd        the guest initramfs
  * @param machineType   e.g. {@code q35} or {@code microvm}
  * @param kernelParams  extra kernel command-line words from the configuration, appended after the built-in ones
- * @param vcpus         vCPUs at boot
- * @param memoryMiB     guest memory at boot
+ * @param size          vCPUs and memory at boot, and how far hot-plug may grow them
  * @param accelerator   requested accelerator
  * @param sharedDir     host directory exported to the guest with tag {@link #SHARED_FS_TAG}
  * @param agentSocket   unix socket the VMM serves for the agent channel (virtio-serial port {@link #AGENT_PORT_NAME})
@@ -29,8 +28,7 @@ public record VmSpec(
         Path initrd,
         String machineType,
         List<String> kernelParams,
-        int vcpus,
-        int memoryMiB,
+        VmSize size,
         Accelerator accelerator,
         Path sharedDir,
         Path agentSocket,
@@ -52,11 +50,6 @@ public record VmSpec(
         Objects.requireNonNull(accelerator, "accelerator");
         Objects.requireNonNull(sharedDir, "sharedDir");
         Objects.requireNonNull(agentSocket, "agentSocket");
-        if (vcpus < 1) {
-            throw new IllegalArgumentException("vcpus must be at least 1, got " + vcpus);
-        }
-        if (memoryMiB < 64) {
-            throw new IllegalArgumentException("memory must be at least 64 MiB, got " + memoryMiB);
-        }
+        Objects.requireNonNull(size, "size");
     }
 }
