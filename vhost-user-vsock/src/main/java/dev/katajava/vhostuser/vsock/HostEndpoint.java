@@ -7,9 +7,9 @@ package dev.katajava.vhostuser.vsock;
 public interface HostEndpoint {
     /**
      * The stream is open: the guest accepted a connection the host asked for, or the guest's own connection was
-     * answered. Only from now on may the host side send.
+     * answered. Only from now on may the host side send on {@code stream}.
      */
-    void connected();
+    void connected(GuestStream stream);
 
     /** The guest refused a connection the host asked for; nothing more will arrive. */
     void refused();

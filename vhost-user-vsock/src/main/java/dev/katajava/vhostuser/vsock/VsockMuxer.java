@@ -198,7 +198,7 @@ public final class VsockMuxer {
             c.endpoint = endpoint;
             connections.put(key, c);
             enqueue(packet(c, Op.RESPONSE, 0, Packet.NO_PAYLOAD));
-            endpoint.connected();
+            endpoint.connected(c);
         } finally {
             lock.unlock();
         }
@@ -211,7 +211,7 @@ public final class VsockMuxer {
             return;
         }
         c.state = Connection.State.ESTABLISHED;
-        c.endpoint.connected();
+        c.endpoint.connected(c);
     }
 
     private void onData(Connection c, Packet packet) {

@@ -158,7 +158,7 @@ class VsockQueueHandlersTest {
 
     private final class Endpoint implements HostEndpoint {
         @Override
-        public void connected() {
+        public void connected(GuestStream stream) {
             hostEvents.add("connected");
         }
 

@@ -11,14 +11,27 @@ public final class GuestDriver implements AutoCloseable {
     public static final long GUEST_BASE = 0x10_0000L;
     public static final long FRONT_END_BASE = 0x7f00_0000_0000L;
 
-    private final Arena arena = Arena.ofShared();
+    private final Arena arena;
     private final MemorySegment ram;
     private final GuestMemory memory;
     private long used;
 
     public GuestDriver(long ramBytes) {
+        arena = Arena.ofShared();
         ram = arena.allocate(ramBytes, 4096);
         memory = new GuestMemory(List.of(new MemoryRegion(GUEST_BASE, ramBytes, FRONT_END_BASE, ram)));
+    }
+
+    /** A guest over RAM someone else owns (a shared mapping), which {@link #close} leaves alone. */
+    public GuestDriver(MemorySegment sharedRam) {
+        arena = null;
+        ram = sharedRam;
+        memory = new GuestMemory(List.of(new MemoryRegion(GUEST_BASE, ram.byteSize(), FRONT_END_BASE, ram)));
+    }
+
+    /** The front end's virtual address for a guest-physical one. */
+    public static long frontEndAddress(long guestPhys) {
+        return FRONT_END_BASE + (guestPhys - GUEST_BASE);
     }
 
     public GuestMemory memory() {
@@ -50,6 +63,8 @@ public final class GuestDriver implements AutoCloseable {
 
     @Override
     public void close() {
-        arena.close();
+        if (arena != null) {
+            arena.close();
+        }
     }
 }

@@ -10,7 +10,7 @@ final class RecordingEndpoint implements HostEndpoint {
     final ByteArrayOutputStream received = new ByteArrayOutputStream();
 
     @Override
-    public synchronized void connected() {
+    public synchronized void connected(GuestStream stream) {
         events.add("connected");
     }
 
