@@ -16,7 +16,7 @@ import java.nio.ByteOrder;
  * Plays QEMU's side of vhost-user over a connected socket: guest RAM in a memfd, kick and call eventfds per
  * queue, and the setup sequence QEMU sends when the guest driver starts the device.
  */
-public final class FakeFrontEnd implements AutoCloseable {
+public final class FakeFrontEnd implements GuestRings, AutoCloseable {
     public static final long RAM = 16L << 20;
     public static final int QUEUE_SIZE = 64;
 
@@ -116,6 +116,17 @@ public final class FakeFrontEnd implements AutoCloseable {
         return ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
     }
 
+    @Override
+    public GuestQueue rx() {
+        return rx;
+    }
+
+    @Override
+    public GuestQueue tx() {
+        return tx;
+    }
+
+    @Override
     public void kick(int index) throws Exception {
         EventFd.write(kick[index], 1);
     }

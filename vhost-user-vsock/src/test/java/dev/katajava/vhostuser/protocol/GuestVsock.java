@@ -11,25 +11,25 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
 
-/** Plays a guest's vsock driver on top of a {@link FakeFrontEnd}'s queues, polling the used rings. */
+/** Plays a guest's vsock driver on a device's queues, polling the used rings. */
 public final class GuestVsock {
     public static final long HOST_CID = 2;
     private static final int RX_BUFFER = 4096;
     private static final long TIMEOUT_NANOS = 10_000_000_000L;
 
-    private final FakeFrontEnd frontEnd;
+    private final GuestRings frontEnd;
     private final long cid;
     private final Set<Integer> txDone = new HashSet<>();
     private final ArrayDeque<Packet> received = new ArrayDeque<>();
 
-    public GuestVsock(FakeFrontEnd frontEnd, long cid) {
+    public GuestVsock(GuestRings frontEnd, long cid) {
         this.frontEnd = frontEnd;
         this.cid = cid;
     }
 
     public void postReceiveBuffers(int count) throws Exception {
         for (int i = 0; i < count; i++) {
-            frontEnd.rx.offerWritable(RX_BUFFER);
+            frontEnd.rx().offerWritable(RX_BUFFER);
         }
         frontEnd.kick(0);
     }
@@ -37,13 +37,13 @@ public final class GuestVsock {
     public void send(Op op, int srcPort, int dstPort, int flags, byte[] payload) throws Exception {
         PacketHeader h = new PacketHeader(cid, HOST_CID, srcPort, dstPort, payload.length, PacketHeader.TYPE_STREAM,
                 op.code(), flags, 256 * 1024, 0);
-        int head = payload.length == 0 ? frontEnd.tx.offerReadable(h.encode())
-                : frontEnd.tx.offerReadable(h.encode(), payload);
+        int head = payload.length == 0 ? frontEnd.tx().offerReadable(h.encode())
+                : frontEnd.tx().offerReadable(h.encode(), payload);
         frontEnd.kick(1);
         long deadline = System.nanoTime() + TIMEOUT_NANOS;
         while (!txDone.remove(head)) {
             assertThat(System.nanoTime()).as("transmit chain %d returned", head).isLessThan(deadline);
-            for (GuestQueue.Used u : frontEnd.tx.takeUsed()) {
+            for (GuestQueue.Used u : frontEnd.tx().takeUsed()) {
                 txDone.add(u.head());
             }
             Thread.sleep(1);
@@ -59,8 +59,8 @@ public final class GuestVsock {
         long deadline = System.nanoTime() + TIMEOUT_NANOS;
         while (received.isEmpty()) {
             assertThat(System.nanoTime()).as("a packet from the device").isLessThan(deadline);
-            for (GuestQueue.Used u : frontEnd.rx.takeUsed()) {
-                byte[] bytes = frontEnd.rx.written(u.head(), u.len());
+            for (GuestQueue.Used u : frontEnd.rx().takeUsed()) {
+                byte[] bytes = frontEnd.rx().written(u.head(), u.len());
                 PacketHeader h = PacketHeader.decode(bytes);
                 received.add(new Packet(h, Arrays.copyOfRange(bytes, PacketHeader.SIZE, u.len())));
                 postReceiveBuffers(1);
