@@ -31,7 +31,6 @@ public final class VhostUserSession {
     private final VsockDevice device;
     private final long guestCid;
     private final Consumer<String> requestObserver;
-    private long ackedFeatures;
     private long protocolFeatures;
 
     /**
@@ -114,7 +113,6 @@ public final class VhostUserSession {
                     throw new IllegalArgumentException("features 0x" + Long.toHexString(features & ~Features.DEVICE)
                             + " were never offered");
                 }
-                ackedFeatures = features;
                 device.enableOnKick(!Features.has(features, Features.VHOST_USER_F_PROTOCOL_FEATURES));
                 return null;
             }
@@ -131,7 +129,6 @@ public final class VhostUserSession {
             }
             case RESET_OWNER -> {
                 device.reset();
-                ackedFeatures = 0;
                 return null;
             }
             case SET_MEM_TABLE -> {
@@ -241,9 +238,5 @@ public final class VhostUserSession {
             out.put(offset + i < space.length ? space[offset + i] : 0);
         }
         return out.array();
-    }
-
-    long ackedFeatures() {
-        return ackedFeatures;
     }
 }

@@ -4,7 +4,6 @@ import dev.katajava.logging.Log;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.locks.Condition;
@@ -314,14 +313,5 @@ public final class VsockMuxer {
     void enqueue(Packet p) {
         toGuest.addLast(p);
         packetsForGuest.run();
-    }
-
-    List<ConnectionKey> keys() {
-        lock.lock();
-        try {
-            return List.copyOf(connections.keySet());
-        } finally {
-            lock.unlock();
-        }
     }
 }

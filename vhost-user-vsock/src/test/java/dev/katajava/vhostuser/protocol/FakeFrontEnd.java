@@ -2,6 +2,7 @@ package dev.katajava.vhostuser.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.katajava.linux.ErrnoException;
 import dev.katajava.linux.EventFd;
 import dev.katajava.linux.Fds;
 import dev.katajava.linux.MemFd;
@@ -132,7 +133,7 @@ public final class FakeFrontEnd implements GuestRings, AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws ErrnoException {
         Mmap.unmap(ram);
         Fds.close(memFd);
         for (int i = 0; i < 2; i++) {
