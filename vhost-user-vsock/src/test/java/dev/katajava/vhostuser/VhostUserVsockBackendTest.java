@@ -9,6 +9,7 @@ import dev.katajava.vhostuser.protocol.GuestVsock;
 import dev.katajava.vhostuser.vsock.Op;
 import dev.katajava.vhostuser.vsock.Packet;
 import dev.katajava.vhostuser.vsock.PacketHeader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -40,6 +41,8 @@ class VhostUserVsockBackendTest {
     private VhostUserVsockBackend backend;
     private FakeFrontEnd frontEnd;
     private GuestVsock guest;
+    /** The guest's fwd_cnt as last told to the host. */
+    private int lastGrant;
 
     @BeforeEach
     void start() throws Exception {
@@ -84,6 +87,82 @@ class VhostUserVsockBackendTest {
             assertThat(client.read(ByteBuffer.allocate(1))).as("client sees the end").isEqualTo(-1);
             assertThat(backend.streams()).isZero();
         }
+    }
+
+    @Test
+    void megabytesFlowBothWaysWithinEachSidesCredit() throws Exception {
+        int total = 1 << 20;
+        byte[] fromHost = pattern(total, 7);
+        byte[] fromGuest = pattern(total, 13);
+        try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(hybridSocket))) {
+            write(client, "CONNECT 1024\n");
+            int hostPort = guest.receive(Op.REQUEST).header().srcPort();
+            guest.send(Op.RESPONSE, 1024, hostPort);
+            readLine(client);
+
+            Thread writer = Thread.ofVirtual().start(() -> {
+                try {
+                    writeFully(client, fromHost);
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            ByteBuffer toHost = ByteBuffer.allocate(total);
+            Thread reader = Thread.ofVirtual().start(() -> {
+                try {
+                    while (toHost.hasRemaining() && client.read(toHost) >= 0) {
+                        Thread.onSpinWait();
+                    }
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+
+            // Play the guest: consume what the host sends (granting credit back) and send our bytes only while the
+            // host's advertised buffer has room.
+            ByteArrayOutputStream received = new ByteArrayOutputStream();
+            int sent = 0;
+            long hostBufAlloc = 0;
+            int hostFwdCnt = 0;
+            while (received.size() < total || sent < total) {
+                if (sent < total) {
+                    long room = hostBufAlloc - (sent - hostFwdCnt);
+                    int chunk = (int) Math.min(Math.min(room, 32 * 1024), total - sent);
+                    if (chunk > 0) {
+                        guest.send(Op.RW, 1024, hostPort, 0, Arrays.copyOfRange(fromGuest, sent, sent + chunk),
+                                received.size());
+                        sent += chunk;
+                        continue;
+                    }
+                }
+                Packet p = guest.receive();
+                PacketHeader h = p.header();
+                hostBufAlloc = Integer.toUnsignedLong(h.bufAlloc());
+                hostFwdCnt = h.fwdCnt();
+                if (Op.of(h.op()) == Op.RW) {
+                    assertThat(received.size() + p.payload().length)
+                            .as("host stays within the credit the guest granted")
+                            .isLessThanOrEqualTo(lastGrant + GuestVsock.BUF_ALLOC);
+                    received.writeBytes(p.payload());
+                    if (received.size() - lastGrant >= 64 * 1024) {
+                        lastGrant = received.size();
+                        guest.send(Op.CREDIT_UPDATE, 1024, hostPort, 0, new byte[0], lastGrant);
+                    }
+                }
+            }
+            writer.join(10_000);
+            reader.join(10_000);
+            assertThat(received.toByteArray()).isEqualTo(fromHost);
+            assertThat(toHost.array()).isEqualTo(fromGuest);
+        }
+    }
+
+    private static byte[] pattern(int size, int seed) {
+        byte[] b = new byte[size];
+        for (int i = 0; i < size; i++) {
+            b[i] = (byte) (i * seed + (i >>> 9));
+        }
+        return b;
     }
 
     @Test
@@ -144,7 +223,7 @@ class VhostUserVsockBackendTest {
                     assertThat(readLine(client)).startsWith("OK ");
                     byte[] data = new byte[bytesEach];
                     Arrays.fill(data, (byte) n);
-                    client.write(ByteBuffer.wrap(data));
+                    writeFully(client, data);
                     ByteBuffer back = ByteBuffer.allocate(bytesEach);
                     while (back.hasRemaining()) {
                         if (client.read(back) < 0) {
@@ -200,7 +279,12 @@ class VhostUserVsockBackendTest {
     }
 
     private static void write(SocketChannel c, String s) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(s.getBytes(StandardCharsets.US_ASCII));
+        writeFully(c, s.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** A socket channel write may be partial even in blocking mode. */
+    private static void writeFully(SocketChannel c, byte[] bytes) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
         while (b.hasRemaining()) {
             c.write(b);
         }

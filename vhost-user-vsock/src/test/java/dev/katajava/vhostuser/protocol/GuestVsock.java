@@ -14,6 +14,7 @@ import java.util.Set;
 /** Plays a guest's vsock driver on a device's queues, polling the used rings. */
 public final class GuestVsock {
     public static final long HOST_CID = 2;
+    public static final int BUF_ALLOC = 256 * 1024;
     private static final int RX_BUFFER = 4096;
     private static final long TIMEOUT_NANOS = 10_000_000_000L;
 
@@ -35,8 +36,13 @@ public final class GuestVsock {
     }
 
     public void send(Op op, int srcPort, int dstPort, int flags, byte[] payload) throws Exception {
+        send(op, srcPort, dstPort, flags, payload, 0);
+    }
+
+    /** Sends a packet advertising a 256 KiB buffer of which {@code fwdCnt} bytes were consumed so far. */
+    public void send(Op op, int srcPort, int dstPort, int flags, byte[] payload, int fwdCnt) throws Exception {
         PacketHeader h = new PacketHeader(cid, HOST_CID, srcPort, dstPort, payload.length, PacketHeader.TYPE_STREAM,
-                op.code(), flags, 256 * 1024, 0);
+                op.code(), flags, BUF_ALLOC, fwdCnt);
         int head = payload.length == 0 ? frontEnd.tx().offerReadable(h.encode())
                 : frontEnd.tx().offerReadable(h.encode(), payload);
         frontEnd.kick(1);
