@@ -9,6 +9,7 @@ import dev.katajava.logging.Level;
 import dev.katajava.logging.Log;
 import dev.katajava.vhostuser.protocol.GuestRings;
 import dev.katajava.vhostuser.protocol.GuestVsock;
+import dev.katajava.vhostuser.qtest.QemuBinary;
 import dev.katajava.vhostuser.qtest.Qtest;
 import dev.katajava.vhostuser.qtest.VirtioPciDevice;
 import dev.katajava.vhostuser.virtqueue.GuestDriver;
@@ -39,7 +40,6 @@ import org.junit.jupiter.api.io.TempDir;
  * packets travel between a hybrid-socket client and rings in guest RAM, kicked through QEMU's notify region.
  */
 class QemuDataPathIT {
-    private static final String QEMU = "qemu-system-x86_64";
     private static final long CID = 42;
     private static final long RAM = 128L << 20;
     /** Guest RAM the test lays rings and buffers in; below 4 GiB guest-physical equals file offset. */
@@ -52,7 +52,7 @@ class QemuDataPathIT {
 
     @Test
     void guestDriverStartsTheDeviceAndStreamsFlowThroughQemu() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin", QEMU)), QEMU + " is not installed");
+        assumeTrue(QemuBinary.installed(), QemuBinary.NAME + " is not installed");
         Path ramFile = Files.createTempFile(Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm") : dir,
                 "guest-ram", "");
         try (RandomAccessFile f = new RandomAccessFile(ramFile.toFile(), "rw")) {
@@ -70,7 +70,7 @@ class QemuDataPathIT {
         try (VhostUserVsockBackend backend = VhostUserVsockBackend.start(vhostSocket, hybridSocket, CID);
                 ServerSocketChannel qtestServer = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             qtestServer.bind(UnixDomainSocketAddress.of(qtestSocket));
-            qemu = new ProcessBuilder(QEMU, "-accel", "tcg", "-bios", haltingFirmware().toString(),
+            qemu = new ProcessBuilder(QemuBinary.NAME, "-accel", "tcg", "-bios", haltingFirmware().toString(),
                     "-qtest", "unix:" + qtestSocket, "-m", "128M",
                     "-object", "memory-backend-file,id=mem,size=128M,mem-path=" + ramFile + ",share=on",
                     "-machine", "q35,memory-backend=mem",

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.katajava.logging.Level;
 import dev.katajava.logging.Log;
+import dev.katajava.vhostuser.qtest.QemuBinary;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
  * observed is the handshake QEMU performs when it realizes vhost-user-vsock-pci.
  */
 class QemuHandshakeIT {
-    private static final String QEMU = "qemu-system-x86_64";
     private static final long CID = 42;
 
     @TempDir
@@ -26,13 +26,13 @@ class QemuHandshakeIT {
 
     @Test
     void qemuCompletesTheVhostUserHandshakeAndReadsTheGuestCid() throws Exception {
-        assumeTrue(onPath(QEMU), QEMU + " is not installed");
+        assumeTrue(QemuBinary.installed(), QemuBinary.NAME + " is not installed");
         Path vhostSocket = dir.resolve("vhost.sock");
         Path log = dir.resolve("qemu.log");
         ByteArrayOutputStream backendLog = new ByteArrayOutputStream();
         Log.configure(backendLog, Level.DEBUG);
         try (VhostUserVsockBackend backend = VhostUserVsockBackend.start(vhostSocket, dir.resolve("vsock.sock"), CID)) {
-            Process qemu = new ProcessBuilder(QEMU, "-accel", "tcg", "-m", "128M",
+            Process qemu = new ProcessBuilder(QemuBinary.NAME, "-accel", "tcg", "-m", "128M",
                     "-object", "memory-backend-memfd,id=mem,size=128M,share=on",
                     "-machine", "q35,memory-backend=mem",
                     "-chardev", "socket,id=vsock0,path=" + vhostSocket,
@@ -63,14 +63,5 @@ class QemuHandshakeIT {
             }
             assertThat(backend.awaitFrontEndGone(10, TimeUnit.SECONDS)).as("backend noticed QEMU leaving").isTrue();
         }
-    }
-
-    private static boolean onPath(String program) {
-        for (String dirName : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (Files.isExecutable(Path.of(dirName, program))) {
-                return true;
-            }
-        }
-        return false;
     }
 }
