@@ -100,6 +100,11 @@ public final class VsockMuxer {
             }
             c.updatePeerCredit(h);
             creditChanged.signalAll();
+            if (c.state == Connection.State.CONNECTING && op != Op.RESPONSE) {
+                LOG.warn("vsock packet before the guest answered our request; stream reset", "packet", h);
+                resetLocked(c);
+                return;
+            }
             switch (op) {
                 case RESPONSE -> onResponse(c);
                 case RW -> onData(c, packet);
@@ -118,10 +123,13 @@ public final class VsockMuxer {
      * was lost, and the guest is told with RST.
      */
     public void malformedFromGuest(PacketHeader h) {
+        if (h.srcCid() != guestCid || h.dstCid() != HOST_CID) {
+            return;
+        }
         lock.lock();
         try {
             Connection c = connections.get(new ConnectionKey(h.dstPort(), h.srcPort()));
-            if (c != null && h.srcCid() == guestCid) {
+            if (c != null) {
                 resetLocked(c);
             } else if (Op.of(h.op()) != Op.RST) {
                 replyResetLocked(h);

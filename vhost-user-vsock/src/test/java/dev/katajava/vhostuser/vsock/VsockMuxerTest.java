@@ -207,6 +207,17 @@ class VsockMuxerTest {
     }
 
     @Test
+    void dataBeforeTheGuestAnsweredOurRequestResetsTheStream() {
+        RecordingEndpoint endpoint = new RecordingEndpoint();
+        GuestStream stream = muxer.connectToGuest(1024, endpoint);
+        single();
+        muxer.fromGuest(data(1024, stream.key().localPort(), new byte[] {1}));
+        assertThat(single().header().op()).isEqualTo(Op.RST.code());
+        assertThat(endpoint.events()).containsExactly("closed");
+        assertThat(endpoint.bytes()).isEmpty();
+    }
+
+    @Test
     void hostConnectRefusedByTheGuestIsReported() {
         RecordingEndpoint endpoint = new RecordingEndpoint();
         GuestStream stream = muxer.connectToGuest(1024, endpoint);
