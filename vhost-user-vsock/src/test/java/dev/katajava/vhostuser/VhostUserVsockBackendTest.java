@@ -82,7 +82,8 @@ class VhostUserVsockBackendTest {
             client.shutdownOutput();
             Packet shutdown = guest.receive(Op.SHUTDOWN);
             assertThat(shutdown.header().flags()).isEqualTo(PacketHeader.SHUTDOWN_SEND);
-            guest.send(Op.SHUTDOWN, 1024, hostPort, PacketHeader.SHUTDOWN_SEND | PacketHeader.SHUTDOWN_RCV, new byte[0]);
+            guest.send(Op.SHUTDOWN, 1024, hostPort, PacketHeader.SHUTDOWN_SEND | PacketHeader.SHUTDOWN_RCV,
+                    new byte[0]);
             guest.receive(Op.RST);
             assertThat(client.read(ByteBuffer.allocate(1))).as("client sees the end").isEqualTo(-1);
             assertThat(backend.streams()).isZero();

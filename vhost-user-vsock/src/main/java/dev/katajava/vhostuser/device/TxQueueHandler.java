@@ -57,13 +57,15 @@ public final class TxQueueHandler {
 
     private void handle(DescriptorChain chain) {
         if (!chain.writable().isEmpty()) {
-            LOG.warn("transmit chain rejected", "head", chain.head(), "reason", "device-writable buffer on the transmit queue");
+            LOG.warn("transmit chain rejected", "head", chain.head(), "reason",
+                    "device-writable buffer on the transmit queue");
             return;
         }
         long length = chain.readableLength();
         if (length < PacketHeader.SIZE || length > PacketHeader.SIZE + MAX_PAYLOAD) {
             LOG.warn("transmit chain rejected", "head", chain.head(), "reason",
-                    "packet of " + length + " bytes, outside " + PacketHeader.SIZE + ".." + (PacketHeader.SIZE + MAX_PAYLOAD));
+                    "packet of " + length + " bytes, outside " + PacketHeader.SIZE + ".."
+                            + (PacketHeader.SIZE + MAX_PAYLOAD));
             return;
         }
         byte[] bytes = chain.readAll();

@@ -31,7 +31,8 @@ public final class MappedMemoryTable implements AutoCloseable {
      */
     public static MappedMemoryTable map(List<RegionDescription> regions, int[] fds) throws ErrnoException {
         if (regions.size() != fds.length) {
-            throw new IllegalArgumentException(regions.size() + " memory regions came with " + fds.length + " descriptors");
+            throw new IllegalArgumentException(regions.size() + " memory regions came with " + fds.length
+                    + " descriptors");
         }
         List<MemorySegment> mappings = new ArrayList<>();
         List<MemoryRegion> mapped = new ArrayList<>();
@@ -47,7 +48,8 @@ public final class MappedMemoryTable implements AutoCloseable {
                 long lead = r.mmapOffset() - start;
                 MemorySegment mapping = Mmap.mapShared(fds[i], Math.addExact(lead, r.size()), start, true);
                 mappings.add(mapping);
-                mapped.add(new MemoryRegion(r.guestPhysAddr(), r.size(), r.userAddr(), mapping.asSlice(lead, r.size())));
+                mapped.add(new MemoryRegion(r.guestPhysAddr(), r.size(), r.userAddr(),
+                        mapping.asSlice(lead, r.size())));
             }
             return new MappedMemoryTable(mappings, new GuestMemory(mapped));
         } catch (ErrnoException | RuntimeException e) {

@@ -34,14 +34,14 @@ public final class MessageChannel {
                 if (fds == null) {
                     return null;
                 }
-                ByteBuffer header = ByteBuffer.wrap(buffer.asSlice(0, Message.HEADER_SIZE).toArray(ValueLayout.JAVA_BYTE))
-                        .order(ByteOrder.LITTLE_ENDIAN);
+                byte[] headerBytes = buffer.asSlice(0, Message.HEADER_SIZE).toArray(ValueLayout.JAVA_BYTE);
+                ByteBuffer header = ByteBuffer.wrap(headerBytes).order(ByteOrder.LITTLE_ENDIAN);
                 int request = header.getInt();
                 int flags = header.getInt();
                 int size = header.getInt();
                 if (size < 0 || size > Message.MAX_PAYLOAD) {
-                    throw new IOException("vhost-user " + Request.describe(request) + " announces " + Integer.toUnsignedString(size)
-                            + " payload bytes, more than " + Message.MAX_PAYLOAD);
+                    throw new IOException("vhost-user " + Request.describe(request) + " announces "
+                            + Integer.toUnsignedString(size) + " payload bytes, more than " + Message.MAX_PAYLOAD);
                 }
                 fds = readFully(buffer, Message.HEADER_SIZE, size, fds, false);
                 byte[] payload = buffer.asSlice(Message.HEADER_SIZE, size).toArray(ValueLayout.JAVA_BYTE);

@@ -36,7 +36,8 @@ public final class VhostUserSession {
     /**
      * @param requestObserver told the name of each request before it is handled, for diagnostics
      */
-    public VhostUserSession(MessageChannel channel, VsockDevice device, long guestCid, Consumer<String> requestObserver) {
+    public VhostUserSession(MessageChannel channel, VsockDevice device, long guestCid,
+            Consumer<String> requestObserver) {
         this.channel = channel;
         this.device = device;
         this.guestCid = guestCid;
@@ -213,7 +214,8 @@ public final class VhostUserSession {
                     + noFd);
         }
         if (noFd && r == Request.SET_VRING_KICK) {
-            throw new IllegalArgumentException("queue " + index + ": polling without a kick descriptor is not supported");
+            throw new IllegalArgumentException("queue " + index
+                    + ": polling without a kick descriptor is not supported");
         }
         int fd = noFd ? -1 : fds[0];
         switch (r) {

@@ -107,7 +107,8 @@ class SplitVirtqueueTest {
     @Test
     void availIndexRunningAheadByMoreThanTheQueueSizeIsCorrupt() {
         queue.setAvailIndex(9);
-        assertThatThrownBy(device::next).isInstanceOf(RingCorruptException.class).hasMessageContaining("9 entries ahead");
+        assertThatThrownBy(device::next).isInstanceOf(RingCorruptException.class)
+                .hasMessageContaining("9 entries ahead");
     }
 
     @Test
