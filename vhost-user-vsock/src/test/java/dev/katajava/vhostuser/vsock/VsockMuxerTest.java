@@ -61,7 +61,8 @@ class VsockMuxerTest {
 
     @Test
     void unknownOpOrTypeIsReset() {
-        muxer.fromGuest(new Packet(new PacketHeader(3, 2, GUEST_PORT, HOST_PORT, 0, 1, 42, 0, 0, 0), Packet.NO_PAYLOAD));
+        muxer.fromGuest(new Packet(new PacketHeader(3, 2, GUEST_PORT, HOST_PORT, 0, 1, 42, 0, 0, 0),
+                Packet.NO_PAYLOAD));
         muxer.fromGuest(new Packet(new PacketHeader(3, 2, GUEST_PORT, HOST_PORT, 0, 2, 1, 0, 0, 0), Packet.NO_PAYLOAD));
         assertThat(muxer.nextForGuest().header().op()).isEqualTo(Op.RST.code());
         assertThat(muxer.nextForGuest().header().op()).isEqualTo(Op.RST.code());
