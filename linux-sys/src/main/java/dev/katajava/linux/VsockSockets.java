@@ -1,0 +1,128 @@
+package dev.katajava.linux;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.MethodHandle;
+
+/** AF_VSOCK stream sockets as raw descriptors: socket, bind, listen, accept, connect. */
+public final class VsockSockets {
+    public static final int AF_VSOCK = 40;
+    /** Listen on every CID this machine has. */
+    public static final int VMADDR_CID_ANY = 0xFFFFFFFF;
+    public static final int VMADDR_CID_HOST = 2;
+    public static final int VMADDR_PORT_ANY = 0xFFFFFFFF;
+
+    private static final int SOCK_STREAM = 1;
+    private static final int SOCK_CLOEXEC = 02000000;
+
+    /** struct sockaddr_vm: family, reserved, port, cid, then padding to 16 bytes. */
+    private static final StructLayout SOCKADDR_VM = MemoryLayout.structLayout(
+            JAVA_SHORT.withName("svm_family"),
+            JAVA_SHORT.withName("svm_reserved1"),
+            JAVA_INT.withName("svm_port"),
+            JAVA_INT.withName("svm_cid"),
+            MemoryLayout.sequenceLayout(4, JAVA_BYTE).withName("svm_zero"));
+
+    private static final MethodHandle SOCKET = Libc.errnoHandle("socket",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle BIND = Libc.errnoHandle("bind",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle LISTEN = Libc.errnoHandle("listen",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle ACCEPT4 = Libc.errnoHandle("accept4",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+    private static final MethodHandle CONNECT = Libc.errnoHandle("connect",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+
+    private VsockSockets() {
+    }
+
+    /** A close-on-exec AF_VSOCK stream socket; fails with EAFNOSUPPORT where the kernel has no vsock. */
+    public static int socket() throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = Libc.captureState(arena);
+            int fd = (int) SOCKET.invokeExact(capture, AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            return (int) Libc.check(fd, capture, "socket", "AF_VSOCK");
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /** A socket bound to {@code cid:port} and listening. */
+    public static int listen(int cid, int port, int backlog) throws ErrnoException {
+        int fd = socket();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = Libc.captureState(arena);
+            String where = describe(cid, port);
+            int rc = (int) BIND.invokeExact(capture, fd, address(arena, cid, port), (int) SOCKADDR_VM.byteSize());
+            Libc.check(rc, capture, "bind", where);
+            rc = (int) LISTEN.invokeExact(capture, fd, backlog);
+            Libc.check(rc, capture, "listen", where);
+            return fd;
+        } catch (Throwable t) {
+            UnixSockets.closeQuietly(fd);
+            if (t instanceof ErrnoException e) {
+                throw e;
+            }
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /** Blocks until a peer connects; the new descriptor is close-on-exec. */
+    public static int accept(int listenFd) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = Libc.captureState(arena);
+            while (true) {
+                int fd = (int) ACCEPT4.invokeExact(capture, listenFd, MemorySegment.NULL, MemorySegment.NULL,
+                        SOCK_CLOEXEC);
+                if (fd == -1 && Libc.errno(capture) == Errno.EINTR) {
+                    continue;
+                }
+                return (int) Libc.check(fd, capture, "accept4", "vsock fd " + listenFd);
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /** A socket connected to {@code cid:port}. */
+    public static int connect(int cid, int port) throws ErrnoException {
+        int fd = socket();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = Libc.captureState(arena);
+            int rc = (int) CONNECT.invokeExact(capture, fd, address(arena, cid, port), (int) SOCKADDR_VM.byteSize());
+            Libc.check(rc, capture, "connect", describe(cid, port));
+            return fd;
+        } catch (Throwable t) {
+            UnixSockets.closeQuietly(fd);
+            if (t instanceof ErrnoException e) {
+                throw e;
+            }
+            throw Libc.rethrow(t);
+        }
+    }
+
+    private static MemorySegment address(Arena arena, int cid, int port) {
+        MemorySegment addr = arena.allocate(SOCKADDR_VM);
+        addr.set(JAVA_SHORT, 0, (short) AF_VSOCK);
+        addr.set(JAVA_INT, 4, port);
+        addr.set(JAVA_INT, 8, cid);
+        return addr;
+    }
+
+    private static String describe(int cid, int port) {
+        return "vsock " + Integer.toUnsignedString(cid) + ":" + Integer.toUnsignedString(port);
+    }
+}
