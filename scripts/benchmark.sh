@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Start-time figures, measured side by side in one run on this machine:
 #   bare QEMU boot of our kernel (same command line as a sandbox) to a trivial /init, and
-#   `ctr run --rm --runtime io.containerd.kata.v2` to its first output line, and the same under runc.
+#   `ctr run --rm --runtime io.containerd.kata.v2` to its first output line, and the same under runc;
+#   then the agent channel per transport (RPC round trip, one stream's bulk throughput).
 # Needs a finished build (./mvnw -B install); uses a private containerd and the staged install in
 # tests/target/stage (made by ./mvnw verify) or installs one there.   Usage: sudo scripts/benchmark.sh [RUNS]
 set -euo pipefail
@@ -78,3 +79,11 @@ echo "bare QEMU boot to /init ($machine, $vcpus vCPU, $memory MiB), median of $r
 echo "ctr run to first output, kata (VM), median of $runs: ${kata_ms} ms  [$(paste -sd' ' "$work/kata")]"
 echo "ctr run to first output, runc, median of $runs: ${runc_ms} ms  [$(paste -sd' ' "$work/runc")]"
 echo "ratio kata / bare boot: $(awk -v a="$kata_ms" -v b="$bare_ms" 'BEGIN {printf "%.2f", a / b}')"
+
+# --- agent channel per transport (vhost-vsock needs /dev/vhost-vsock, which not every host has) ----------
+transports="vhost-user-vsock virtio-serial"
+[ -w /dev/vhost-vsock ] && transports="vhost-vsock $transports"
+for t in $transports; do
+    "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "shim-kata/target/lib/*" \
+        dev.katajava.qemu.bench.AgentTransportBench "$config" "$t" 2000 256
+done

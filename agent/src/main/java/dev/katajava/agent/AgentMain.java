@@ -2,10 +2,12 @@ package dev.katajava.agent;
 
 import dev.katajava.agent.channel.AgentChannel;
 import dev.katajava.agent.channel.VirtioSerialChannel;
+import dev.katajava.agent.channel.VsockChannel;
 import dev.katajava.agent.container.ContainerRuntime;
 import dev.katajava.agent.rpc.AgentRpc;
 import dev.katajava.logging.Level;
 import dev.katajava.logging.Log;
+import dev.katajava.ttrpc.ByteStream;
 import dev.katajava.ttrpc.ServiceRegistry;
 import dev.katajava.ttrpc.TtrpcServer;
 import java.io.IOException;
@@ -32,19 +34,34 @@ public final class AgentMain {
         // pivot_root is tried first; the launcher falls back to MS_MOVE + chroot where the root refuses it.
         GuestSandbox sandbox = new GuestSandbox(new ContainerRuntime(NSEXEC, STATE, false, CGROUP_ROOT));
         TtrpcServer server = new TtrpcServer(new AgentRpc(sandbox).register(new ServiceRegistry()));
-        AgentChannel channel = new VirtioSerialChannel(PORT_NAME);
+        // The runtime says which channel it gave the VM (agent.channel=vsock); virtio-serial otherwise.
+        AgentChannel channel = cmdline.contains("agent.channel=vsock") ? new VsockChannel(VsockChannel.PORT)
+                : new VirtioSerialChannel(PORT_NAME);
         LOG.info("agent ready", "channel", channel.describe(), "version", AgentRpc.VERSION);
         while (true) {
             try {
                 var connection = channel.accept();
                 LOG.debug("runtime connected", "channel", channel.describe());
-                server.serve(connection);
-                LOG.debug("runtime disconnected", "channel", channel.describe());
+                if (channel.concurrent()) {
+                    Thread.ofPlatform().name("agent-connection").start(() -> serve(server, connection, channel));
+                } else {
+                    serve(server, connection, channel);
+                }
             } catch (IOException e) {
                 // The port may not be there yet (the module's device appears asynchronously): look again.
                 LOG.warn("agent channel failed; retrying", "error", e.getMessage());
                 Thread.sleep(20);
             }
         }
+    }
+
+    /** Serves one runtime connection until it ends; the agent and its containers stay for the next. */
+    private static void serve(TtrpcServer server, ByteStream connection, AgentChannel channel) {
+        try {
+            server.serve(connection);
+        } catch (IOException e) {
+            LOG.warn("runtime connection failed", "channel", channel.describe(), "error", e.getMessage());
+        }
+        LOG.debug("runtime disconnected", "channel", channel.describe());
     }
 }

@@ -14,10 +14,13 @@ import dev.katajava.qemu.process.QemuProcess;
 import dev.katajava.qemu.qapi.QmpCommands;
 import dev.katajava.qemu.qmp.QmpClient;
 import dev.katajava.qemu.qmp.QmpException;
+import dev.katajava.vhostuser.VhostUserVsockBackend;
+import dev.katajava.virtcontainers.hypervisor.AgentEndpoint;
 import dev.katajava.virtcontainers.hypervisor.Hypervisor;
 import dev.katajava.virtcontainers.hypervisor.HypervisorException;
 import dev.katajava.virtcontainers.hypervisor.VmSize;
 import dev.katajava.virtcontainers.hypervisor.VmSpec;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -44,6 +47,7 @@ public final class QemuHypervisor implements Hypervisor {
     private volatile Accel accel;
     private VmSize size;
     private Hotplug hotplug;
+    private volatile VhostUserVsockBackend vsockBackend;
 
     /** A hypervisor that remembers a failed KVM probe in {@code kvmVerdictFile}. */
     public QemuHypervisor(VmSpec spec, Path kvmVerdictFile) {
@@ -72,10 +76,10 @@ public final class QemuHypervisor implements Hypervisor {
         }
         AcceleratorSelector.Selected<QemuProcess> selected;
         try {
-            selected = selector.start(spec.accelerator(), a -> QemuProcess.launch(QemuCommandLine.build(spec, a, tscKhz),
-                    files, a, qmpTimeout, p -> lastSpawned = p));
+            selected = selector.start(spec.accelerator(), a -> launch(a, tscKhz));
         } catch (HypervisorException e) {
             reportExitOfLastSpawned();
+            closeVsockBackend();
             throw e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -89,8 +93,36 @@ public final class QemuHypervisor implements Hypervisor {
         QemuProcess running = vm;
         running.process().onExit().thenAccept(p -> {
             running.closeQmp();
+            closeVsockBackend();
             exited.complete(p.exitValue());
         });
+    }
+
+    /**
+     * One QEMU launch under {@code accel}, with the device backends it connects to started first. A
+     * backend serves one QEMU: each attempt (KVM, then TCG) gets a fresh one.
+     */
+    private QemuProcess launch(Accel accel, long tscKhz) throws HypervisorException {
+        closeVsockBackend();
+        if (spec.agent().kind() == AgentEndpoint.Kind.VHOST_USER_VSOCK) {
+            try {
+                vsockBackend = VhostUserVsockBackend.start(files.vhostUserVsockSocket(), spec.agent().socket(),
+                        spec.agent().cid());
+            } catch (IOException e) {
+                throw new HypervisorException("cannot start the vhost-user-vsock backend for sandbox "
+                        + spec.sandboxId() + ": " + e.getMessage(), e);
+            }
+        }
+        return QemuProcess.launch(QemuCommandLine.build(spec, accel, tscKhz), files, accel, qmpTimeout,
+                p -> lastSpawned = p);
+    }
+
+    private void closeVsockBackend() {
+        VhostUserVsockBackend b = vsockBackend;
+        vsockBackend = null;
+        if (b != null) {
+            b.close();
+        }
     }
 
     /** A start that failed killed its QEMU; {@link #exited} still reports that process's end. */
@@ -149,7 +181,8 @@ public final class QemuHypervisor implements Hypervisor {
         }
         try {
             if (hotplug == null) {
-                hotplug = new Hotplug(qmp(), qmpTimeout, false);
+                hotplug = new Hotplug(qmp(), qmpTimeout,
+                        spec.agent().kind() == AgentEndpoint.Kind.VHOST_USER_VSOCK);
             }
             // The size is recorded after each step, so a failure part way leaves it true to what was plugged.
             if (wantCpus > size.vcpus()) {
@@ -193,6 +226,7 @@ public final class QemuHypervisor implements Hypervisor {
             }
         }
         v.kill();
+        closeVsockBackend();
         if (!v.isAlive()) {
             // Reaped: exited() completes before stop returns, not only on the asynchronous exit hook.
             exited.complete(v.process().exitValue());

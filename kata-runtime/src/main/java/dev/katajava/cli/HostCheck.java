@@ -47,7 +47,7 @@ final class HostCheck {
         findings.add(Files.exists(at(Path.of("/dev/vhost-vsock")))
                 ? new Finding("vhost-vsock", true, false, "/dev/vhost-vsock is present")
                 : new Finding("vhost-vsock", false, false,
-                        "/dev/vhost-vsock is missing; the agent is reached over virtio-serial"));
+                        "/dev/vhost-vsock is missing; the agent is reached over vhost-user-vsock (our backend)"));
         findings.add(Files.isExecutable(at(qemu))
                 ? new Finding("QEMU", true, true, qemu + " (" + qemuVersion(at(qemu)) + ")")
                 : new Finding("QEMU", false, true, qemu + " is not an executable file (install qemu-system-x86)"));

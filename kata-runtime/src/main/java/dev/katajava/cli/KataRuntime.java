@@ -96,6 +96,7 @@ public final class KataRuntime {
         out.println("[agent.kata]");
         out.println("dial_timeout = " + config.agent().dialTimeout().toSeconds());
         out.println("enable_debug = " + config.agent().enableDebug());
+        out.println("transport = \"" + config.agent().transport() + "\"");
         out.println();
         out.println("[runtime]");
         out.println("enable_debug = " + config.enableDebug());

@@ -60,7 +60,7 @@ class KataRuntimeTest {
         assertThat(o.code()).isZero();
         assertThat(o.out()).contains("absent KVM: /dev/kvm exists but did not give a working guest")
                 .contains("failed to set MSR")
-                .contains("absent vhost-vsock: /dev/vhost-vsock is missing; the agent is reached over virtio-serial")
+                .contains("absent vhost-vsock: /dev/vhost-vsock is missing; the agent is reached over vhost-user-vsock (our backend)")
                 .contains("ok     QEMU: /usr/bin/qemu-fake (QEMU emulator version 7.2.0)")
                 .contains("System is capable");
     }

@@ -25,8 +25,8 @@ final class SchemaFetcher {
                 "-qmp", "stdio")).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         try (OutputStream in = p.getOutputStream();
              BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            in.write(("{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"query-qmp-schema\",\"id\":\"schema\"}\n"
-                    + "{\"execute\":\"quit\"}\n").getBytes(StandardCharsets.UTF_8));
+            in.write(("{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"query-qmp-schema\",\"id\":\"schema\"}\n")
+                    .getBytes(StandardCharsets.UTF_8));
             in.flush();
             String line;
             while ((line = out.readLine()) != null) {
@@ -35,6 +35,9 @@ final class SchemaFetcher {
                     if (!msg.path("return").isArray()) {
                         throw new IOException(qemu + " refused query-qmp-schema: " + msg);
                     }
+                    // quit only now: sent with the query, QEMU may exit before its long answer is written out.
+                    in.write("{\"execute\":\"quit\"}\n".getBytes(StandardCharsets.UTF_8));
+                    in.flush();
                     return msg.get("return");
                 }
             }

@@ -10,6 +10,7 @@ import dev.katajava.qemu.cmdline.Accel;
 import dev.katajava.qemu.qapi.types.QueryStatusResultStatus;
 import dev.katajava.tests.support.E2eEnvironment;
 import dev.katajava.virtcontainers.hypervisor.Accelerator;
+import dev.katajava.virtcontainers.hypervisor.AgentEndpoint;
 import dev.katajava.virtcontainers.hypervisor.HypervisorException;
 import dev.katajava.virtcontainers.hypervisor.VmSize;
 import dev.katajava.virtcontainers.hypervisor.VmSpec;
@@ -91,7 +92,7 @@ class QemuBootIT {
         Path missing = runDir.resolve("no-such-vmlinux");
         VmSpec spec = new VmSpec("e2e-nokernel-" + ProcessHandle.current().pid(), runDir, QEMU, missing, initrd,
                 "q35", List.of(), VmSize.fixed(1, 256), Accelerator.TCG, Files.createDirectories(runDir.resolve("shared")),
-                runDir.resolve("agent.sock"), false);
+                AgentEndpoint.virtioSerial(runDir.resolve("agent.sock")), false);
         QemuHypervisor vm = new QemuHypervisor(spec, runDir.resolve("kvm-unusable"));
         assertThatThrownBy(vm::start).isInstanceOf(HypervisorException.class)
                 .hasMessageContaining("could not open kernel file")
@@ -104,7 +105,7 @@ class QemuBootIT {
     void stopQuitsAVmStillBootingOverQmp(@TempDir Path runDir) throws Exception {
         VmSpec spec = new VmSpec("e2e-stop-" + ProcessHandle.current().pid(), runDir, QEMU, KERNEL, initrd, "q35",
                 List.of(), VmSize.fixed(1, 256), Accelerator.TCG, Files.createDirectories(runDir.resolve("shared")),
-                runDir.resolve("agent.sock"), false);
+                AgentEndpoint.virtioSerial(runDir.resolve("agent.sock")), false);
         QemuHypervisor vm = new QemuHypervisor(spec, runDir.resolve("kvm-unusable"));
         vm.start();
         try {

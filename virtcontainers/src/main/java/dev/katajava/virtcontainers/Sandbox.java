@@ -6,7 +6,7 @@ import dev.katajava.protocols.agent.HealthCheckResponse;
 import dev.katajava.ttrpc.TtrpcClient;
 import dev.katajava.ttrpc.TtrpcException;
 import dev.katajava.transport.AgentTransport;
-import dev.katajava.transport.UnixSocketTransport;
+import dev.katajava.virtcontainers.agent.AgentChannels;
 import dev.katajava.virtcontainers.agent.AgentClient;
 import dev.katajava.virtcontainers.config.RuntimeConfig;
 import dev.katajava.virtcontainers.fs.MountCleaner;
@@ -88,12 +88,13 @@ public final class Sandbox {
             VmSize size = sizing.forWorkload(workload);
             VmSpec spec = new VmSpec(id, runDir, hv.path(), hv.kernel(), hv.initrd(), hv.machineType(),
                     hv.kernelParams(), size, hv.accelerator(),
-                    share.exportDir(), runDir.resolve("agent.sock"), config.debug());
+                    share.exportDir(), AgentChannels.choose(config.agent().transport(), runDir), config.debug());
             hypervisor = provider.create(spec);
             hypervisor.start();
             LOG.info("VM started", "sandbox", id, "pid", hypervisor.pid());
-            agent = connectAgent(new UnixSocketTransport(spec.agentSocket()), hypervisor, config.agent().dialTimeout());
-            LOG.info("agent is up", "sandbox", id, "ms", (System.nanoTime() - started) / 1_000_000);
+            agent = connectAgent(AgentChannels.transport(spec.agent()), hypervisor, config.agent().dialTimeout());
+            LOG.info("agent is up", "sandbox", id, "channel", spec.agent().kind(),
+                    "ms", (System.nanoTime() - started) / 1_000_000);
             agent.createSandbox(CreateSandboxRequest.newBuilder()
                     .setHostname(hostname)
                     .addStorages(share.guestStorage())

@@ -30,6 +30,9 @@ public final class KernelParams {
             // Without it, TSC calibration under TCG hangs in about one microvm boot in five.
             params.add("tsc_early_khz=" + tscKhz);
         }
+        if (spec.agent().kind().isVsock()) {
+            params.add("agent.channel=vsock");
+        }
         if (spec.debug()) {
             params.add("agent.log=debug");
         } else {

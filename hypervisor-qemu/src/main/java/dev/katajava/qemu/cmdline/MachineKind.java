@@ -40,6 +40,16 @@ public enum MachineKind {
         return "virtio-" + device + "-" + virtioSuffix;
     }
 
+    /** The driver name of a vhost-user device, e.g. {@code vhost-user-vsock-pci}. */
+    public String vhostUser(String device) {
+        return "vhost-user-" + device + "-" + virtioSuffix;
+    }
+
+    /** The driver name of a kernel vhost device, e.g. {@code vhost-vsock-pci}. */
+    public String vhost(String device) {
+        return "vhost-" + device + "-" + virtioSuffix;
+    }
+
     /** q35 has ACPI CPU and DIMM hot-plug; microvm has neither. */
     public boolean supportsHotplug() {
         return this == Q35;

@@ -1,5 +1,6 @@
 package dev.katajava.qemu.cmdline;
 
+import dev.katajava.virtcontainers.hypervisor.AgentEndpoint;
 import dev.katajava.virtcontainers.hypervisor.VmSize;
 import dev.katajava.virtcontainers.hypervisor.VmSpec;
 import java.nio.file.Path;
@@ -22,6 +23,8 @@ public final class QemuCommandLine {
      * the models tried (qemu64, Nehalem, Haswell-noTSX are 8-30% slower) and gives a JVM SSE4.2/AVX2.
      */
     static final String TCG_CPU = "max";
+    /** The id of the guest RAM object when it has to be a shared memfd (vhost-user devices). */
+    static final String RAM_ID = "ram";
 
     private QemuCommandLine() {
     }
@@ -33,7 +36,14 @@ public final class QemuCommandLine {
         List<String> cmd = new ArrayList<>();
         cmd.add(spec.binary().toString());
         add(cmd, "-name", "sandbox-" + spec.sandboxId());
-        add(cmd, "-machine", machine.machineArg());
+        boolean vhostUser = spec.agent().kind() == AgentEndpoint.Kind.VHOST_USER_VSOCK;
+        if (vhostUser) {
+            // A vhost-user device reads guest RAM itself: the RAM must be a shared, fd-backed object.
+            add(cmd, "-object", "memory-backend-memfd,id=" + RAM_ID + ",size=" + spec.size().memoryMiB() + "M,share=on");
+            add(cmd, "-machine", machine.machineArg() + ",memory-backend=" + RAM_ID);
+        } else {
+            add(cmd, "-machine", machine.machineArg());
+        }
         if (accel == Accel.KVM) {
             add(cmd, "-accel", "kvm");
             add(cmd, "-cpu", "host");
@@ -50,13 +60,28 @@ public final class QemuCommandLine {
         add(cmd, "-serial", "file:" + optionPath(files.consoleLog()));
         add(cmd, "-qmp", "unix:" + optionPath(files.qmpSocket()) + ",server=on,wait=off");
         add(cmd, "-pidfile", files.pidFile().toString());
-        add(cmd, "-device", machine.virtio("serial") + ",id=serial0");
-        add(cmd, "-chardev", "socket,id=agent,path=" + optionPath(spec.agentSocket()) + ",server=on,wait=off");
-        add(cmd, "-device", "virtserialport,bus=serial0.0,chardev=agent,name=" + VmSpec.AGENT_PORT_NAME);
+        agentDevices(cmd, spec, machine, files);
         add(cmd, "-fsdev", "local,id=shared,path=" + optionPath(spec.sharedDir())
                 + ",security_model=none,multidevs=remap");
         add(cmd, "-device", machine.virtio("9p") + ",fsdev=shared,mount_tag=" + VmSpec.SHARED_FS_TAG);
         return cmd;
+    }
+
+    /** The agent's channel: exactly one of a virtio-serial port, a vhost-user-vsock or a vhost-vsock device. */
+    private static void agentDevices(List<String> cmd, VmSpec spec, MachineKind machine, RunFiles files) {
+        AgentEndpoint agent = spec.agent();
+        switch (agent.kind()) {
+            case VIRTIO_SERIAL -> {
+                add(cmd, "-device", machine.virtio("serial") + ",id=serial0");
+                add(cmd, "-chardev", "socket,id=agent,path=" + optionPath(agent.socket()) + ",server=on,wait=off");
+                add(cmd, "-device", "virtserialport,bus=serial0.0,chardev=agent,name=" + VmSpec.AGENT_PORT_NAME);
+            }
+            case VHOST_USER_VSOCK -> {
+                add(cmd, "-chardev", "socket,id=vsock,path=" + optionPath(files.vhostUserVsockSocket()));
+                add(cmd, "-device", machine.vhostUser("vsock") + ",chardev=vsock");
+            }
+            case VHOST_VSOCK -> add(cmd, "-device", machine.vhost("vsock") + ",guest-cid=" + agent.cid());
+        }
     }
 
     /** Boot vCPUs, with room for hot-plug up to the maximum where the machine has it. */

@@ -10,11 +10,12 @@ import java.util.Objects;
  * @param consoleLog the guest's serial console
  * @param pidFile    QEMU's pid file
  * @param qemuLog    QEMU's own stdout and stderr
+ * @param vhostUserVsockSocket the vhost-user socket the vsock backend serves and QEMU connects to
  */
-public record RunFiles(Path qmpSocket, Path consoleLog, Path pidFile, Path qemuLog) {
+public record RunFiles(Path qmpSocket, Path consoleLog, Path pidFile, Path qemuLog, Path vhostUserVsockSocket) {
     public static RunFiles in(Path runDir) {
         Objects.requireNonNull(runDir, "runDir");
         return new RunFiles(runDir.resolve("qmp.sock"), runDir.resolve("console.log"), runDir.resolve("qemu.pid"),
-                runDir.resolve("qemu.log"));
+                runDir.resolve("qemu.log"), runDir.resolve("vhost-user-vsock.sock"));
     }
 }

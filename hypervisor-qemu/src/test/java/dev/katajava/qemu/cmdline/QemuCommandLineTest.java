@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.katajava.virtcontainers.hypervisor.Accelerator;
+import dev.katajava.virtcontainers.hypervisor.AgentEndpoint;
 import dev.katajava.virtcontainers.hypervisor.VmSize;
 import dev.katajava.virtcontainers.hypervisor.VmSpec;
 import java.nio.file.Path;
@@ -24,7 +25,7 @@ class QemuCommandLineTest {
         return new VmSpec("sb1", runDir, Path.of("/usr/bin/qemu-system-x86_64"),
                 Path.of("/k/vmlinux"), Path.of("/k/initrd"), machine, List.of("foo=bar", "agent.x=1"), size,
                 Accelerator.AUTO, Path.of("/run/kata-containers/shared/sandboxes/sb1/shared"),
-                runDir.resolve("agent.sock"), debug);
+                AgentEndpoint.virtioSerial(runDir.resolve("agent.sock")), debug);
     }
 
     /** Every value given to {@code flag}, in order. */
@@ -148,5 +149,45 @@ class QemuCommandLineTest {
 
         assertThat(value(cmd, "-smp")).isEqualTo("1");
         assertThat(value(cmd, "-m")).isEqualTo("512M");
+    }
+
+    private static VmSpec withAgent(String machine, AgentEndpoint agent) {
+        VmSpec base = spec(machine, false);
+        return new VmSpec(base.sandboxId(), base.runDir(), base.binary(), base.kernel(), base.initrd(), machine,
+                base.kernelParams(), base.size(), base.accelerator(), base.sharedDir(), agent, false);
+    }
+
+    @Test
+    void vhostUserVsockReplacesTheSerialChannelAndSharesGuestRam() {
+        List<String> cmd = QemuCommandLine.build(withAgent("q35", new AgentEndpoint(AgentEndpoint.Kind.VHOST_USER_VSOCK,
+                Path.of("/run/vc/vm/sb1/kata.hvsock"), 3)), Accel.TCG, 0);
+
+        assertThat(value(cmd, "-object")).isEqualTo("memory-backend-memfd,id=ram,size=512M,share=on");
+        assertThat(value(cmd, "-machine")).isEqualTo("q35,memory-backend=ram");
+        assertThat(value(cmd, "-chardev")).isEqualTo("socket,id=vsock,path=/run/vc/vm/sb1/vhost-user-vsock.sock");
+        assertThat(values(cmd, "-device")).contains("vhost-user-vsock-pci,chardev=vsock")
+                .noneMatch(d -> d.startsWith("virtserialport") || d.startsWith("virtio-serial"));
+        assertThat(value(cmd, "-append")).contains("agent.channel=vsock");
+    }
+
+    @Test
+    void vhostVsockGetsTheGuestCidAndMicrovmItsMmioDevice() {
+        List<String> q35 = QemuCommandLine.build(withAgent("q35", new AgentEndpoint(AgentEndpoint.Kind.VHOST_VSOCK,
+                Path.of("/run/vc/vm/sb1"), 1234)), Accel.TCG, 0);
+        List<String> microvm = QemuCommandLine.build(withAgent("microvm", new AgentEndpoint(
+                AgentEndpoint.Kind.VHOST_USER_VSOCK, Path.of("/run/vc/vm/sb1/kata.hvsock"), 3)), Accel.TCG, 0);
+
+        assertThat(values(q35, "-device")).contains("vhost-vsock-pci,guest-cid=1234");
+        assertThat(values(q35, "-object")).isEmpty();
+        assertThat(values(microvm, "-device")).contains("vhost-user-vsock-device,chardev=vsock");
+        assertThat(value(microvm, "-machine")).isEqualTo("microvm,x-option-roms=off,memory-backend=ram");
+    }
+
+    @Test
+    void virtioSerialKeepsTheAgentOnASerialPortWithoutTheVsockParameter() {
+        List<String> cmd = QemuCommandLine.build(spec("q35", false), Accel.TCG, 0);
+
+        assertThat(values(cmd, "-device")).anyMatch(d -> d.startsWith("virtserialport"));
+        assertThat(value(cmd, "-append")).doesNotContain("agent.channel");
     }
 }

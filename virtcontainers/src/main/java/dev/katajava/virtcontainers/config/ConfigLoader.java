@@ -28,7 +28,7 @@ public final class ConfigLoader {
     private static final Set<String> HYPERVISOR_KEYS = Set.of("path", "kernel", "initrd", "image", "machine_type",
             "kernel_params", "default_vcpus", "default_maxvcpus", "default_memory", "default_maxmemory",
             "shared_fs", "accelerator", "enable_debug", "memory_slots");
-    private static final Set<String> AGENT_KEYS = Set.of("dial_timeout", "enable_debug");
+    private static final Set<String> AGENT_KEYS = Set.of("dial_timeout", "enable_debug", "transport");
     private static final Set<String> RUNTIME_KEYS = Set.of("enable_debug", "disable_guest_seccomp");
     private static final Set<String> MACHINE_TYPES = Set.of("q35", "microvm");
     private static final Set<String> SHARED_FS = Set.of("virtio-9p");
@@ -93,7 +93,8 @@ public final class ConfigLoader {
         r.unknownKeys(a, ag, AGENT_KEYS);
         AgentConfig agent = new AgentConfig(
                 Duration.ofSeconds(r.integer(a, ag, "dial_timeout", 45, 1, 3600)),
-                r.bool(a, ag, "enable_debug", false));
+                r.bool(a, ag, "enable_debug", false),
+                r.oneOf(a, ag, "transport", "auto", AgentConfig.TRANSPORTS));
 
         JsonNode rt = root.path("runtime");
         r.unknownKeys("runtime", rt, RUNTIME_KEYS);

@@ -17,7 +17,7 @@ import java.util.Objects;
  * @param size          vCPUs and memory at boot, and how far hot-plug may grow them
  * @param accelerator   requested accelerator
  * @param sharedDir     host directory exported to the guest with tag {@link #SHARED_FS_TAG}
- * @param agentSocket   unix socket the VMM serves for the agent channel (virtio-serial port {@link #AGENT_PORT_NAME})
+ * @param agent         how the host reaches the agent (virtio-serial port {@link #AGENT_PORT_NAME} or vsock)
  * @param debug         keep the guest console verbose
  */
 public record VmSpec(
@@ -31,7 +31,7 @@ public record VmSpec(
         VmSize size,
         Accelerator accelerator,
         Path sharedDir,
-        Path agentSocket,
+        AgentEndpoint agent,
         boolean debug) {
 
     /** The 9p/virtio-fs mount tag of the shared directory, as Kata names it. */
@@ -49,7 +49,7 @@ public record VmSpec(
         kernelParams = List.copyOf(kernelParams);
         Objects.requireNonNull(accelerator, "accelerator");
         Objects.requireNonNull(sharedDir, "sharedDir");
-        Objects.requireNonNull(agentSocket, "agentSocket");
+        Objects.requireNonNull(agent, "agent");
         Objects.requireNonNull(size, "size");
     }
 }

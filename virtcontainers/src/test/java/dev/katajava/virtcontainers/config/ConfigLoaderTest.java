@@ -51,6 +51,14 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void anUnknownAgentTransportIsRejectedWithTheChoices() {
+        String text = VALID.replace("dial_timeout = 30", "dial_timeout = 30\ntransport = \"carrier-pigeon\"");
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, text))
+                .hasMessageContaining(":13: [agent.kata] transport: unsupported value \"carrier-pigeon\"")
+                .hasMessageContaining("vhost-user-vsock");
+    }
+
+    @Test
     void guestSeccompCanBeDisabledAsInKata() throws Exception {
         RuntimeConfig config = ConfigLoader.parse(FILE, VALID + "disable_guest_seccomp = true\n");
         assertThat(config.disableGuestSeccomp()).isTrue();
