@@ -37,8 +37,6 @@ public final class VsockSockets {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle LISTEN = Libc.errnoHandle("listen",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle ACCEPT4 = Libc.errnoHandle("accept4",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
     private static final MethodHandle CONNECT = Libc.errnoHandle("connect",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
 
@@ -78,23 +76,9 @@ public final class VsockSockets {
         }
     }
 
-    /** Blocks until a peer connects; the new descriptor is close-on-exec. */
+    /** Blocks until a peer connects; the new descriptor is close-on-exec. accept4 does not depend on the family. */
     public static int accept(int listenFd) throws ErrnoException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = Libc.captureState(arena);
-            while (true) {
-                int fd = (int) ACCEPT4.invokeExact(capture, listenFd, MemorySegment.NULL, MemorySegment.NULL,
-                        SOCK_CLOEXEC);
-                if (fd == -1 && Libc.errno(capture) == Errno.EINTR) {
-                    continue;
-                }
-                return (int) Libc.check(fd, capture, "accept4", "vsock fd " + listenFd);
-            }
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
-        }
+        return UnixSockets.accept(listenFd);
     }
 
     /** A socket connected to {@code cid:port}. */

@@ -17,7 +17,6 @@ import java.time.Duration;
  * the connection without an answer; that is retried until the timeout.
  */
 public final class HybridVsockTransport implements AgentTransport {
-    private static final Duration RETRY_PAUSE = Duration.ofMillis(10);
     private static final int MAX_REPLY = 64;
 
     private final Path socket;
@@ -30,9 +29,7 @@ public final class HybridVsockTransport implements AgentTransport {
 
     @Override
     public ByteStream dial(Duration timeout) throws IOException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String last = "no attempt";
-        while (true) {
+        return DialRetry.until(timeout, describe(), () -> {
             SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
             try {
                 channel.connect(UnixDomainSocketAddress.of(socket));
@@ -40,22 +37,13 @@ public final class HybridVsockTransport implements AgentTransport {
                 if (reply.startsWith("OK ")) {
                     return ByteStream.of(channel);
                 }
-                channel.close();
-                last = reply.isEmpty() ? "the guest refused port " + port : "unexpected answer \"" + reply + "\"";
+                throw new IOException(reply.isEmpty() ? "the guest refused port " + port
+                        : "unexpected answer \"" + reply + "\"");
             } catch (IOException e) {
                 channel.close();
-                last = e.getMessage();
+                throw e;
             }
-            if (System.nanoTime() - deadline >= 0) {
-                throw new IOException("cannot reach the agent at " + describe() + " within " + timeout + ": " + last);
-            }
-            try {
-                Thread.sleep(RETRY_PAUSE);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while connecting to " + describe(), e);
-            }
-        }
+        });
     }
 
     /** Sends CONNECT and reads the one-line answer byte by byte, so nothing after it is consumed. */

@@ -16,8 +16,6 @@ import java.time.Duration;
  * usable: the first request simply waits in the channel.
  */
 public final class UnixSocketTransport implements AgentTransport {
-    private static final Duration RETRY_PAUSE = Duration.ofMillis(10);
-
     private final Path socket;
 
     public UnixSocketTransport(Path socket) {
@@ -26,28 +24,16 @@ public final class UnixSocketTransport implements AgentTransport {
 
     @Override
     public ByteStream dial(Duration timeout) throws IOException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        IOException last = null;
-        while (true) {
+        return DialRetry.until(timeout, describe(), () -> {
             SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
             try {
                 channel.connect(UnixDomainSocketAddress.of(socket));
                 return ByteStream.of(channel);
             } catch (IOException e) {
                 channel.close();
-                last = e;
+                throw e;
             }
-            if (System.nanoTime() - deadline >= 0) {
-                throw new IOException("cannot connect to agent channel " + describe() + " within " + timeout
-                        + ": " + last.getMessage(), last);
-            }
-            try {
-                Thread.sleep(RETRY_PAUSE);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while connecting to " + describe(), e);
-            }
-        }
+        });
     }
 
     @Override

@@ -55,6 +55,7 @@ public final class SpecValidator {
             if (!m.getDestination().startsWith("/")) {
                 throw ContainerException.invalid("spec: mount destination must be absolute, got \"" + m.getDestination() + "\"");
             }
+            MountEscapeCheck.require(Path.of(root), m.getDestination());
         }
     }
 }
