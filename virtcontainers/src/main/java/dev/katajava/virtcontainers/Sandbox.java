@@ -45,6 +45,8 @@ public final class Sandbox {
     private static final Duration DESTROY_TIMEOUT = Duration.ofSeconds(5);
     /** The workload key of what the pod declared at boot (CRI annotations, or the single container's limits). */
     private static final String POD = "";
+    private static final Duration EXIT_GRACE = Duration.ofMillis(300);
+    private static final Duration RECONNECT_TIMEOUT = Duration.ofSeconds(5);
 
     private final String id;
     private final Path runDir;
@@ -117,6 +119,24 @@ public final class Sandbox {
     }
 
     /**
+     * A new connection after the old one dropped, unless the VM is what went away: a VMM on its way out
+     * closes the connection a moment before it is reaped, so its exit is given that moment to show.
+     */
+    private static TtrpcClient redial(AgentTransport transport, Hypervisor hypervisor) throws IOException {
+        try {
+            hypervisor.exited().get(EXIT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            return null;
+        } catch (TimeoutException alive) {
+            return new TtrpcClient(transport.dial(RECONNECT_TIMEOUT));
+        } catch (ExecutionException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while reconnecting to the agent", e);
+        }
+    }
+
+    /**
      * Dials the agent and waits for Health.Check, giving up early if the VMM exits meanwhile so a VM that
      * died at boot fails the request in seconds, not after the whole dial timeout.
      */
@@ -125,7 +145,8 @@ public final class Sandbox {
         long deadline = System.nanoTime() + timeout.toNanos();
         CompletableFuture<AgentClient> up = CompletableFuture.supplyAsync(() -> {
             try {
-                AgentClient client = new AgentClient(new TtrpcClient(transport.dial(timeout)));
+                AgentClient client = new AgentClient(new TtrpcClient(transport.dial(timeout)),
+                        () -> redial(transport, hypervisor));
                 Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
                 HealthCheckResponse.ServingStatus status = client.check(left);
                 if (status != HealthCheckResponse.ServingStatus.SERVING) {

@@ -27,7 +27,8 @@ import java.io.Closeable;
 import java.time.Duration;
 
 /**
- * Kata's agent API as typed calls over one long-lived ttrpc connection.
+ * Kata's agent API as typed calls over a long-lived ttrpc connection, re-established if it drops while the
+ * VM lives (see {@link AgentConnection}).
  *
  * <p>Deadlines follow Kata: Health.Check gets the dial budget; ordinary calls 60 s; WaitProcess and the
  * stream reads none, because they block for as long as the process lives.
@@ -44,10 +45,19 @@ public final class AgentClient implements Closeable {
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
     private static final Parser<Empty> EMPTY = Empty.parser();
 
-    private final TtrpcClient client;
+    private final AgentConnection client;
 
+    /** A client over {@code client} that does not reconnect. */
     public AgentClient(TtrpcClient client) {
-        this.client = client;
+        this(client, null);
+    }
+
+    /**
+     * A client over {@code client} that dials again with {@code redial} when the connection drops; redial
+     * returns null once the VM is gone.
+     */
+    public AgentClient(TtrpcClient client, AgentDialer redial) {
+        this.client = new AgentConnection(client, redial);
     }
 
     public HealthCheckResponse.ServingStatus check(Duration timeout) throws TtrpcException {
@@ -164,7 +174,7 @@ public final class AgentClient implements Closeable {
 
     @Override
     public void close() {
-        client.close();
+        client.closeForGood();
     }
 
     private ByteString read(String method, String containerId, String execId) throws TtrpcException {
