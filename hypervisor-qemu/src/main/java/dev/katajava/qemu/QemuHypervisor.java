@@ -9,6 +9,7 @@ import dev.katajava.qemu.cmdline.MachineKind;
 import dev.katajava.qemu.cmdline.QemuCommandLine;
 import dev.katajava.qemu.cmdline.RunFiles;
 import dev.katajava.qemu.hotplug.Hotplug;
+import dev.katajava.qemu.process.ConsoleRelay;
 import dev.katajava.qemu.process.LogTail;
 import dev.katajava.qemu.process.QemuProcess;
 import dev.katajava.qemu.qapi.QmpCommands;
@@ -91,6 +92,9 @@ public final class QemuHypervisor implements Hypervisor {
         LOG.info("VM running", "sandbox", spec.sandboxId(), "pid", vm.pid(), "accel", accel, "why",
                 selected.reason(), "machine", spec.machineType());
         QemuProcess running = vm;
+        if (spec.debug()) {
+            ConsoleRelay.follow(files.consoleLog(), spec.sandboxId(), () -> running.isAlive());
+        }
         running.process().onExit().thenAccept(p -> {
             running.closeQmp();
             closeVsockBackend();
