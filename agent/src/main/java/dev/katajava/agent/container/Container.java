@@ -5,18 +5,18 @@ import dev.katajava.agent.cgroups.CgroupV2;
 import dev.katajava.linux.Errno;
 import dev.katajava.linux.ErrnoException;
 import dev.katajava.linux.Processes;
+import dev.katajava.linux.Trees;
 import dev.katajava.logging.Log;
 import dev.katajava.protocols.agent.Spec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
 
 /**
  * A container in runc's shape: created (its init set up and held at the start gate), started, signalled,
@@ -264,20 +264,15 @@ public final class Container {
         LOG.info("container removed", "container", id);
     }
 
+    /** The state directory holds FIFOs and the launch file, never a mount; one that does is left alone. */
     private static void removeState(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // Left for the VM's end.
-                }
-            });
-        } catch (IOException ignored) {
-            // Left for the VM's end.
+        try {
+            List<Path> mounted = Trees.removeUnlessMounted(dir);
+            if (!mounted.isEmpty()) {
+                LOG.warn("state directory has mounts; left in place", "path", dir, "mounts", mounted);
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot remove state directory", "path", dir, "error", e.getMessage());
         }
     }
 }

@@ -4,18 +4,15 @@ import dev.katajava.linux.Errno;
 import dev.katajava.linux.ErrnoException;
 import dev.katajava.linux.MountInfo;
 import dev.katajava.linux.Mounts;
+import dev.katajava.linux.Trees;
 import dev.katajava.logging.Log;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
- * Tears down mounts and directories the runtime made. Deleting never crosses into a mount: a tree is
- * only removed once the mount table shows nothing mounted under it, so a container's root filesystem
- * that failed to unmount is never emptied by accident.
+ * Tears down mounts and directories the runtime made; a tree is only deleted once nothing is mounted in
+ * it ({@link Trees#removeUnlessMounted}).
  */
 public final class MountCleaner {
     private static final Log LOG = Log.of("virtcontainers");
@@ -50,27 +47,11 @@ public final class MountCleaner {
 
     /** Deletes {@code dir} recursively, unless something is still mounted under it. */
     public static void removeTreeIfUnmounted(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
         try {
-            List<Path> left = MountInfo.mountsUnder(dir);
+            List<Path> left = Trees.removeUnlessMounted(dir);
             if (!left.isEmpty()) {
                 LOG.warn("not removing a directory that still has mounts", "path", dir, "mounts", left);
-                return;
             }
-        } catch (IOException e) {
-            LOG.warn("cannot read the mount table; not removing", "path", dir, "error", e.getMessage());
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    LOG.warn("cannot remove", "path", p, "error", e.getMessage());
-                }
-            });
         } catch (IOException e) {
             LOG.warn("cannot remove", "path", dir, "error", e.getMessage());
         }
