@@ -18,15 +18,30 @@ public final class PrivateContainerd implements AutoCloseable {
     public static final String NAMESPACE = "kata-e2e";
 
     private final Path dir;
-    private final Process process;
+    private final Path prefix;
+    private final Path kataConfig;
+    private Process process;
 
-    private PrivateContainerd(Path dir, Process process) {
+    private PrivateContainerd(Path dir, Path prefix, Path kataConfig) {
         this.dir = dir;
-        this.process = process;
+        this.prefix = prefix;
+        this.kataConfig = kataConfig;
     }
 
     public static PrivateContainerd start(Path prefix, Path kataConfig) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("kata-e2e-containerd");
+        PrivateContainerd c = new PrivateContainerd(dir, prefix, kataConfig);
+        c.launch();
+        return c;
+    }
+
+    /** Stops containerd (as a service manager would) and starts it again on the same root and state. */
+    public void restart() throws IOException, InterruptedException {
+        stop();
+        launch();
+    }
+
+    private void launch() throws IOException, InterruptedException {
         Path config = dir.resolve("config.toml");
         Files.writeString(config, """
                 version = 2
@@ -42,26 +57,25 @@ public final class PrivateContainerd implements AutoCloseable {
                 """.formatted(dir, dir, dir, dir));
         ProcessBuilder pb = new ProcessBuilder("containerd", "--config", config.toString())
                 .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("containerd.log").toFile());
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("containerd.log").toFile()));
         pb.environment().put("PATH", prefix.resolve("bin") + ":" + System.getenv("PATH"));
         pb.environment().put("KATA_CONF_FILE", kataConfig.toString());
         // The JVM announces these on stderr, which containerd would read as part of the shim's address:
         // every end-to-end run proves the shim keeps its start output clean anyway.
         pb.environment().put("JAVA_TOOL_OPTIONS", "-Dkata.e2e=1");
-        Process p = pb.start();
-        PrivateContainerd c = new PrivateContainerd(dir, p);
+        process = pb.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < deadline) {
-            if (!p.isAlive()) {
-                throw new IOException("containerd exited: " + Files.readString(c.log()));
+            if (!process.isAlive()) {
+                throw new IOException("containerd exited: " + Files.readString(log()));
             }
-            if (Files.exists(c.socket()) && c.ctr(List.of("version"), Duration.ofSeconds(5)).exitCode() == 0) {
-                return c;
+            if (Files.exists(socket()) && ctr(List.of("version"), Duration.ofSeconds(5)).exitCode() == 0) {
+                return;
             }
             Thread.sleep(50);
         }
-        c.close();
-        throw new IOException("containerd did not come up; log: " + Files.readString(c.log()));
+        close();
+        throw new IOException("containerd did not come up; log: " + Files.readString(log()));
     }
 
     public Path socket() {
@@ -93,8 +107,7 @@ public final class PrivateContainerd implements AutoCloseable {
         return Commands.run(cmd, Map.of(), timeout);
     }
 
-    @Override
-    public void close() throws IOException {
+    private void stop() {
         process.destroy();
         try {
             if (!process.waitFor(10, TimeUnit.SECONDS)) {
@@ -104,6 +117,11 @@ public final class PrivateContainerd implements AutoCloseable {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
         }
+    }
+
+    @Override
+    public void close() throws IOException {
+        stop();
         // The snapshotter's mounts are gone with their containers; remove what containerd left.
         Commands.run(List.of("rm", "-rf", dir.toString()), Map.of(), Duration.ofSeconds(30));
     }
