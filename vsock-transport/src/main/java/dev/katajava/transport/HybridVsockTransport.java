@@ -9,6 +9,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Dials the guest agent's vsock port through a hybrid-vsock Unix socket (the convention of Firecracker and
@@ -18,6 +19,7 @@ import java.time.Duration;
  */
 public final class HybridVsockTransport implements AgentTransport {
     private static final int MAX_REPLY = 64;
+    private static final Duration ATTEMPT = Duration.ofSeconds(2);
 
     private final Path socket;
     private final int port;
@@ -31,19 +33,39 @@ public final class HybridVsockTransport implements AgentTransport {
     public ByteStream dial(Duration timeout) throws IOException {
         return DialRetry.until(timeout, describe(), () -> {
             SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+            // A guest that never answers the connection request must not hold the dial past its attempt.
+            AtomicBoolean answered = new AtomicBoolean();
+            Thread watchdog = Thread.ofVirtual().start(() -> closeUnlessAnswered(channel, answered));
             try {
                 channel.connect(UnixDomainSocketAddress.of(socket));
                 String reply = handshake(channel);
+                if (!answered.compareAndSet(false, true)) {
+                    throw new IOException("no answer from the guest within " + ATTEMPT);
+                }
+                watchdog.interrupt();
                 if (reply.startsWith("OK ")) {
                     return ByteStream.of(channel);
                 }
                 throw new IOException(reply.isEmpty() ? "the guest refused port " + port
                         : "unexpected answer \"" + reply + "\"");
             } catch (IOException e) {
+                answered.set(true);
+                watchdog.interrupt();
                 channel.close();
                 throw e;
             }
         });
+    }
+
+    private static void closeUnlessAnswered(SocketChannel channel, AtomicBoolean answered) {
+        try {
+            Thread.sleep(ATTEMPT);
+            if (answered.compareAndSet(false, true)) {
+                channel.close();
+            }
+        } catch (InterruptedException | IOException e) {
+            // The handshake finished first.
+        }
     }
 
     /** Sends CONNECT and reads the one-line answer byte by byte, so nothing after it is consumed. */

@@ -77,9 +77,11 @@ public final class AgentTransportBench {
 
     /** Runs dd writing {@code mib} MiB to stdout in a container and reads it all; returns MB/s (10^6 bytes). */
     private static double bulk(Sandbox sandbox, Path work, int mib) throws Exception {
-        Path rootfs = Files.createDirectories(work.resolve("rootfs/bin"));
-        Files.copy(Path.of("/bin/busybox"), rootfs.resolve("busybox"));
-        Files.createSymbolicLink(rootfs.resolve("dd"), Path.of("busybox"));
+        Path bin = Files.createDirectories(work.resolve("rootfs/bin"));
+        // The launcher makes the standard device nodes (dd reads /dev/zero) in the image's /dev.
+        Files.createDirectories(work.resolve("rootfs/dev"));
+        Files.copy(Path.of("/bin/busybox"), bin.resolve("busybox"));
+        Files.createSymbolicLink(bin.resolve("dd"), Path.of("busybox"));
         String cid = "bulk";
         String guestRoot = sandbox.share().shareRootfs(cid, work.resolve("rootfs"));
         Spec spec = Spec.newBuilder()
@@ -105,10 +107,11 @@ public final class AgentTransportBench {
             bytes += chunk.size();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
+        int status = sandbox.agent().waitProcess(cid, "");
         if (bytes != (long) mib << 20) {
-            throw new IllegalStateException("read " + bytes + " bytes, expected " + ((long) mib << 20));
+            throw new IllegalStateException("read " + bytes + " bytes, expected " + ((long) mib << 20)
+                    + "; dd exited with " + status);
         }
-        sandbox.agent().waitProcess(cid, "");
         sandbox.agent().removeContainer(cid, CALL);
         return bytes / seconds / 1e6;
     }
