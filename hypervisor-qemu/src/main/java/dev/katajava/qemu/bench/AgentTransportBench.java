@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.katajava.protocols.agent.CreateContainerRequest;
 import dev.katajava.protocols.agent.Linux;
 import dev.katajava.protocols.agent.LinuxNamespace;
+import dev.katajava.protocols.agent.Mount;
 import dev.katajava.protocols.agent.Process;
 import dev.katajava.protocols.agent.Root;
 import dev.katajava.protocols.agent.Spec;
@@ -78,7 +79,6 @@ public final class AgentTransportBench {
     /** Runs dd writing {@code mib} MiB to stdout in a container and reads it all; returns MB/s (10^6 bytes). */
     private static double bulk(Sandbox sandbox, Path work, int mib) throws Exception {
         Path bin = Files.createDirectories(work.resolve("rootfs/bin"));
-        // The launcher makes the standard device nodes (dd reads /dev/zero) in the image's /dev.
         Files.createDirectories(work.resolve("rootfs/dev"));
         Files.copy(Path.of("/bin/busybox"), bin.resolve("busybox"));
         Files.createSymbolicLink(bin.resolve("dd"), Path.of("busybox"));
@@ -88,6 +88,9 @@ public final class AgentTransportBench {
                 .setRoot(Root.newBuilder().setPath(guestRoot))
                 .setProcess(Process.newBuilder().addAllArgs(List.of("/bin/dd", "if=/dev/zero", "bs=1M",
                         "count=" + mib)).addEnv("PATH=/bin").setCwd("/").setUser(User.newBuilder()))
+                // A /dev tmpfs as ctr gives one: the launcher makes /dev/zero there.
+                .addMounts(Mount.newBuilder().setDestination("/dev").setType("tmpfs").setSource("tmpfs")
+                        .addAllOptions(List.of("nosuid", "mode=755")))
                 .setLinux(Linux.newBuilder()
                         .addNamespaces(LinuxNamespace.newBuilder().setType("pid"))
                         .addNamespaces(LinuxNamespace.newBuilder().setType("mount")))
