@@ -173,6 +173,8 @@ class AgentConnectionTest {
     @Test
     void whenTheVmIsGoneCallsFailAndTheClientIsClosedForGood() throws Exception {
         AgentClient agent = client();
+        // Answered, so the stand-in agent has accepted (and can drop) the connection.
+        assertThat(agent.check(SECONDS)).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
         vmAlive.set(false);
 
         dropConnections();
