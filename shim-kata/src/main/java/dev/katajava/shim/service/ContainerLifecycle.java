@@ -106,6 +106,7 @@ final class ContainerLifecycle {
                 if (created != null) {
                     created.stop();
                 } else if (state.sandbox != null) {
+                    state.sandbox.removeWorkload(id);
                     try {
                         state.sandbox.share().unshareContainer(id);
                     } catch (IOException ignored) {
@@ -185,7 +186,8 @@ final class ContainerLifecycle {
         try {
             s.share().unshareContainer(c.id());
         } catch (IOException e) {
-            LOG.warn("cannot unshare the container's rootfs and volumes", "container", c.id(), "error", e.getMessage());
+            LOG.warn("cannot unshare the container's rootfs and volumes", "container", c.id(),
+                    "error", e.getMessage());
         }
         if (c.rootfsMountedHere()) {
             RootfsMounter.unmount(c.rootfs());
