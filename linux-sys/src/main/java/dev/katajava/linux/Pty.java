@@ -11,37 +11,20 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
 /**
- * A pseudo-terminal pair. The master stays a raw descriptor (reopening it through /proc would allocate a
- * new pty); the slave is reached by its path, so a child process can be given it as stdio.
+ * The master side of a pseudo-terminal another process opened (a container's process opens its pty from
+ * the container's own devpts). The master stays a raw descriptor: reopening it would allocate a new pty.
  */
 public final class Pty {
-    private static final long TIOCGPTN = 0x80045430L;
-    private static final long TIOCSPTLCK = 0x40045431L;
     private static final long TIOCSWINSZ = 0x5414L;
     private static final MethodHandle IOCTL = Libc.errnoHandle("ioctl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
 
     private final int master;
-    private final String slavePath;
+    private final String name;
 
-    private Pty(int master, String slavePath) {
+    private Pty(int master, String name) {
         this.master = master;
-        this.slavePath = slavePath;
-    }
-
-    /** Opens a new pty from /dev/ptmx and unlocks its slave. */
-    public static Pty open() throws ErrnoException {
-        int fd = Fds.open("/dev/ptmx", Fds.O_RDWR | Fds.O_NOCTTY | Fds.O_CLOEXEC, 0);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment value = arena.allocate(JAVA_INT);
-            value.set(JAVA_INT, 0, 0);
-            ioctl(fd, TIOCSPTLCK, value, "TIOCSPTLCK");
-            ioctl(fd, TIOCGPTN, value, "TIOCGPTN");
-            return new Pty(fd, "/dev/pts/" + value.get(JAVA_INT, 0));
-        } catch (ErrnoException e) {
-            Fds.close(fd);
-            throw e;
-        }
+        this.name = name;
     }
 
     /** Wraps a master descriptor another process opened; {@code name} says which terminal, for messages. */
@@ -53,8 +36,8 @@ public final class Pty {
         return master;
     }
 
-    public String slavePath() {
-        return slavePath;
+    public String name() {
+        return name;
     }
 
     /** Sets the terminal size the process sees (and signals it SIGWINCH). */

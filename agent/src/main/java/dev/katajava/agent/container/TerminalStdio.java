@@ -11,7 +11,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * A process whose stdio is a pty the agent allocated. The master is read on a platform thread of its
+ * A process whose stdio is a pty (opened by the process in its container; the agent holds the master). The master is read on a platform thread of its
  * own: a blocking native read would pin one of the few carriers virtual threads share.
  */
 final class TerminalStdio implements ProcessStdio {
@@ -26,7 +26,7 @@ final class TerminalStdio implements ProcessStdio {
 
     TerminalStdio(Pty pty) {
         this.pty = pty;
-        Thread.ofPlatform().daemon().name("pty-" + pty.slavePath()).start(this::pump);
+        Thread.ofPlatform().daemon().name("pty-" + pty.name()).start(this::pump);
     }
 
     private void pump() {
@@ -66,7 +66,7 @@ final class TerminalStdio implements ProcessStdio {
         try {
             pty.resize(rows, columns);
         } catch (ErrnoException e) {
-            throw new ContainerException("resize terminal " + pty.slavePath() + ": " + e.getMessage(), e);
+            throw new ContainerException("resize terminal " + pty.name() + ": " + e.getMessage(), e);
         }
     }
 
