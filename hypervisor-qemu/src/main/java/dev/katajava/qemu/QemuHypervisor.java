@@ -61,6 +61,7 @@ public final class QemuHypervisor implements Hypervisor {
         this.selector = new AcceleratorSelector(new KvmVerdict(kvmVerdictFile), HostFacts::kvmOpenable,
                 AcceleratorSelector.DEFAULT_PROBE_WINDOW);
         this.qmpTimeout = qmpTimeout;
+        this.size = spec.size();
     }
 
     @Override
@@ -168,10 +169,12 @@ public final class QemuHypervisor implements Hypervisor {
     }
 
     @Override
+    public synchronized VmSize size() {
+        return size;
+    }
+
+    @Override
     public synchronized VmSize grow(int vcpus, int memoryMiB) throws HypervisorException {
-        if (size == null) {
-            size = spec.size();
-        }
         if (!MachineKind.of(spec.machineType()).supportsHotplug()) {
             return size;
         }

@@ -57,14 +57,12 @@ public final class Sandbox {
     private final SandboxSizing sizing;
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final Map<String, Workload> workloads = new HashMap<>();
-    private VmSize size;
 
     private Sandbox(String id, Path runDir, SharedFilesystem share, Hypervisor hypervisor, AgentClient agent,
-                    RuntimeConfig config, SandboxSizing sizing, VmSize size) {
+                    RuntimeConfig config, SandboxSizing sizing) {
         this.id = id;
         this.config = config;
         this.sizing = sizing;
-        this.size = size;
         this.runDir = runDir;
         this.share = share;
         this.hypervisor = hypervisor;
@@ -104,7 +102,7 @@ public final class Sandbox {
                     .build());
             LOG.info("sandbox sized", "sandbox", id, "vcpus", size.vcpus(), "max_vcpus", size.maxVcpus(),
                     "memory_mib", size.memoryMiB(), "max_memory_mib", size.maxMemoryMiB());
-            Sandbox sandbox = new Sandbox(id, runDir, share, hypervisor, agent, config, sizing, size);
+            Sandbox sandbox = new Sandbox(id, runDir, share, hypervisor, agent, config, sizing);
             sandbox.workloads.put(POD, workload);
             return sandbox;
         } catch (IOException | HypervisorException | TtrpcException e) {
@@ -201,12 +199,12 @@ public final class Sandbox {
         Workload total = new Workload(Math.max(pod.vcpus(), containers.vcpus()),
                 Math.max(pod.memoryMiB(), containers.memoryMiB()));
         VmSize want = sizing.forWorkload(total);
-        if (want.vcpus() <= size.vcpus() && want.memoryMiB() <= size.memoryMiB()) {
-            return size;
+        VmSize before = hypervisor.size();
+        if (want.vcpus() <= before.vcpus() && want.memoryMiB() <= before.memoryMiB()) {
+            return before;
         }
-        VmSize before = size;
         try {
-            size = hypervisor.grow(want.vcpus(), want.memoryMiB());
+            VmSize size = hypervisor.grow(want.vcpus(), want.memoryMiB());
             int cpus = size.vcpus() - before.vcpus();
             boolean memory = size.memoryMiB() > before.memoryMiB();
             if (cpus > 0 || memory) {
@@ -225,8 +223,8 @@ public final class Sandbox {
     }
 
     /** The VM's current size. */
-    public synchronized VmSize size() {
-        return size;
+    public VmSize size() {
+        return hypervisor.size();
     }
 
     /** The configuration the sandbox was started with. */

@@ -34,10 +34,12 @@ public final class ContainerVolumes {
         }
     }
 
-    /** Returns a copy of {@code spec} whose bind mount sources are guest paths into the share. */
+    /**
+     * Returns a copy of {@code spec} whose bind mount sources are guest paths into the share. Run
+     * {@link #requireSources} first (before the VM boots); a source gone since then fails the bind.
+     */
     public static JsonNode share(JsonNode spec, Path bundle, SharedFilesystem share, String containerId)
-            throws IOException, OciSpecException {
-        requireSources(spec, bundle);
+            throws IOException {
         ObjectNode copy = spec.deepCopy();
         if (!(copy.get("mounts") instanceof ArrayNode mounts)) {
             return copy;

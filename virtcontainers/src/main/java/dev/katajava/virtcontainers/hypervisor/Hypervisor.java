@@ -24,6 +24,9 @@ public interface Hypervisor {
     /** Asks the VMM to quit, kills it when {@code grace} passes, and reaps it. */
     void stop(Duration grace);
 
+    /** The VM's size now: what it booted with plus what {@link #grow} has plugged. */
+    VmSize size();
+
     /**
      * Grows the running VM to at least {@code vcpus} and {@code memoryMiB} by hot-plug, within the maximum its
      * {@link VmSize} allows; returns the size it has now. It never shrinks. A VM that cannot hot-plug returns

@@ -75,7 +75,7 @@ class ContainerVolumesTest {
         JsonNode spec = spec("""
                 {"type":"bind","source":"/nonexistent/path","destination":"/data","options":["rbind"]}""");
 
-        assertThatThrownBy(() -> ContainerVolumes.share(spec, bundle, share, "c1"))
+        assertThatThrownBy(() -> ContainerVolumes.requireSources(spec, bundle))
                 .isInstanceOf(OciSpecException.class)
                 .hasMessageContaining("/nonexistent/path")
                 .hasMessageContaining("/data");
