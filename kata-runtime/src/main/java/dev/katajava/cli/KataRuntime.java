@@ -92,6 +92,9 @@ public final class KataRuntime {
         out.println("shared_fs = \"" + hv.sharedFs() + "\"");
         out.println("accelerator = \"" + hv.accelerator().name().toLowerCase(java.util.Locale.ROOT) + "\"");
         out.println("enable_debug = " + hv.enableDebug());
+        out.println("enable_annotations = " + hv.enableAnnotations().stream()
+                .map(p -> "\"" + p.replace("\\", "\\\\").replace("\"", "\\\"") + "\"")
+                .collect(java.util.stream.Collectors.joining(", ", "[", "]")));
         out.println();
         out.println("[agent.kata]");
         out.println("dial_timeout = " + config.agent().dialTimeout().toSeconds());

@@ -70,6 +70,38 @@ class SizingIT extends ContainerdTest {
     }
 
     @Test
+    void anEnabledHypervisorAnnotationOverridesTheConfigsVcpusAndMemory() throws Exception {
+        String id = "e2e-annot-" + ProcessHandle.current().pid();
+        Path file = config("1", "512");
+        Files.writeString(file, Files.readString(file).replaceFirst("(?m)^enable_annotations = .*$",
+                "enable_annotations = [\"default_vcpus\", \"default_memory\"]"));
+        Commands.Result run = ctr("run", "--rm", "--runtime", RUNTIME, "--runtime-config-path", file.toString(),
+                "--annotation", "io.katacontainers.config.hypervisor.default_vcpus=2",
+                "--annotation", "io.katacontainers.config.hypervisor.default_memory=896",
+                image, id, "sh", "-c", PROBE);
+
+        assertThat(run.exitCode()).as(run.describe()).isZero();
+        Guest guest = Guest.parse(run.stdout());
+        assertThat(guest.cpus()).isEqualTo(2);
+        assertThat(guest.memTotalMiB()).isBetween(700L, 896L);
+        assertThat(Leaks.awaitNone(id, containerd, Duration.ofSeconds(10))).isEmpty();
+    }
+
+    @Test
+    void aHypervisorAnnotationTheConfigDoesNotEnableFailsTheRunNamingIt() throws Exception {
+        String id = "e2e-annot-off-" + ProcessHandle.current().pid();
+        Commands.Result run = ctr("run", "--rm", "--runtime", RUNTIME, "--runtime-config-path",
+                config("1", "512").toString(),
+                "--annotation", "io.katacontainers.config.hypervisor.default_memory=4096", image, id, "true");
+
+        assertThat(run.exitCode()).isNotZero();
+        assertThat(run.stderr()).contains("io.katacontainers.config.hypervisor.default_memory is not enabled");
+        assertThat(run.elapsed()).isLessThan(Duration.ofSeconds(10));
+        ctr("containers", "rm", id);
+        assertThat(Leaks.awaitNone(id, containerd, Duration.ofSeconds(10))).isEmpty();
+    }
+
+    @Test
     void aSingleContainersLimitsAreAddedAtBootAndUpdateHotplugsMore() throws Exception {
         String id = "e2e-grow-" + ProcessHandle.current().pid();
         // 1 vCPU and 512 MiB for the guest, plus the container's 256 MiB limit.

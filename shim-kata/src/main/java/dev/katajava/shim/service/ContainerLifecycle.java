@@ -135,7 +135,7 @@ final class ContainerLifecycle {
             }
             String hostname = spec.path("hostname").asText("");
             return sandboxes.create(type.sandboxId(), hostname.isEmpty() ? type.sandboxId() : hostname,
-                    Workload.of(spec, type), req.getOptions());
+                    Workload.of(spec, type), OciSpecReader.annotations(spec), req.getOptions());
         }
         if (current == null || !current.id().equals(type.sandboxId())) {
             throw new TtrpcException(Code.FAILED_PRECONDITION, "sandbox " + type.sandboxId()

@@ -8,12 +8,14 @@ import dev.katajava.protocols.runtimeoptions.Options;
 import dev.katajava.virtcontainers.Sandbox;
 import dev.katajava.virtcontainers.SandboxException;
 import dev.katajava.virtcontainers.SandboxPaths;
+import dev.katajava.virtcontainers.config.AnnotationOverrides;
 import dev.katajava.virtcontainers.config.ConfigException;
 import dev.katajava.virtcontainers.config.ConfigLoader;
 import dev.katajava.virtcontainers.config.ConfigLocator;
 import dev.katajava.virtcontainers.config.RuntimeConfig;
 import dev.katajava.virtcontainers.sizing.Workload;
 import dev.katajava.virtcontainers.hypervisor.HypervisorProvider;
+import java.util.Map;
 import java.util.ServiceLoader;
 
 /** Loads the configuration a Create names and boots the sandbox VM with the hypervisor it selects. */
@@ -26,9 +28,11 @@ final class SandboxFactory {
         this.paths = paths;
     }
 
-    Sandbox create(String sandboxId, String hostname, Workload workload, Any options)
-            throws ConfigException, SandboxException {
-        RuntimeConfig config = ConfigLoader.load(ConfigLocator.locate(configPath(options), System.getenv()));
+    /** {@code annotations} are the pod's (the sandbox container's spec): they may override the file. */
+    Sandbox create(String sandboxId, String hostname, Workload workload, Map<String, String> annotations,
+                   Any options) throws ConfigException, SandboxException {
+        RuntimeConfig config = AnnotationOverrides.apply(
+                ConfigLoader.load(ConfigLocator.locate(configPath(options), System.getenv())), annotations);
         for (String warning : config.warnings()) {
             LOG.warn("configuration: " + warning);
         }

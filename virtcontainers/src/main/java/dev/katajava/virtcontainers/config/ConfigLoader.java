@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * Reads configuration.toml in Kata's format and checks every value this runtime uses.
@@ -27,11 +29,11 @@ public final class ConfigLoader {
     private static final TomlMapper MAPPER = new TomlMapper();
     private static final Set<String> HYPERVISOR_KEYS = Set.of("path", "kernel", "initrd", "image", "machine_type",
             "kernel_params", "default_vcpus", "default_maxvcpus", "default_memory", "default_maxmemory",
-            "shared_fs", "accelerator", "enable_debug", "memory_slots");
+            "shared_fs", "accelerator", "enable_debug", "memory_slots", "enable_annotations");
     private static final Set<String> AGENT_KEYS = Set.of("dial_timeout", "enable_debug", "transport");
     private static final Set<String> RUNTIME_KEYS = Set.of("enable_debug", "disable_guest_seccomp");
     private static final Set<String> MACHINE_TYPES = Set.of("q35", "microvm");
-    private static final Set<String> SHARED_FS = Set.of("virtio-9p");
+    static final Set<String> SHARED_FS = Set.of("virtio-9p");
 
     private ConfigLoader() {
     }
@@ -86,7 +88,8 @@ public final class ConfigLoader {
                 r.oneOf(h, hv, "shared_fs", "virtio-9p", SHARED_FS),
                 Accelerator.valueOf(r.oneOf(h, hv, "accelerator", "auto", Set.of("auto", "kvm", "tcg"))
                         .toUpperCase(Locale.ROOT)),
-                r.bool(h, hv, "enable_debug", false));
+                r.bool(h, hv, "enable_debug", false),
+                r.patterns(h, hv, "enable_annotations"));
 
         String a = "agent.kata";
         JsonNode ag = root.path("agent").path("kata");
@@ -190,6 +193,31 @@ public final class ConfigLoader {
                 throw error(table + "." + key, "must be between " + min + " and " + max + ", got " + value);
             }
             return (int) value;
+        }
+
+        /** An array of regular expressions, each checked here so a typo fails at load, not at first use. */
+        List<String> patterns(String table, JsonNode node, String key) throws ConfigException {
+            JsonNode v = node.get(key);
+            if (v == null) {
+                return List.of();
+            }
+            if (!v.isArray()) {
+                throw error(table + "." + key, "expected an array of strings, got " + v);
+            }
+            List<String> out = new ArrayList<>();
+            for (JsonNode item : v) {
+                if (!item.isTextual()) {
+                    throw error(table + "." + key, "expected an array of strings, got element " + item);
+                }
+                try {
+                    Pattern.compile(item.asText());
+                } catch (PatternSyntaxException e) {
+                    throw error(table + "." + key, "\"" + item.asText() + "\" is not a regular expression: "
+                            + e.getDescription());
+                }
+                out.add(item.asText());
+            }
+            return List.copyOf(out);
         }
 
         boolean bool(String table, JsonNode node, String key, boolean fallback) throws ConfigException {

@@ -7,6 +7,8 @@ import java.util.List;
 /**
  * The {@code [hypervisor.<name>]} table. As in Kata, a maximum of 0 means the host's: all its CPUs, all its
  * memory; {@link #defaultMaxVcpus} and {@link #defaultMaxMemoryMiB} hold the configured values.
+ * {@link #enableAnnotations} lists the regular expressions a pod's hypervisor annotation names must match
+ * (the part after {@code io.katacontainers.config.hypervisor.}) to override these values.
  */
 public record HypervisorConfig(
         String name,
@@ -22,5 +24,6 @@ public record HypervisorConfig(
         int memorySlots,
         String sharedFs,
         Accelerator accelerator,
-        boolean enableDebug) {
+        boolean enableDebug,
+        List<String> enableAnnotations) {
 }

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /** Reads a bundle's config.json into a JSON tree, with errors that name the file and position. */
 public final class OciSpecReader {
@@ -23,6 +25,25 @@ public final class OciSpecReader {
             throw new OciSpecException("cannot read " + file + ": " + e.getMessage(), e);
         }
         return parse(file.toString(), bytes);
+    }
+
+    /** The spec's annotations; the OCI spec makes every value a string, and anything else is refused. */
+    public static Map<String, String> annotations(JsonNode spec) throws OciSpecException {
+        JsonNode node = spec.path("annotations");
+        if (node.isMissingNode() || node.isNull()) {
+            return Map.of();
+        }
+        if (!node.isObject()) {
+            throw new OciSpecException("annotations must be an object of strings, got " + node.getNodeType());
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        for (var e : node.properties()) {
+            if (!e.getValue().isTextual()) {
+                throw new OciSpecException("annotation " + e.getKey() + " must be a string, got " + e.getValue());
+            }
+            out.put(e.getKey(), e.getValue().asText());
+        }
+        return out;
     }
 
     public static JsonNode parse(String origin, byte[] json) throws OciSpecException {
