@@ -78,6 +78,11 @@ public final class PrivateContainerd implements AutoCloseable {
         throw new IOException("containerd did not come up; log: " + Files.readString(log()));
     }
 
+    /** containerd's own process, e.g. to count the file descriptors it holds. */
+    public long pid() {
+        return process.pid();
+    }
+
     public Path socket() {
         return dir.resolve("containerd.sock");
     }
