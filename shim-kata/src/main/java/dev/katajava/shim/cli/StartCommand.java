@@ -6,7 +6,6 @@ import dev.katajava.shim.ShimMain;
 import dev.katajava.virtcontainers.oci.ContainerType;
 import dev.katajava.virtcontainers.oci.Identifiers;
 import dev.katajava.virtcontainers.oci.OciSpecReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.StandardProtocolFamily;
@@ -51,6 +50,13 @@ public final class StartCommand {
             }
             Files.deleteIfExists(socket);
             Process daemon = launchDaemon(flags, bundle, socket);
+            // The daemon boots the VM while containerd is still on its way to Create; it needs the same
+            // runtime options Create will carry, which containerd gives only to this action.
+            try (var toDaemon = daemon.getOutputStream()) {
+                toDaemon.write(RuntimeOptionsInput.read());
+            } catch (IOException e) {
+                // A daemon that died at once is reported by waitUntilServing.
+            }
             waitUntilServing(daemon, socket);
             BundleFiles.writeAtomically(bundle, BundleFiles.SHIM_PID, Long.toString(daemon.pid()));
             BundleFiles.writeAtomically(bundle, BundleFiles.ADDRESS, address);
@@ -70,7 +76,6 @@ public final class StartCommand {
         command.addAll(flags.daemonArgs(socket.toString()));
         ProcessBuilder pb = new ProcessBuilder(command)
                 .directory(bundle.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD);
         // A JVM that dies before its logger is up still leaves its last words in containerd's log.
         Path log = bundle.resolve("log");

@@ -1,10 +1,13 @@
 package dev.katajava.shim.daemon;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.katajava.linux.ErrnoException;
 import dev.katajava.linux.Processes;
 import dev.katajava.logging.Level;
 import dev.katajava.logging.Log;
 import dev.katajava.shim.ShimFlags;
+import dev.katajava.shim.cli.RuntimeOptionsInput;
 import dev.katajava.shim.events.EventPublisher;
 import dev.katajava.shim.service.TaskService;
 import dev.katajava.ttrpc.ServiceRegistry;
@@ -70,6 +73,8 @@ public final class ShimDaemon {
                 flags.namespace());
         service = TaskService.create(flags.namespace(), events, this::requestExit);
         server = new TtrpcServer(service.register(new ServiceRegistry()));
+        // Before the socket answers: containerd's Create follows at once and must find the boot under way.
+        service.bootEarly(flags.id(), Path.of("").toAbsolutePath(), startOptions());
         ServerSocketChannel listener = bind();
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "shim-shutdown"));
         Thread.ofPlatform().name("ttrpc-accept").start(() -> {
@@ -84,6 +89,20 @@ public final class ShimDaemon {
         exit.await();
         stop();
         return 0;
+    }
+
+    /** The runtime options the start action passed on (see {@link RuntimeOptionsInput}); null if none. */
+    private static Any startOptions() {
+        byte[] bytes = RuntimeOptionsInput.read();
+        if (bytes.length == 0) {
+            return null;
+        }
+        try {
+            return Any.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            LOG.warn("cannot decode the runtime options from the start action", "error", e.getMessage());
+            return null;
+        }
     }
 
     private ServerSocketChannel bind() throws IOException {

@@ -1,6 +1,7 @@
 package dev.katajava.shim.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.protobuf.Any;
 import dev.katajava.logging.Log;
 import dev.katajava.protocols.agent.CreateContainerRequest;
 import dev.katajava.protocols.containerd.v1.types.Status;
@@ -42,6 +43,8 @@ final class ContainerLifecycle {
     private final ShimState state;
     private final SandboxFactory sandboxes;
     private final EventPublisher events;
+    /** A VM booted before Create arrived; guarded by {@code state.lifecycle}. */
+    private EarlyBoot<Sandbox> early;
 
     ContainerLifecycle(ShimState state, SandboxFactory sandboxes, EventPublisher events) {
         this.state = state;
@@ -103,6 +106,7 @@ final class ContainerLifecycle {
                 return CreateTaskResponse.newBuilder().setPid((int) target.hypervisor().pid()).build();
             } catch (Exception e) {
                 LOG.error("create failed", e, "container", id);
+                discardEarlyBoot();
                 if (created != null) {
                     created.stop();
                 } else if (state.sandbox != null) {
@@ -133,15 +137,59 @@ final class ContainerLifecycle {
                 throw new TtrpcException(Code.ALREADY_EXISTS, "cannot create another sandbox in sandbox "
                         + current.id());
             }
-            String hostname = spec.path("hostname").asText("");
-            return sandboxes.create(type.sandboxId(), hostname.isEmpty() ? type.sandboxId() : hostname,
-                    Workload.of(spec, type), OciSpecReader.annotations(spec), req.getOptions());
+            Sandbox adopted = early == null ? null : early.adopt(type.sandboxId(), req.getOptions());
+            early = null;
+            return adopted != null ? adopted : boot(type, spec, req.getOptions());
         }
         if (current == null || !current.id().equals(type.sandboxId())) {
             throw new TtrpcException(Code.FAILED_PRECONDITION, "sandbox " + type.sandboxId()
                     + " is not running in this shim");
         }
         return current;
+    }
+
+    private Sandbox boot(ContainerType type, JsonNode spec, Any options) throws Exception {
+        String hostname = spec.path("hostname").asText("");
+        return sandboxes.create(type.sandboxId(), hostname.isEmpty() ? type.sandboxId() : hostname,
+                Workload.of(spec, type), OciSpecReader.annotations(spec), options);
+    }
+
+    /**
+     * Starts booting the VM that container {@code id} of {@code bundle} will own, before its Create arrives;
+     * does nothing for a container that joins another's sandbox, or whose Create is bound to fail anyway.
+     */
+    void bootEarly(String id, Path bundle, Any options) throws Exception {
+        JsonNode spec = OciSpecReader.read(bundle);
+        ContainerType type = ContainerType.of(id, spec);
+        if (!type.ownsVm()) {
+            return;
+        }
+        ContainerVolumes.requireSources(spec, bundle);
+        synchronized (state.lifecycle) {
+            if (early == null && state.sandbox == null && !state.containers.containsKey(id)) {
+                LOG.info("booting the VM before create", "sandbox", type.sandboxId());
+                early = EarlyBoot.start(type.sandboxId(), options, () -> boot(type, spec, options), Sandbox::stop);
+            }
+        }
+    }
+
+    /** For the shim's exit: a VM booted early and never adopted is stopped before the shim goes. */
+    void stopEarlyBoot() {
+        EarlyBoot<Sandbox> pending;
+        synchronized (state.lifecycle) {
+            pending = early;
+            early = null;
+        }
+        if (pending != null) {
+            pending.stop();
+        }
+    }
+
+    private void discardEarlyBoot() {
+        if (early != null) {
+            early.discard();
+            early = null;
+        }
     }
 
     DeleteResponse delete(DeleteRequest req) throws TtrpcException {

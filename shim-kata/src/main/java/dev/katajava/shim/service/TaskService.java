@@ -1,5 +1,6 @@
 package dev.katajava.shim.service;
 
+import com.google.protobuf.Any;
 import com.google.protobuf.Empty;
 import dev.katajava.logging.Log;
 import dev.katajava.protocols.containerd.v1.types.Status;
@@ -43,6 +44,7 @@ import dev.katajava.virtcontainers.agent.AgentClient;
 import dev.katajava.virtcontainers.oci.AgentSpecConverter;
 import dev.katajava.virtcontainers.oci.Identifiers;
 import dev.katajava.virtcontainers.oci.OciSpecReader;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.ExecutionException;
@@ -99,8 +101,21 @@ public final class TaskService {
                 .register(SERVICE, "Shutdown", ShutdownRequest.parser(), this::shutdown);
     }
 
+    /**
+     * Boots the sandbox VM of the bundle's container while containerd is still on its way to Create, which
+     * then adopts it. Failures are only logged: Create meets them again and reports them.
+     */
+    public void bootEarly(String id, Path bundle, Any options) {
+        try {
+            lifecycle.bootEarly(id, bundle, options);
+        } catch (Exception e) {
+            LOG.warn("no early boot; create will boot the VM", "container", id, "error", e.getMessage());
+        }
+    }
+
     /** Stops the VM, if any; for the daemon's exit path. */
     public void stopSandbox() {
+        lifecycle.stopEarlyBoot();
         Sandbox s = state.sandbox;
         if (s != null) {
             s.stop();
