@@ -30,9 +30,13 @@ mkdir -p "$bindir" "$libdir" "$sharedir" "$confdir"
 rm -f "$libdir"/*.jar
 cp "$here"/shim-kata/target/lib/*.jar "$here"/shim-kata/target/shim-kata-*.jar \
     "$here"/kata-runtime/target/kata-runtime-*.jar "$libdir/"
+# The shim's JVM flags, shared by its launcher and the training run of its AOT cache: a cache is only used
+# by a JVM started the way the training one was.
+shim_jvm_flags="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -XX:-UsePerfData -XX:MaxRAM=256m"
 for launcher in shim-kata/src/main/dist/containerd-shim-kata-v2 kata-runtime/src/main/dist/kata-runtime; do
     name=$(basename "$launcher")
-    sed -e "s#@JAVA@#$java_home/bin/java#" -e "s#@LIBDIR@#$libdir#" "$here/$launcher" > "$bindir/$name.tmp"
+    sed -e "s#@JAVA@#$java_home/bin/java#" -e "s#@LIBDIR@#$libdir#" -e "s#@JVM_FLAGS@#$shim_jvm_flags#" \
+        "$here/$launcher" > "$bindir/$name.tmp"
     chmod 0755 "$bindir/$name.tmp"
     mv "$bindir/$name.tmp" "$bindir/$name"
 done
@@ -41,4 +45,13 @@ install -m 0644 "$guest/vmlinux.container" "$guest/kata-containers-initrd.img" "
 sed -e "s#^kernel = .*#kernel = \"$sharedir/vmlinux.container\"#" \
     -e "s#^initrd = .*#initrd = \"$sharedir/kata-containers-initrd.img\"#" \
     "$here/configuration.toml" > "$confdir/configuration.toml"
+# The shim's AOT cache, trained on the installed jars and configuration (it starts no VM). Without it the
+# shim still runs, only slower to start.
+rm -f "$libdir/shim.aot"
+# shellcheck disable=SC2086 # the flags are words on purpose
+if ! "$java_home/bin/java" $shim_jvm_flags --enable-native-access=ALL-UNNAMED -XX:AOTCacheOutput="$libdir/shim.aot" \
+        -cp "$libdir/*" dev.katajava.shim.training.ShimTraining "$confdir/configuration.toml" >"$libdir/shim.aot.log" 2>&1; then
+    echo "warning: the shim's AOT cache could not be made (see $libdir/shim.aot.log); the shim starts without it" >&2
+    rm -f "$libdir/shim.aot"
+fi
 echo "installed: $bindir/containerd-shim-kata-v2, $bindir/kata-runtime, guest image in $sharedir, configuration $confdir/configuration.toml"
