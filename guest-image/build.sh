@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the guest: Debian's generic kernel as an uncompressed vmlinux (booted through its PVH entry)
 # and an uncompressed initramfs with kata-init, the kernel modules the runtime needs, a jlinked JRE,
-# the agent and its launcher.
+# the agent, its launcher and the agent's AOT cache (trained by aot-train.sh on this very tree).
 #
 #   guest-image/build.sh [--install [--config FILE]]
 #       builds the agent with Maven first, then the image; --install copies kernel and initrd to the
@@ -134,24 +134,27 @@ else
     fi
     install -m 0755 "$busybox" "$root/bin/busybox"
     ln -s busybox "$root/bin/sh"
-    cat > "$root/etc/kata-agent.args" <<ARGS
-/opt/kata-agent/jre/bin/java
--XX:+UseSerialGC
--XX:TieredStopAtLevel=1
--XX:-UsePerfData
--Xshare:auto
--Xss256k
--Xms8m
--Xmx96m
--XX:MaxMetaspaceSize=64m
--XX:ReservedCodeCacheSize=24m
---enable-native-access=ALL-UNNAMED
--cp
-/opt/kata-agent/lib/*
-dev.katajava.agent.AgentMain
-ARGS
     mkdir -p "$root"/{dev,proc,sys,run,tmp,root,mnt}
     chmod 1777 "$root/tmp"
+
+    # --- agent command line, and the AOT cache trained on exactly this tree ------------------------
+    # The classpath is spelled out in one order: a wildcard expands in directory order, which differs
+    # between the build host and the guest's initramfs, and the AOT cache requires the same classpath.
+    classpath=$(cd "$root/opt/kata-agent/lib" && printf '/opt/kata-agent/lib/%s\n' *.jar | LC_ALL=C sort | paste -sd:)
+    # The same VM options in training and in the guest: a cache made under other GC or heap settings is unusable.
+    jvm_options=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss256k -Xms8m -Xmx96m
+        -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=24m --enable-native-access=ALL-UNNAMED)
+    share=-Xshare:auto
+    if "$here/aot-train.sh" "$root" /opt/kata-agent/agent.aot "$classpath" "${jvm_options[@]}"; then
+        # Without AOTMode=on, a cache the JVM cannot use is ignored: the agent starts anyway, only slower.
+        share=-XX:AOTCache=/opt/kata-agent/agent.aot
+    else
+        rm -f "$root/opt/kata-agent/agent.aot"
+        echo "WARNING: no AOT cache for the agent (training failed or needs namespaces this host refuses);" \
+            "the guest falls back to the JDK's CDS archive and starts slower" >&2
+    fi
+    printf '%s\n' /opt/kata-agent/jre/bin/java "${jvm_options[@]}" "$share" -cp "$classpath" \
+        dev.katajava.agent.AgentMain > "$root/etc/kata-agent.args"
 
     # --- outputs ------------------------------------------------------------------------------------
     (cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) > "$out/kata-containers-initrd.img"

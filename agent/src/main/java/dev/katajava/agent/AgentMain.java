@@ -31,9 +31,7 @@ public final class AgentMain {
     public static void main(String[] args) throws Exception {
         String cmdline = Files.exists(Path.of("/proc/cmdline")) ? Files.readString(Path.of("/proc/cmdline")) : "";
         Log.configure(System.err, cmdline.contains("agent.log=debug") ? Level.DEBUG : Level.INFO);
-        // pivot_root is tried first; the launcher falls back to MS_MOVE + chroot where the root refuses it.
-        GuestSandbox sandbox = new GuestSandbox(new ContainerRuntime(NSEXEC, STATE, false, CGROUP_ROOT));
-        TtrpcServer server = new TtrpcServer(new AgentRpc(sandbox).register(new ServiceRegistry()));
+        TtrpcServer server = server();
         // The runtime says which channel it gave the VM (agent.channel=vsock); virtio-serial otherwise.
         AgentChannel channel = cmdline.contains("agent.channel=vsock") ? new VsockChannel(VsockChannel.PORT)
                 : new VirtioSerialChannel(PORT_NAME);
@@ -53,6 +51,13 @@ public final class AgentMain {
                 Thread.sleep(20);
             }
         }
+    }
+
+    /** The agent's RPC server over a new guest sandbox; the AOT training drives this same server. */
+    public static TtrpcServer server() {
+        // pivot_root is tried first; the launcher falls back to MS_MOVE + chroot where the root refuses it.
+        GuestSandbox sandbox = new GuestSandbox(new ContainerRuntime(NSEXEC, STATE, false, CGROUP_ROOT));
+        return new TtrpcServer(new AgentRpc(sandbox).register(new ServiceRegistry()));
     }
 
     /** Serves one runtime connection until it ends; the agent and its containers stay for the next. */
