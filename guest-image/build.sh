@@ -115,6 +115,8 @@ else
                "$root"/opt/kata-agent/jre/lib/server/*.so; do
         ldd "$bin" 2>/dev/null | awk '/=> \// {print $3} $1 ~ /^\// {print $1}'
     done | sort -u | while read -r lib; do
+        # The JRE's own libraries (found through its $ORIGIN run path) are in the tree already.
+        case "$lib" in "$root"/*) continue ;; esac
         mkdir -p "$root$(dirname "$lib")"
         cp -L "$lib" "$root$lib"
     done
@@ -145,10 +147,16 @@ else
     jvm_options=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss256k -Xms8m -Xmx96m
         -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=24m --enable-native-access=ALL-UNNAMED)
     share=-Xshare:auto
+    # The AOT cache holds the JDK's classes too, so the JDK's own CDS archive (14 MB of initramfs, copied
+    # into every guest's memory) goes once the cache is made and checked without it; it stays as the
+    # fallback when there is no cache.
+    jsa=$root/opt/kata-agent/jre/lib/server/classes.jsa
+    mv "$jsa" "$work/classes.jsa"
     if "$here/aot-train.sh" "$root" /opt/kata-agent/agent.aot "$classpath" "${jvm_options[@]}"; then
         # Without AOTMode=on, a cache the JVM cannot use is ignored: the agent starts anyway, only slower.
         share=-XX:AOTCache=/opt/kata-agent/agent.aot
     else
+        mv "$work/classes.jsa" "$jsa"
         rm -f "$root/opt/kata-agent/agent.aot"
         echo "WARNING: no AOT cache for the agent (training failed or needs namespaces this host refuses);" \
             "the guest falls back to the JDK's CDS archive and starts slower" >&2
