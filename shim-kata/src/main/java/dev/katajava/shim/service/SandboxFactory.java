@@ -26,6 +26,10 @@ final class SandboxFactory {
         this.paths = paths;
     }
 
+    SandboxPaths paths() {
+        return paths;
+    }
+
     Sandbox create(String sandboxId, String hostname, Workload workload, Any options)
             throws ConfigException, SandboxException {
         RuntimeConfig config = ConfigLoader.load(ConfigLocator.locate(configPath(options), System.getenv()));

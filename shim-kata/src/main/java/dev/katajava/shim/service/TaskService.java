@@ -99,8 +99,9 @@ public final class TaskService {
                 .register(SERVICE, "Shutdown", ShutdownRequest.parser(), this::shutdown);
     }
 
-    /** Stops the VM, if any; for the daemon's exit path. */
+    /** Stops the metrics endpoint and the VM, if any; for the daemon's exit path. */
     public void stopSandbox() {
+        state.closeMonitor();
         Sandbox s = state.sandbox;
         if (s != null) {
             s.stop();
