@@ -104,7 +104,7 @@ public final class MonitorServer implements Closeable {
             try {
                 response = respond(RequestHead.read(in, MAX_HEAD));
             } catch (RequestHead.BadRequest e) {
-                response = response(400, "Bad Request", "text/plain", e.getMessage() + "\n", true);
+                response = text(400, "Bad Request", "", e.getMessage() + "\n");
             }
             ByteBuffer out = ByteBuffer.wrap(response.getBytes(StandardCharsets.UTF_8));
             while (out.hasRemaining()) {
@@ -117,20 +117,26 @@ public final class MonitorServer implements Closeable {
         }
     }
 
-    private String respond(RequestHead head) {
-        if (!head.path().equals("/metrics")) {
-            return response(404, "Not Found", "text/plain", "not found: " + head.path() + "\n", true);
+    private String respond(RequestHead request) {
+        if (!request.path().equals("/metrics")) {
+            return text(404, "Not Found", "", "not found: " + request.path() + "\n");
         }
-        if (!head.method().equals("GET") && !head.method().equals("HEAD")) {
-            return response(405, "Method Not Allowed\r\nAllow: GET, HEAD", "text/plain", "use GET\n", true);
+        if (!request.method().equals("GET") && !request.method().equals("HEAD")) {
+            return text(405, "Method Not Allowed", "Allow: GET, HEAD\r\n", "use GET\n");
         }
-        return response(200, "OK", PrometheusText.CONTENT_TYPE, metrics.get(), head.method().equals("GET"));
+        String body = metrics.get();
+        String ok = head(200, "OK", "", PrometheusText.CONTENT_TYPE, body);
+        return request.method().equals("GET") ? ok + body : ok;
     }
 
-    /** {@code status} is the reason phrase, optionally followed by extra header lines. */
-    private static String response(int code, String status, String type, String body, boolean withBody) {
-        int length = body.getBytes(StandardCharsets.UTF_8).length;
-        return "HTTP/1.1 " + code + " " + status + "\r\nContent-Type: " + type + "\r\nContent-Length: " + length
-                + "\r\nConnection: close\r\n\r\n" + (withBody ? body : "");
+    private static String text(int code, String reason, String extraHeaders, String body) {
+        return head(code, reason, extraHeaders, "text/plain; charset=utf-8", body) + body;
+    }
+
+    /** Status line and headers; {@code extraHeaders} are complete CRLF-terminated lines. */
+    private static String head(int code, String reason, String extraHeaders, String type, String body) {
+        return "HTTP/1.1 " + code + " " + reason + "\r\n" + extraHeaders + "Content-Type: " + type
+                + "\r\nContent-Length: " + body.getBytes(StandardCharsets.UTF_8).length
+                + "\r\nConnection: close\r\n\r\n";
     }
 }
