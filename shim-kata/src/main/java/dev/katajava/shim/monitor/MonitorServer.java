@@ -21,8 +21,8 @@ import java.util.function.Supplier;
 
 /**
  * Kata's shim management endpoint: HTTP/1.1 on a Unix socket, answering {@code GET /metrics} with what
- * {@code metrics} supplies. One request per connection; a connection that does not finish its request in
- * time, or sends a head over 8 KiB, is dropped so a stuck client holds nothing for long.
+ * {@code metrics} supplies. One request per connection; a client that does not finish its request within
+ * 10 s, or sends a head over 8 KiB, is dropped so a stuck client holds nothing for long.
  */
 public final class MonitorServer implements Closeable {
     static final int MAX_HEAD = 8 * 1024;
@@ -32,15 +32,22 @@ public final class MonitorServer implements Closeable {
     private final Path socket;
     private final ServerSocketChannel listener;
     private final Supplier<String> metrics;
+    private final Duration requestTimeout;
 
-    private MonitorServer(Path socket, ServerSocketChannel listener, Supplier<String> metrics) {
+    private MonitorServer(Path socket, ServerSocketChannel listener, Supplier<String> metrics,
+            Duration requestTimeout) {
         this.socket = socket;
         this.listener = listener;
         this.metrics = metrics;
+        this.requestTimeout = requestTimeout;
     }
 
     /** Binds {@code socket} (creating its directory, owner-only) and serves it on virtual threads. */
     public static MonitorServer start(Path socket, Supplier<String> metrics) throws IOException {
+        return start(socket, metrics, REQUEST_TIMEOUT);
+    }
+
+    static MonitorServer start(Path socket, Supplier<String> metrics, Duration requestTimeout) throws IOException {
         Files.createDirectories(socket.getParent(),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         // A socket file left by a shim that died would make bind fail.
@@ -52,7 +59,7 @@ public final class MonitorServer implements Closeable {
             listener.close();
             throw e;
         }
-        MonitorServer server = new MonitorServer(socket, listener, metrics);
+        MonitorServer server = new MonitorServer(socket, listener, metrics, requestTimeout);
         Thread.ofVirtual().name("shim-monitor").start(server::acceptLoop);
         return server;
     }
@@ -90,19 +97,22 @@ public final class MonitorServer implements Closeable {
     }
 
     private void serve(SocketChannel c) {
+        // Only reading the request is timed: the answer may wait on the agent, whose call has its own deadline.
         Thread deadline = Thread.ofVirtual().start(() -> {
             try {
-                Thread.sleep(REQUEST_TIMEOUT);
+                Thread.sleep(requestTimeout);
                 c.close();
             } catch (InterruptedException | IOException e) {
-                // Answered in time, or already closed.
+                // The request arrived in time, or the connection is closed already.
             }
         });
         try (c) {
             InputStream in = Channels.newInputStream(c);
             String response;
             try {
-                response = respond(RequestHead.read(in, MAX_HEAD));
+                RequestHead request = RequestHead.read(in, MAX_HEAD);
+                deadline.interrupt();
+                response = respond(request);
             } catch (RequestHead.BadRequest e) {
                 response = text(400, "Bad Request", "", e.getMessage() + "\n");
             }
@@ -111,7 +121,7 @@ public final class MonitorServer implements Closeable {
                 c.write(out);
             }
         } catch (IOException e) {
-            // The client went away (or took too long): nothing to answer.
+            // The client went away (or took too long to ask): nothing to answer.
         } finally {
             deadline.interrupt();
         }

@@ -11,6 +11,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -88,6 +89,32 @@ class MonitorServerTest {
             assertThat(new String(Channels.newInputStream(c).readAllBytes(), StandardCharsets.UTF_8))
                     .startsWith("HTTP/1.1 400").contains("larger than");
         }
+    }
+
+    @Test
+    void aClientThatNeverFinishesItsRequestIsDropped() throws IOException {
+        server.close();
+        server = MonitorServer.start(dir.resolve("sbs/metrics-slow/shim-monitor.sock"), () -> "x 1\n",
+                Duration.ofMillis(300));
+        try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            c.connect(UnixDomainSocketAddress.of(server.socket()));
+            c.write(ByteBuffer.wrap("GET /metr".getBytes(StandardCharsets.ISO_8859_1)));
+            assertThat(Channels.newInputStream(c).readAllBytes()).isEmpty();
+        }
+    }
+
+    @Test
+    void anAnswerSlowerThanTheRequestTimeoutStillArrives() throws IOException {
+        server.close();
+        server = MonitorServer.start(dir.resolve("sbs/metrics-wait/shim-monitor.sock"), () -> {
+            try {
+                Thread.sleep(600);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return "late 1\n";
+        }, Duration.ofMillis(200));
+        assertThat(exchange("GET /metrics HTTP/1.1\r\n\r\n")).startsWith("HTTP/1.1 200 OK").endsWith("late 1\n");
     }
 
     @Test
