@@ -1,5 +1,6 @@
 package dev.katajava.cli;
 
+import dev.katajava.virtcontainers.SandboxPaths;
 import dev.katajava.virtcontainers.config.ConfigException;
 import dev.katajava.virtcontainers.config.ConfigLoader;
 import dev.katajava.virtcontainers.config.ConfigLocator;
@@ -10,11 +11,12 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * {@code kata-runtime check | env | version}, as Kata users know them. {@code --config FILE} picks the
- * configuration file; otherwise it is found as the shim finds it.
+ * {@code kata-runtime check | env | version | metrics SANDBOX}, as Kata users know them.
+ * {@code --config FILE} picks the configuration file; otherwise it is found as the shim finds it.
  */
 public final class KataRuntime {
     public static final String VERSION = "0.1.0";
+    private static final String USAGE = "usage: kata-runtime [--config FILE] check|env|version|metrics SANDBOX";
 
     private KataRuntime() {
     }
@@ -26,6 +28,7 @@ public final class KataRuntime {
     static int run(String[] args, PrintStream out, PrintStream err, Path root) {
         String command = "";
         String configPath = "";
+        String sandboxId = "";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--config", "-config" -> {
@@ -36,8 +39,16 @@ public final class KataRuntime {
                     configPath = args[++i];
                 }
                 case "check", "env", "version", "help", "--help", "-h" -> command = args[i];
+                case "metrics" -> {
+                    if (i + 1 >= args.length) {
+                        err.println("metrics needs a sandbox id; " + USAGE);
+                        return 2;
+                    }
+                    command = args[i];
+                    sandboxId = args[++i];
+                }
                 default -> {
-                    err.println("unknown argument \"" + args[i] + "\"; usage: kata-runtime [--config FILE] check|env|version");
+                    err.println("unknown argument \"" + args[i] + "\"; " + USAGE);
                     return 2;
                 }
             }
@@ -47,8 +58,10 @@ public final class KataRuntime {
                 case "check" -> check(load(configPath), out, root);
                 case "env" -> env(load(configPath), out);
                 case "version" -> version(configPath, out, root);
+                case "metrics" -> MetricsCommand.run(sandboxId, id -> root.resolve(
+                        SandboxPaths.DEFAULT.monitorSocket(id).toString().substring(1)), out, err);
                 default -> {
-                    out.println("usage: kata-runtime [--config FILE] check|env|version");
+                    out.println(USAGE);
                     yield command.isEmpty() ? 2 : 0;
                 }
             };

@@ -3,6 +3,7 @@ package dev.katajava.virtcontainers;
 import dev.katajava.linux.Processes;
 import dev.katajava.logging.Log;
 import dev.katajava.virtcontainers.fs.MountCleaner;
+import dev.katajava.virtcontainers.oci.OciSpecException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,7 +12,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Removes what a shim that died left behind: its VMM processes, the sandbox share and run directory.
+ * Removes what a shim that died left behind: its VMM processes, the sandbox share, run and shim directories.
  * Every step is idempotent, so it is safe on a sandbox that was already cleaned up.
  */
 public final class SandboxJanitor {
@@ -29,6 +30,11 @@ public final class SandboxJanitor {
         MountCleaner.unmountAllUnder(paths.share(sandboxId).sandboxDir());
         MountCleaner.removeTreeIfUnmounted(paths.share(sandboxId).sandboxDir());
         MountCleaner.removeTreeIfUnmounted(runDir);
+        try {
+            MountCleaner.removeTreeIfUnmounted(paths.shimDir(sandboxId));
+        } catch (OciSpecException e) {
+            // An id no shim could have served has no directory to remove.
+        }
     }
 
     /** Unshares one container's rootfs from a sandbox that keeps running. */

@@ -8,6 +8,7 @@ import dev.katajava.agent.container.ContainerException;
 import dev.katajava.agent.container.ContainerProcess;
 import dev.katajava.agent.container.SpecValidator;
 import dev.katajava.agent.hotplug.CpuMemOnliner;
+import dev.katajava.agent.metrics.AgentMetrics;
 import dev.katajava.logging.Log;
 import dev.katajava.protocols.agent.AgentDetails;
 import dev.katajava.protocols.agent.CheckRequest;
@@ -16,7 +17,9 @@ import dev.katajava.protocols.agent.CreateContainerRequest;
 import dev.katajava.protocols.agent.CreateSandboxRequest;
 import dev.katajava.protocols.agent.DestroySandboxRequest;
 import dev.katajava.protocols.agent.ExecProcessRequest;
+import dev.katajava.protocols.agent.GetMetricsRequest;
 import dev.katajava.protocols.agent.GetOOMEventRequest;
+import dev.katajava.protocols.agent.Metrics;
 import dev.katajava.protocols.agent.OOMEvent;
 import dev.katajava.protocols.agent.OnlineCPUMemRequest;
 import dev.katajava.protocols.agent.PauseContainerRequest;
@@ -62,6 +65,7 @@ public final class AgentRpc {
 
     private final GuestSandbox sandbox;
     private final CpuMemOnliner onliner;
+    private final AgentMetrics metrics = new AgentMetrics(Path.of("/proc"));
 
     public AgentRpc(GuestSandbox sandbox) {
         this(sandbox, new CpuMemOnliner(Path.of("/sys/devices/system")));
@@ -103,7 +107,9 @@ public final class AgentRpc {
                 .register(AGENT, "UpdateContainer", UpdateContainerRequest.parser(), this::update)
                 .register(AGENT, "OnlineCPUMem", OnlineCPUMemRequest.parser(), this::onlineCpuMem)
                 .register(AGENT, "GetOOMEvent", GetOOMEventRequest.parser(), (ctx, req) ->
-                        OOMEvent.newBuilder().setContainerId(sandbox.awaitOom()).build());
+                        OOMEvent.newBuilder().setContainerId(sandbox.awaitOom()).build())
+                .register(AGENT, "GetMetrics", GetMetricsRequest.parser(), (ctx, req) ->
+                        Metrics.newBuilder().setMetrics(metrics.scrape()).build());
     }
 
     private Empty createSandbox(CallContext ctx, CreateSandboxRequest req) throws TtrpcException {

@@ -152,6 +152,14 @@ class AgentRpcOnHostTest {
     }
 
     @Test
+    void getMetricsReportsTheAgentProcessAndGuestMemory() throws Exception {
+        String text = call("GetMetrics", dev.katajava.protocols.agent.GetMetricsRequest.getDefaultInstance(),
+                dev.katajava.protocols.agent.Metrics.parser()).getMetrics();
+        assertThat(text).containsPattern("(?m)^kata_agent_total_rss [1-9][0-9]*$")
+                .containsPattern("(?m)^kata_guest_meminfo\\{item=\"mem_total\"\\} [1-9][0-9]*$");
+    }
+
+    @Test
     void runsTheSkeletonCommandAndReportsItsExitCode() throws Exception {
         create("c1", "echo hello; exit 3");
         start("c1");

@@ -50,7 +50,7 @@ public final class AgentTransportBench {
         Path work = Files.createTempDirectory("agent-bench");
         String id = "bench-" + transport + "-" + ProcessHandle.current().pid();
         Sandbox sandbox = Sandbox.create(id, "bench", config, Workload.NONE, new QemuHypervisorProvider(),
-                new SandboxPaths(work.resolve("vm"), work.resolve("shared")));
+                new SandboxPaths(work.resolve("vm"), work.resolve("shared"), work.resolve("sbs")));
         try {
             long[] micros = roundTrips(sandbox, rounds);
             System.out.printf(Locale.ROOT, "transport=%s rpc_roundtrip_us_median=%d rpc_roundtrip_us_p99=%d rounds=%d%n",

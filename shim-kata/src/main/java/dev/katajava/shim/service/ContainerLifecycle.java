@@ -15,6 +15,8 @@ import dev.katajava.protocols.task.DeleteResponse;
 import dev.katajava.shim.events.EventPublisher;
 import dev.katajava.shim.events.Topics;
 import dev.katajava.shim.io.ProcessOutputs;
+import dev.katajava.shim.monitor.MonitorServer;
+import dev.katajava.shim.monitor.ShimMetrics;
 import dev.katajava.shim.process.ExitInfo;
 import dev.katajava.shim.process.TaskProcess;
 import dev.katajava.ttrpc.Code;
@@ -24,6 +26,7 @@ import dev.katajava.virtcontainers.fs.ContainerVolumes;
 import dev.katajava.virtcontainers.oci.AgentSpecConverter;
 import dev.katajava.virtcontainers.oci.ContainerType;
 import dev.katajava.virtcontainers.oci.Identifiers;
+import dev.katajava.virtcontainers.oci.OciSpecException;
 import dev.katajava.virtcontainers.oci.OciSpecReader;
 import dev.katajava.virtcontainers.rootfs.RootfsMounter;
 import dev.katajava.virtcontainers.sizing.Workload;
@@ -92,6 +95,7 @@ final class ContainerLifecycle {
                 if (created != null) {
                     state.sandbox = created;
                     OomWatcher.watch(created, events);
+                    startMonitor(created);
                 }
                 state.containers.put(id, new ShimContainer(id, bundle, type, target, init, mounted));
                 events.publish(Topics.TASK_CREATE, TaskCreate.newBuilder()
@@ -108,6 +112,9 @@ final class ContainerLifecycle {
                 LOG.error("create failed", e, "container", id);
                 discardEarlyBoot();
                 if (created != null) {
+                    if (state.sandbox == created) {
+                        state.closeMonitor();
+                    }
                     created.stop();
                 } else if (state.sandbox != null) {
                     state.sandbox.removeWorkload(id);
@@ -122,6 +129,16 @@ final class ContainerLifecycle {
                 }
                 throw ErrorMapping.toStatus("create " + id, e);
             }
+        }
+    }
+
+    /** Serves the sandbox's metrics; a sandbox without them still runs, so a failure is only logged. */
+    private void startMonitor(Sandbox s) {
+        try {
+            state.monitor = MonitorServer.start(sandboxes.paths().monitorSocket(s.id()),
+                    new ShimMetrics(Path.of("/proc"), () -> s.agent().getMetrics()));
+        } catch (IOException | OciSpecException e) {
+            LOG.warn("metrics not served: cannot bind the monitor socket", "sandbox", s.id(), "error", e.getMessage());
         }
     }
 
@@ -214,6 +231,7 @@ final class ContainerLifecycle {
                     .setExitedAt(info.timestamp())
                     .build());
             if (c.type().ownsVm()) {
+                state.closeMonitor();
                 c.sandbox().stop();
                 state.sandbox = null;
             }

@@ -28,6 +28,10 @@ final class SandboxFactory {
         this.paths = paths;
     }
 
+    SandboxPaths paths() {
+        return paths;
+    }
+
     /** {@code annotations} are the pod's (the sandbox container's spec): they may override the file. */
     Sandbox create(String sandboxId, String hostname, Workload workload, Map<String, String> annotations,
                    Any options) throws ConfigException, SandboxException {

@@ -1,5 +1,6 @@
 package dev.katajava.shim.service;
 
+import dev.katajava.shim.monitor.MonitorServer;
 import dev.katajava.ttrpc.TtrpcException;
 import dev.katajava.virtcontainers.Sandbox;
 import java.util.Map;
@@ -15,6 +16,8 @@ final class ShimState {
     final Object lifecycle = new Object();
     final Map<String, ShimContainer> containers = new ConcurrentHashMap<>();
     volatile Sandbox sandbox;
+    /** The sandbox's metrics endpoint, when it could be bound. */
+    volatile MonitorServer monitor;
 
     ShimState(String namespace) {
         this.namespace = namespace;
@@ -27,6 +30,14 @@ final class ShimState {
             throw ErrorMapping.notFound("container", id);
         }
         return c;
+    }
+
+    void closeMonitor() {
+        MonitorServer m = monitor;
+        monitor = null;
+        if (m != null) {
+            m.close();
+        }
     }
 
     long vmPid() {

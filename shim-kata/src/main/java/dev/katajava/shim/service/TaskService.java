@@ -113,9 +113,10 @@ public final class TaskService {
         }
     }
 
-    /** Stops the VM, if any; for the daemon's exit path. */
+    /** Stops the metrics endpoint and the VM, if any; for the daemon's exit path. */
     public void stopSandbox() {
         lifecycle.stopEarlyBoot();
+        state.closeMonitor();
         Sandbox s = state.sandbox;
         if (s != null) {
             s.stop();

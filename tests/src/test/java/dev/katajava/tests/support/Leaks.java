@@ -55,7 +55,7 @@ public final class Leaks {
             }
         }
         for (Path dir : List.of(Path.of("/run/kata-containers/shared/sandboxes", sandboxId),
-                Path.of("/run/vc/vm", sandboxId))) {
+                Path.of("/run/vc/vm", sandboxId), Path.of("/run/vc/sbs", sandboxId))) {
             if (Files.exists(dir)) {
                 leaks.add("directory " + dir);
             }

@@ -164,6 +164,12 @@ public final class AgentClient implements Closeable {
                 .getDefaultInstance(), dev.katajava.protocols.agent.OOMEvent.parser(), null).getContainerId();
     }
 
+    /** The agent's and the guest's figures in Prometheus text format (Kata's GetMetrics). */
+    public String getMetrics() throws TtrpcException {
+        return client.call(AGENT_SERVICE, "GetMetrics", dev.katajava.protocols.agent.GetMetricsRequest
+                .getDefaultInstance(), dev.katajava.protocols.agent.Metrics.parser(), CALL_TIMEOUT).getMetrics();
+    }
+
     public boolean isClosed() {
         return client.isClosed();
     }

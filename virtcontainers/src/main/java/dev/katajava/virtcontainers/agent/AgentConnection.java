@@ -22,7 +22,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class AgentConnection {
     private static final Log LOG = Log.of("virtcontainers");
     private static final Set<String> REPEATABLE = Set.of("Check", "ReadStdout", "ReadStderr", "StatsContainer",
-            "GetOOMEvent", "WaitProcess");
+            "GetOOMEvent", "WaitProcess", "GetMetrics");
 
     private final AgentDialer redial;
     private final List<Runnable> closeListeners = new CopyOnWriteArrayList<>();
