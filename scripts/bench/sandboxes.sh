@@ -29,8 +29,7 @@ bench_sandboxes() {
     remember_qemu $pids
     after=$(mem_available_mib)
     running=$("${ctr[@]}" task ls | awk '$1 ~ /^bench-c[0-9]+$/ && $3 == "RUNNING"' | wc -l)
-    echo "concurrent sandboxes: $running running at once (started $n of cap $cap; target $target)" \
-        "${failure:+; stopped: $failure}"
+    echo "concurrent sandboxes: $running running at once (started $n of cap $cap; target $target)${failure:+; stopped: $failure}"
     echo "  start times (ms): $(paste -sd' ' "$work/sandbox-starts")"
     echo "  host available memory: ${before} MiB before, ${after} MiB with them running" \
         "($(( n > 0 ? (before - after) / n : 0 )) MiB per sandbox)"
