@@ -73,12 +73,14 @@ qemu_left() {
 # Removes every container of our containerd (all are bench-*), then kills whatever shim or QEMU of ours
 # outlived that, by pid. Called from the EXIT trap, so nothing in here may fail the script.
 bench_cleanup() {
-    local ids pids left
-    [ -S "$work/containerd.sock" ] || return 0
+    local ids pids left p s
     pids=$(for s in $(our_shim_pids); do qemu_under "$s"; done)
     remember_qemu $pids
-    ids=$(timeout 60 "${ctr[@]}" containers ls -q 2>/dev/null || true)
-    [ -n "$ids" ] && bench_remove $ids
+    # Without containerd (it died, or never started) only the kills by pid below are left to do.
+    if [ -S "$work/containerd.sock" ]; then
+        ids=$(timeout 60 "${ctr[@]}" containers ls -q 2>/dev/null || true)
+        [ -z "$ids" ] || bench_remove $ids
+    fi
     left=$(qemu_left $(sort -u "$work/qemu-pids" 2>/dev/null))
     for p in $left; do echo "cleanup: QEMU $p outlived its container; killing it" >&2; kill -9 "$p" 2>/dev/null || true; done
     for p in $(our_shim_pids); do echo "cleanup: shim $p outlived its container; killing it" >&2; kill -9 "$p" 2>/dev/null || true; done
