@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# Start-time figures, measured side by side in one run on this machine:
-#   bare QEMU boot of our kernel (same command line as a sandbox) to a trivial /init, and
-#   `ctr run --rm --runtime io.containerd.kata.v2` to its first output line, and the same under runc;
-#   then the agent channel per transport (RPC round trip, one stream's bulk throughput).
-# Needs a finished build (./mvnw -B install); uses a private containerd and the staged install in
-# tests/target/stage (made by ./mvnw verify) or installs one there.   Usage: sudo scripts/benchmark.sh [RUNS]
+# Figures measured side by side in one run on this machine, through one private containerd:
+#   start time: bare QEMU boot of our kernel (same command line as a sandbox) to a trivial /init, and
+#     `ctr run --rm --runtime io.containerd.kata.v2` to its first output line, and the same under runc;
+#   memory with a container running: shim and QEMU PSS, shim RSS, the agent's RSS in the guest;
+#   `ctr task exec` latency, kata and runc;  stdout throughput of 256 MiB through ctr, kata and runc;
+#   how many sandboxes run at once;  the agent channel per transport (RPC round trip, one stream's throughput);
+# then a summary table against the targets. The steps live in scripts/bench/.
+# Needs a finished build (./mvnw -B package); uses a private containerd and the staged install in
+# tests/target/stage, or installs one there.
+#   Usage: sudo scripts/benchmark.sh [RUNS]      RUNS: start-time runs (default 5)
+#   BENCH_EXEC_RUNS       exec latency runs per runtime (default 10)
+#   BENCH_MAX_SANDBOXES   cap on concurrent sandboxes (default 16; 0 skips that step)
+#   BENCH_SANDBOX_TIMEOUT seconds one sandbox may take to start in that step (default 600)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -14,14 +21,26 @@ kata_find_jdk
 runs=${1:-5}
 stage=$here/tests/target/stage
 [ -x "$stage/bin/containerd-shim-kata-v2" ] || scripts/install.sh --prefix "$stage" >/dev/null
+exec_runs=${BENCH_EXEC_RUNS:-10}
+for n in "$runs" "$exec_runs" "${BENCH_MAX_SANDBOXES:-16}" "${BENCH_SANDBOX_TIMEOUT:-600}"; do
+    case "$n" in ''|*[!0-9]*) echo "error: counts must be whole numbers, got '$n'" >&2; exit 2 ;; esac
+done
 work=$(mktemp -d)
+ctr=(ctr --address "$work/containerd.sock" --namespace bench)
+image=docker.io/library/busybox:bench
+. scripts/bench/lib.sh
+. scripts/bench/memory.sh
+. scripts/bench/exec.sh
+. scripts/bench/throughput.sh
+. scripts/bench/sandboxes.sh
+# Containers go before containerd: their shims and QEMUs outlive it otherwise.
 cleanup() {
-    [ -n "${ctd_pid:-}" ] && kill "$ctd_pid" 2>/dev/null && wait "$ctd_pid" 2>/dev/null
+    bench_cleanup
+    if [ -n "${ctd_pid:-}" ]; then kill "$ctd_pid" 2>/dev/null && wait "$ctd_pid" 2>/dev/null || true; fi
     rm -rf "$work"
 }
 trap cleanup EXIT
-
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+trap 'exit 130' INT TERM
 config=$stage/share/defaults/kata-containers/configuration.toml
 kernel=$stage/share/kata-containers/vmlinux.container
 machine=$(awk -F'"' '/^machine_type/ {print $2}' "$config")
@@ -55,15 +74,14 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 TOML
 PATH=$stage/bin:$PATH KATA_CONF_FILE=$config containerd --config "$work/containerd.toml" > "$work/containerd.log" 2>&1 &
 ctd_pid=$!
-ctr=(ctr --address "$work/containerd.sock" --namespace bench)
 for _ in $(seq 100); do "${ctr[@]}" version >/dev/null 2>&1 && break; sleep 0.1; done
-scripts/busybox-image.sh "$work/bb.tar" docker.io/library/busybox:bench >/dev/null
+scripts/busybox-image.sh "$work/bb.tar" "$image" >/dev/null
 "${ctr[@]}" images import "$work/bb.tar" >/dev/null
 
 first_line_ms() { # runtime id -> ms from launching ctr to its first stdout line
     local start line
     start=$(date +%s%N)
-    "${ctr[@]}" run --rm --runtime "$1" docker.io/library/busybox:bench "$2" echo first-line </dev/null |
+    "${ctr[@]}" run --rm --runtime "$1" "$image" "$2" echo first-line </dev/null |
         { read -r line; echo $(( ($(date +%s%N) - start) / 1000000 )); cat >/dev/null; }
 }
 : > "$work/kata" ; : > "$work/runc"
@@ -78,7 +96,26 @@ echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname
 echo "bare QEMU boot to /init ($machine, $vcpus vCPU, $memory MiB), median of $runs: ${bare_ms} ms  [$bare]"
 echo "ctr run to first output, kata (VM), median of $runs: ${kata_ms} ms  [$(paste -sd' ' "$work/kata")]"
 echo "ctr run to first output, runc, median of $runs: ${runc_ms} ms  [$(paste -sd' ' "$work/runc")]"
-echo "ratio kata / bare boot: $(awk -v a="$kata_ms" -v b="$bare_ms" 'BEGIN {printf "%.2f", a / b}')"
+ratio=$(awk -v a="$kata_ms" -v b="$bare_ms" 'BEGIN {printf "%.2f", a / b}')
+echo "ratio kata / bare boot: $ratio (target <= 1.5)"
+summary_add "bare QEMU boot (ms)" "$bare_ms" "-" "-"
+summary_add "ctr run to first output, kata (ms)" "$kata_ms" "-" "-"
+summary_add "ctr run to first output, runc (ms)" "$runc_ms" "-" "-"
+summary_add "ratio kata / bare boot" "$ratio" "<= 1.5" "$(verdict "$ratio" "<=" 1.5)"
+
+# --- memory and exec latency, with one long-running container per runtime ----------------------------
+"${ctr[@]}" run -d --runtime io.containerd.kata.v2 "$image" bench-mem sleep 3600 </dev/null >/dev/null
+"${ctr[@]}" run -d --runtime io.containerd.runc.v2 "$image" bench-runc-mem sleep 3600 </dev/null >/dev/null
+bench_memory
+bench_agent_rss
+bench_exec bench-mem "$exec_runs" kata
+bench_exec bench-runc-mem "$exec_runs" runc
+bench_remove bench-mem bench-runc-mem
+
+# --- stdout throughput, then sandboxes at once -------------------------------------------------------
+bench_tput io.containerd.kata.v2 bench-tput kata
+bench_tput io.containerd.runc.v2 bench-tput-runc runc
+bench_sandboxes
 
 # --- agent channel per transport (vhost-vsock needs /dev/vhost-vsock, which not every host has) ----------
 transports="vhost-user-vsock virtio-serial"
@@ -87,3 +124,5 @@ for t in $transports; do
     "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "shim-kata/target/lib/*" \
         dev.katajava.qemu.bench.AgentTransportBench "$config" "$t" 2000 256
 done
+
+bench_summary
