@@ -7,6 +7,7 @@ import java.util.List;
 /**
  * The {@code [hypervisor.<name>]} table. As in Kata, a maximum of 0 means the host's: all its CPUs, all its
  * memory; {@link #defaultMaxVcpus} and {@link #defaultMaxMemoryMiB} hold the configured values.
+ * {@link #virtioFs} is null unless {@link #sharedFs} is {@code virtio-fs}.
  */
 public record HypervisorConfig(
         String name,
@@ -21,6 +22,7 @@ public record HypervisorConfig(
         int defaultMaxMemoryMiB,
         int memorySlots,
         String sharedFs,
+        VirtioFsConfig virtioFs,
         Accelerator accelerator,
         boolean enableDebug) {
 }
