@@ -13,6 +13,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -33,6 +34,7 @@ final class VirtiofsDaemon {
     private final Process process;
     private final Path pidFile;
     private final Deque<String> lastLines = new ArrayDeque<>();
+    private final CompletableFuture<Void> stderrClosed = new CompletableFuture<>();
 
     private VirtiofsDaemon(Process process, Path pidFile) {
         this.process = process;
@@ -78,8 +80,7 @@ final class VirtiofsDaemon {
         while (!Files.exists(socket)) {
             try {
                 if (process.waitFor(20, TimeUnit.MILLISECONDS)) {
-                    // Let the relay catch the daemon's last words before they are quoted.
-                    Thread.sleep(50);
+                    awaitLastWords();
                     throw new IOException("virtiofsd exited with code " + process.exitValue()
                             + " before creating " + socket + lastWords());
                 }
@@ -102,28 +103,31 @@ final class VirtiofsDaemon {
      * SIGTERM, SIGKILL after a grace period, then reaped. Idempotent.
      */
     void stop() {
-        List<ProcessHandle> children = process.descendants().toList();
-        process.destroy();
-        try {
-            if (!process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly();
-                process.waitFor();
+        List<ProcessHandle> all = new ArrayList<>(process.descendants().toList());
+        all.addFirst(process.toHandle());
+        all.forEach(ProcessHandle::destroy);
+        for (ProcessHandle p : all) {
+            if (!awaitExit(p)) {
+                p.destroyForcibly();
+                awaitExit(p);
             }
-            for (ProcessHandle child : children) {
-                try {
-                    child.onExit().get(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
-                } catch (TimeoutException | ExecutionException e) {
-                    child.destroyForcibly();
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
         }
         try {
             Files.deleteIfExists(pidFile);
         } catch (IOException e) {
             LOG.warn("cannot remove the virtiofsd pid file", "file", pidFile, "error", e.getMessage());
+        }
+    }
+
+    private static boolean awaitExit(ProcessHandle p) {
+        try {
+            p.onExit().get(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException | ExecutionException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
@@ -141,6 +145,17 @@ final class VirtiofsDaemon {
             }
         } catch (IOException e) {
             // The daemon is gone.
+        } finally {
+            stderrClosed.complete(null);
+        }
+    }
+
+    /** Lets the relay read what the daemon wrote before it exited, so the error can quote it. */
+    private void awaitLastWords() throws InterruptedException {
+        try {
+            stderrClosed.get(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            // Quote what there is.
         }
     }
 
