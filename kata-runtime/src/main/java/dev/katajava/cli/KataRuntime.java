@@ -92,7 +92,7 @@ public final class KataRuntime {
         out.println("shared_fs = \"" + hv.sharedFs() + "\"");
         if (hv.virtioFs() != null) {
             out.println("virtio_fs_daemon = \"" + hv.virtioFs().daemon() + "\"");
-            out.println("virtio_fs_cache = \"" + hv.virtioFs().cache() + "\"  # as given to the daemon");
+            out.println("virtio_fs_cache = \"" + hv.virtioFs().kataCache() + "\"");
         }
         out.println("accelerator = \"" + hv.accelerator().name().toLowerCase(java.util.Locale.ROOT) + "\"");
         out.println("enable_debug = " + hv.enableDebug());

@@ -21,4 +21,10 @@ public record VirtioFsConfig(Path daemon, String cache, List<String> extraArgs) 
         Objects.requireNonNull(cache, "cache");
         extraArgs = List.copyOf(extraArgs);
     }
+
+    /** The cache mode as configuration.toml names it. */
+    public String kataCache() {
+        return CACHE_MODES.entrySet().stream().filter(e -> e.getValue().equals(cache)).map(Map.Entry::getKey)
+                .findFirst().orElse(cache);
+    }
 }

@@ -142,6 +142,7 @@ class ConfigLoaderTest {
         assertThat(hv.sharedFs()).isEqualTo("virtio-fs");
         assertThat(hv.virtioFs()).isEqualTo(
                 new VirtioFsConfig(daemon, "none", List.of("--thread-pool-size=1", "-o", "xattr")));
+        assertThat(hv.virtioFs().kataCache()).isEqualTo("never");
         assertThat(config.warnings()).isEmpty();
     }
 
