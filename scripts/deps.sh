@@ -3,7 +3,8 @@
 # Sourced by setup.sh and test.sh; safe to run again (only missing packages are installed).
 set -euo pipefail
 
-PACKAGES=(qemu-system-x86 containerd runc busybox-static cpio kmod xz-utils gcc libc6-dev binutils file)
+# qemu-system-common (also pulled in by qemu-system-x86) has the virtiofsd that shared_fs = "virtio-fs" uses.
+PACKAGES=(qemu-system-x86 qemu-system-common containerd runc busybox-static cpio kmod xz-utils gcc libc6-dev binutils file)
 
 kata_install_packages() {
     local missing=()

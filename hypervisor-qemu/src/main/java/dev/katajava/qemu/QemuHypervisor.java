@@ -188,8 +188,7 @@ public final class QemuHypervisor implements Hypervisor {
         }
         try {
             if (hotplug == null) {
-                hotplug = new Hotplug(qmp(), qmpTimeout,
-                        spec.agent().kind() == AgentEndpoint.Kind.VHOST_USER_VSOCK);
+                hotplug = new Hotplug(qmp(), qmpTimeout, QemuCommandLine.needsSharedMemory(spec));
             }
             // The size is recorded after each step, so a failure part way leaves it true to what was plugged.
             if (wantCpus > size.vcpus()) {

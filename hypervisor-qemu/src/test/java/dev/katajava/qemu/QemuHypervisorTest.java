@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.katajava.virtcontainers.hypervisor.Accelerator;
 import dev.katajava.virtcontainers.hypervisor.AgentEndpoint;
 import dev.katajava.virtcontainers.hypervisor.HypervisorException;
+import dev.katajava.virtcontainers.hypervisor.ShareDevice;
 import dev.katajava.virtcontainers.hypervisor.VmSize;
 import dev.katajava.virtcontainers.hypervisor.VmSpec;
 import java.nio.file.Files;
@@ -24,7 +25,8 @@ class QemuHypervisorTest {
 
     private VmSpec spec(Path binary, String machine) {
         return new VmSpec("sb1", dir, binary, dir.resolve("vmlinux"), dir.resolve("initrd"), machine, List.of(),
-                VmSize.fixed(1, 256), Accelerator.TCG, dir, AgentEndpoint.virtioSerial(dir.resolve("agent.sock")), false);
+                VmSize.fixed(1, 256), Accelerator.TCG, ShareDevice.virtio9p(dir),
+                AgentEndpoint.virtioSerial(dir.resolve("agent.sock")), false);
     }
 
     private Path script(String body) throws Exception {

@@ -103,6 +103,10 @@ public final class KataRuntime {
         out.println("default_maxmemory = " + hv.defaultMaxMemoryMiB());
         out.println("memory_slots = " + hv.memorySlots());
         out.println("shared_fs = \"" + hv.sharedFs() + "\"");
+        if (hv.virtioFs() != null) {
+            out.println("virtio_fs_daemon = \"" + hv.virtioFs().daemon() + "\"");
+            out.println("virtio_fs_cache = \"" + hv.virtioFs().kataCache() + "\"");
+        }
         out.println("accelerator = \"" + hv.accelerator().name().toLowerCase(java.util.Locale.ROOT) + "\"");
         out.println("enable_debug = " + hv.enableDebug());
         out.println("enable_annotations = " + hv.enableAnnotations().stream()

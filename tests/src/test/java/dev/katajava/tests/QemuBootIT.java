@@ -12,6 +12,7 @@ import dev.katajava.tests.support.E2eEnvironment;
 import dev.katajava.virtcontainers.hypervisor.Accelerator;
 import dev.katajava.virtcontainers.hypervisor.AgentEndpoint;
 import dev.katajava.virtcontainers.hypervisor.HypervisorException;
+import dev.katajava.virtcontainers.hypervisor.ShareDevice;
 import dev.katajava.virtcontainers.hypervisor.VmSize;
 import dev.katajava.virtcontainers.hypervisor.VmSpec;
 import java.nio.file.Files;
@@ -91,7 +92,8 @@ class QemuBootIT {
     void aMissingKernelFailsTheStartWithQemusOwnMessage(@TempDir Path runDir) throws Exception {
         Path missing = runDir.resolve("no-such-vmlinux");
         VmSpec spec = new VmSpec("e2e-nokernel-" + ProcessHandle.current().pid(), runDir, QEMU, missing, initrd,
-                "q35", List.of(), VmSize.fixed(1, 256), Accelerator.TCG, Files.createDirectories(runDir.resolve("shared")),
+                "q35", List.of(), VmSize.fixed(1, 256), Accelerator.TCG,
+                ShareDevice.virtio9p(Files.createDirectories(runDir.resolve("shared"))),
                 AgentEndpoint.virtioSerial(runDir.resolve("agent.sock")), false);
         QemuHypervisor vm = new QemuHypervisor(spec, runDir.resolve("kvm-unusable"));
         assertThatThrownBy(vm::start).isInstanceOf(HypervisorException.class)
@@ -104,7 +106,8 @@ class QemuBootIT {
     @Test
     void stopQuitsAVmStillBootingOverQmp(@TempDir Path runDir) throws Exception {
         VmSpec spec = new VmSpec("e2e-stop-" + ProcessHandle.current().pid(), runDir, QEMU, KERNEL, initrd, "q35",
-                List.of(), VmSize.fixed(1, 256), Accelerator.TCG, Files.createDirectories(runDir.resolve("shared")),
+                List.of(), VmSize.fixed(1, 256), Accelerator.TCG,
+                ShareDevice.virtio9p(Files.createDirectories(runDir.resolve("shared"))),
                 AgentEndpoint.virtioSerial(runDir.resolve("agent.sock")), false);
         QemuHypervisor vm = new QemuHypervisor(spec, runDir.resolve("kvm-unusable"));
         vm.start();

@@ -11,7 +11,7 @@ import dev.katajava.virtcontainers.agent.AgentClient;
 import dev.katajava.virtcontainers.config.RuntimeConfig;
 import dev.katajava.virtcontainers.fs.MountCleaner;
 import dev.katajava.virtcontainers.fs.SharedFilesystem;
-import dev.katajava.virtcontainers.fs.Virtio9pShare;
+import dev.katajava.virtcontainers.fs.SharedFilesystems;
 import dev.katajava.virtcontainers.hypervisor.Hypervisor;
 import dev.katajava.virtcontainers.hypervisor.HypervisorException;
 import dev.katajava.virtcontainers.hypervisor.HypervisorProvider;
@@ -77,7 +77,7 @@ public final class Sandbox {
                                  HypervisorProvider provider, SandboxPaths paths) throws SandboxException {
         long started = System.nanoTime();
         Path runDir = paths.runDir(id);
-        SharedFilesystem share = new Virtio9pShare(paths.share(id));
+        SharedFilesystem share = SharedFilesystems.forConfig(config.hypervisor(), paths.share(id), runDir);
         Hypervisor hypervisor = null;
         AgentClient agent = null;
         try {
@@ -88,7 +88,7 @@ public final class Sandbox {
             VmSize size = sizing.forWorkload(workload);
             VmSpec spec = new VmSpec(id, runDir, hv.path(), hv.kernel(), hv.initrd(), hv.machineType(),
                     hv.kernelParams(), size, hv.accelerator(),
-                    share.exportDir(), AgentChannels.choose(config.agent().transport(), runDir), config.debug());
+                    share.device(), AgentChannels.choose(config.agent().transport(), runDir), config.debug());
             hypervisor = provider.create(spec);
             hypervisor.start();
             LOG.info("VM started", "sandbox", id, "pid", hypervisor.pid());

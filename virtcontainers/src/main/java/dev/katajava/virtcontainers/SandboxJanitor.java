@@ -12,7 +12,8 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Removes what a shim that died left behind: its VMM processes, the sandbox share, run and shim directories.
+ * Removes what a shim that died left behind: its VMM and virtiofsd processes, the sandbox share, run and
+ * shim directories.
  * Every step is idempotent, so it is safe on a sandbox that was already cleaned up.
  */
 public final class SandboxJanitor {
@@ -21,7 +22,10 @@ public final class SandboxJanitor {
     private SandboxJanitor() {
     }
 
-    /** Kills the sandbox's VMM (found through pid files in its run directory) and removes its host state. */
+    /**
+     * Kills the sandbox's VMM and virtiofsd (found through pid files in its run directory) and removes its host
+     * state.
+     */
     public static void cleanupSandbox(String sandboxId, SandboxPaths paths) {
         Path runDir = paths.runDir(sandboxId);
         for (long pid : pidsFromRunDir(runDir)) {
@@ -75,7 +79,7 @@ public final class SandboxJanitor {
                 return;
             }
             Processes.kill(pid, Processes.SIGKILL);
-            LOG.info("killed a leftover VMM", "pid", pid, "runDir", runDir);
+            LOG.info("killed a leftover process", "pid", pid, "runDir", runDir);
             for (int i = 0; i < 200 && Files.exists(Path.of("/proc", Long.toString(pid))); i++) {
                 Thread.sleep(10);
             }

@@ -7,6 +7,7 @@ import dev.katajava.qemu.qapi.types.QueryStatusResult;
 import dev.katajava.virtcontainers.hypervisor.Accelerator;
 import dev.katajava.virtcontainers.hypervisor.AgentEndpoint;
 import dev.katajava.virtcontainers.hypervisor.HypervisorException;
+import dev.katajava.virtcontainers.hypervisor.ShareDevice;
 import dev.katajava.virtcontainers.hypervisor.VmSize;
 import dev.katajava.virtcontainers.hypervisor.VmSpec;
 import java.io.IOException;
@@ -103,7 +104,7 @@ public final class BareBoot {
             Path shared = Files.createDirectories(dir.resolve("shared"));
             VmSpec spec = new VmSpec("bare-boot-" + ProcessHandle.current().pid() + "-" + System.nanoTime(), dir,
                     setup.qemu(), setup.kernel(), setup.initrd(), setup.machine(), List.of(),
-                    VmSize.fixed(setup.vcpus(), setup.memoryMiB()), setup.accelerator(), shared,
+                    VmSize.fixed(setup.vcpus(), setup.memoryMiB()), setup.accelerator(), ShareDevice.virtio9p(shared),
                     AgentEndpoint.virtioSerial(dir.resolve("agent.sock")), false);
             QemuHypervisor vm = new QemuHypervisor(spec, setup.kvmVerdictFile());
             try {

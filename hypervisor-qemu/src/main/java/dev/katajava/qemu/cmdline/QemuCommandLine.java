@@ -1,6 +1,7 @@
 package dev.katajava.qemu.cmdline;
 
 import dev.katajava.virtcontainers.hypervisor.AgentEndpoint;
+import dev.katajava.virtcontainers.hypervisor.ShareDevice;
 import dev.katajava.virtcontainers.hypervisor.VmSize;
 import dev.katajava.virtcontainers.hypervisor.VmSpec;
 import java.nio.file.Path;
@@ -25,6 +26,8 @@ public final class QemuCommandLine {
     static final String TCG_CPU = "max";
     /** The id of the guest RAM object when it has to be a shared memfd (vhost-user devices). */
     static final String RAM_ID = "ram";
+    /** The virtqueue size of the vhost-user-fs device, as Kata sets it. */
+    static final int VIRTIO_FS_QUEUE_SIZE = 1024;
 
     private QemuCommandLine() {
     }
@@ -36,9 +39,8 @@ public final class QemuCommandLine {
         List<String> cmd = new ArrayList<>();
         cmd.add(spec.binary().toString());
         add(cmd, "-name", "sandbox-" + spec.sandboxId());
-        boolean vhostUser = spec.agent().kind() == AgentEndpoint.Kind.VHOST_USER_VSOCK;
-        if (vhostUser) {
-            // A vhost-user device reads guest RAM itself: the RAM must be a shared, fd-backed object.
+        if (needsSharedMemory(spec)) {
+            // A vhost-user backend reads guest RAM itself: the RAM must be a shared, fd-backed object.
             add(cmd, "-object", "memory-backend-memfd,id=" + RAM_ID + ",size=" + spec.size().memoryMiB() + "M,share=on");
             add(cmd, "-machine", machine.machineArg() + ",memory-backend=" + RAM_ID);
         } else {
@@ -61,10 +63,29 @@ public final class QemuCommandLine {
         add(cmd, "-qmp", "unix:" + optionPath(files.qmpSocket()) + ",server=on,wait=off");
         add(cmd, "-pidfile", files.pidFile().toString());
         agentDevices(cmd, spec, machine, files);
-        add(cmd, "-fsdev", "local,id=shared,path=" + optionPath(spec.sharedDir())
-                + ",security_model=none,multidevs=remap");
-        add(cmd, "-device", machine.virtio("9p") + ",fsdev=shared,mount_tag=" + VmSpec.SHARED_FS_TAG);
+        shareDevices(cmd, spec.share(), machine);
         return cmd;
+    }
+
+    /** Whether guest RAM, booted and hot-plugged, must be shared memory a vhost-user backend can map. */
+    public static boolean needsSharedMemory(VmSpec spec) {
+        return spec.agent().kind() == AgentEndpoint.Kind.VHOST_USER_VSOCK
+                || spec.share().kind() == ShareDevice.Kind.VIRTIO_FS;
+    }
+
+    private static void shareDevices(List<String> cmd, ShareDevice share, MachineKind machine) {
+        switch (share.kind()) {
+            case VIRTIO_9P -> {
+                add(cmd, "-fsdev", "local,id=shared,path=" + optionPath(share.path())
+                        + ",security_model=none,multidevs=remap");
+                add(cmd, "-device", machine.virtio("9p") + ",fsdev=shared,mount_tag=" + VmSpec.SHARED_FS_TAG);
+            }
+            case VIRTIO_FS -> {
+                add(cmd, "-chardev", "socket,id=vfs,path=" + optionPath(share.path()));
+                add(cmd, "-device", machine.vhostUser("fs") + ",chardev=vfs,tag=" + VmSpec.SHARED_FS_TAG
+                        + ",queue-size=" + VIRTIO_FS_QUEUE_SIZE);
+            }
+        }
     }
 
     /** The agent's channel: exactly one of a virtio-serial port, a vhost-user-vsock or a vhost-vsock device. */

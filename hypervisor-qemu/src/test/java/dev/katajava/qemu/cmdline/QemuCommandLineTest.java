@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.katajava.virtcontainers.hypervisor.Accelerator;
 import dev.katajava.virtcontainers.hypervisor.AgentEndpoint;
+import dev.katajava.virtcontainers.hypervisor.ShareDevice;
 import dev.katajava.virtcontainers.hypervisor.VmSize;
 import dev.katajava.virtcontainers.hypervisor.VmSpec;
 import java.nio.file.Path;
@@ -24,7 +25,7 @@ class QemuCommandLineTest {
     static VmSpec spec(String machine, boolean debug, Path runDir, VmSize size) {
         return new VmSpec("sb1", runDir, Path.of("/usr/bin/qemu-system-x86_64"),
                 Path.of("/k/vmlinux"), Path.of("/k/initrd"), machine, List.of("foo=bar", "agent.x=1"), size,
-                Accelerator.AUTO, Path.of("/run/kata-containers/shared/sandboxes/sb1/shared"),
+                Accelerator.AUTO, ShareDevice.virtio9p(Path.of("/run/kata-containers/shared/sandboxes/sb1/shared")),
                 AgentEndpoint.virtioSerial(runDir.resolve("agent.sock")), debug);
     }
 
@@ -154,7 +155,7 @@ class QemuCommandLineTest {
     private static VmSpec withAgent(String machine, AgentEndpoint agent) {
         VmSpec base = spec(machine, false);
         return new VmSpec(base.sandboxId(), base.runDir(), base.binary(), base.kernel(), base.initrd(), machine,
-                base.kernelParams(), base.size(), base.accelerator(), base.sharedDir(), agent, false);
+                base.kernelParams(), base.size(), base.accelerator(), base.share(), agent, false);
     }
 
     @Test
@@ -189,5 +190,56 @@ class QemuCommandLineTest {
 
         assertThat(values(cmd, "-device")).anyMatch(d -> d.startsWith("virtserialport"));
         assertThat(value(cmd, "-append")).doesNotContain("agent.channel");
+    }
+
+    private static VmSpec withShare(String machine, ShareDevice share) {
+        VmSpec base = spec(machine, false);
+        return new VmSpec(base.sandboxId(), base.runDir(), base.binary(), base.kernel(), base.initrd(), machine,
+                base.kernelParams(), base.size(), base.accelerator(), share, base.agent(), false);
+    }
+
+    @Test
+    void virtioFsReplacesThe9pDeviceWithAVhostUserFsDeviceOnTheDaemonsSocket() {
+        List<String> cmd = QemuCommandLine.build(withShare("q35",
+                ShareDevice.virtioFs(Path.of("/run/vc/vm/sb1/vhost-fs.sock"))), Accel.TCG, 0);
+
+        assertThat(values(cmd, "-chardev")).contains("socket,id=vfs,path=/run/vc/vm/sb1/vhost-fs.sock");
+        assertThat(values(cmd, "-device")).contains("vhost-user-fs-pci,chardev=vfs,tag=kataShared,queue-size=1024")
+                .noneMatch(d -> d.contains("9p"));
+        assertThat(values(cmd, "-fsdev")).isEmpty();
+    }
+
+    @Test
+    void virtioFsBacksGuestRamWithASharedMemfdEvenOverVirtioSerial() {
+        VmSpec spec = withShare("q35", ShareDevice.virtioFs(Path.of("/run/vc/vm/sb1/vhost-fs.sock")));
+        List<String> cmd = QemuCommandLine.build(spec, Accel.TCG, 0);
+
+        assertThat(QemuCommandLine.needsSharedMemory(spec)).isTrue();
+        assertThat(value(cmd, "-object")).isEqualTo("memory-backend-memfd,id=ram,size=512M,share=on");
+        assertThat(value(cmd, "-machine")).isEqualTo("q35,memory-backend=ram");
+    }
+
+    @Test
+    void virtio9pOverVirtioSerialKeepsPrivateRam() {
+        VmSpec spec = spec("q35", false);
+
+        assertThat(QemuCommandLine.needsSharedMemory(spec)).isFalse();
+        assertThat(values(QemuCommandLine.build(spec, Accel.TCG, 0), "-object")).isEmpty();
+    }
+
+    @Test
+    void microvmGetsTheMmioVhostUserFsDevice() {
+        List<String> cmd = QemuCommandLine.build(withShare("microvm",
+                ShareDevice.virtioFs(Path.of("/run/vc/vm/sb1/vhost-fs.sock"))), Accel.TCG, 0);
+
+        assertThat(values(cmd, "-device")).contains("vhost-user-fs-device,chardev=vfs,tag=kataShared,queue-size=1024");
+    }
+
+    @Test
+    void aSocketPathWithACommaIsRefused() {
+        VmSpec spec = withShare("q35", ShareDevice.virtioFs(Path.of("/run/vc/vm/a,b/vhost-fs.sock")));
+
+        assertThatThrownBy(() -> QemuCommandLine.build(spec, Accel.TCG, 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("comma");
     }
 }

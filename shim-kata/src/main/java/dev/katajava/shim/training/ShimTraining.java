@@ -24,6 +24,7 @@ import dev.katajava.ttrpc.TtrpcServer;
 import dev.katajava.virtcontainers.agent.AgentChannels;
 import dev.katajava.virtcontainers.config.ConfigLoader;
 import dev.katajava.virtcontainers.config.RuntimeConfig;
+import dev.katajava.virtcontainers.hypervisor.ShareDevice;
 import dev.katajava.virtcontainers.hypervisor.VmSize;
 import dev.katajava.virtcontainers.hypervisor.VmSpec;
 import dev.katajava.virtcontainers.oci.AgentSpecConverter;
@@ -80,7 +81,8 @@ public final class ShimTraining {
             var hv = config.hypervisor();
             QemuCommandLine.build(new VmSpec("training", dir, hv.path(), hv.kernel(), hv.initrd(), hv.machineType(),
                     hv.kernelParams(), VmSize.fixed(hv.defaultVcpus(), hv.defaultMemoryMiB()), hv.accelerator(),
-                    dir, AgentChannels.choose(config.agent().transport(), dir), false), Accel.TCG, 2_000_000);
+                    ShareDevice.virtio9p(dir), AgentChannels.choose(config.agent().transport(), dir), false),
+                    Accel.TCG, 2_000_000);
             qmp();
             taskApi(dir);
             nativeCalls(dir);

@@ -28,16 +28,17 @@ public final class Leaks {
     }
 
     /**
-     * Everything of {@code sandboxId} that still exists: its QEMU, its shim (by the wrapper's or the JVM's
-     * command line), mounts of it under /run/kata-containers, any mount under the private containerd's
-     * root or state, and its host directories.
+     * Everything of {@code sandboxId} that still exists: its QEMU and virtiofsd, its shim (by the wrapper's
+     * or the JVM's command line), mounts of it under /run/kata-containers, any mount under the private
+     * containerd's root or state, and its host directories.
      */
     public static List<String> find(String sandboxId, PrivateContainerd containerd) throws IOException {
         List<String> leaks = new ArrayList<>();
         try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
             all.forEach(p -> {
                 String cmd = p.info().commandLine().orElse("");
-                if (cmd.contains("qemu-system") && cmd.contains("sandbox-" + sandboxId)) {
+                boolean virtiofsd = cmd.contains("virtiofsd") && cmd.contains("/run/vc/vm/" + sandboxId + "/");
+                if (cmd.contains("qemu-system") && cmd.contains("sandbox-" + sandboxId) || virtiofsd) {
                     leaks.add("process " + p.pid() + ": " + cmd);
                 }
                 boolean shim = cmd.contains("containerd-shim-kata-v2") || cmd.contains("dev.katajava.shim.ShimMain");

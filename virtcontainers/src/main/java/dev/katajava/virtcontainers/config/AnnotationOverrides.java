@@ -66,13 +66,14 @@ public final class AnnotationOverrides {
                 case "memory_slots" -> slots = integer(key, value, 0, 255);
                 case "kernel_params" -> params.addAll(value.isEmpty() ? List.of() : List.of(value.split("\\s+")));
                 case "machine_type" -> machine = oneOf(key, value, MACHINE_TYPES);
-                case "shared_fs" -> sharedFs = oneOf(key, value, ConfigLoader.SHARED_FS);
+                case "shared_fs" -> sharedFs = sharedFs(key, value, hv, config);
                 default -> warnings.add("annotation " + key + " is not supported by this runtime; ignored");
             }
         }
         HypervisorConfig overridden = new HypervisorConfig(hv.name(), hv.path(), hv.kernel(), hv.initrd(), machine,
                 List.copyOf(params), vcpus, maxVcpus, memory, hv.defaultMaxMemoryMiB(), slots, sharedFs,
-                hv.accelerator(), hv.enableDebug(), hv.enableAnnotations());
+                sharedFs.equals("virtio-fs") ? hv.virtioFs() : null, hv.accelerator(), hv.enableDebug(),
+                hv.enableAnnotations());
         return new RuntimeConfig(config.source(), overridden, config.agent(), config.enableDebug(), noSeccomp,
                 List.copyOf(warnings));
     }
@@ -118,6 +119,17 @@ public final class AnnotationOverrides {
             throw invalid(key, value, "one of " + allowed.stream().sorted().toList());
         }
         return value;
+    }
+
+    /** virtio-fs needs the daemon the file configures; a pod cannot name a binary for the host to run. */
+    private static String sharedFs(String key, String value, HypervisorConfig hv, RuntimeConfig config)
+            throws ConfigException {
+        String fs = oneOf(key, value, ConfigLoader.SHARED_FS);
+        if (fs.equals("virtio-fs") && hv.virtioFs() == null) {
+            throw new ConfigException("annotation " + key + ": virtio-fs needs shared_fs = \"virtio-fs\" and its"
+                    + " virtio_fs_daemon in " + config.source());
+        }
+        return fs;
     }
 
     private static boolean bool(String key, String value) throws ConfigException {

@@ -29,11 +29,12 @@ public final class ConfigLoader {
     private static final TomlMapper MAPPER = new TomlMapper();
     private static final Set<String> HYPERVISOR_KEYS = Set.of("path", "kernel", "initrd", "image", "machine_type",
             "kernel_params", "default_vcpus", "default_maxvcpus", "default_memory", "default_maxmemory",
-            "shared_fs", "accelerator", "enable_debug", "memory_slots", "enable_annotations");
+            "shared_fs", "accelerator", "enable_debug", "memory_slots", "enable_annotations", "virtio_fs_daemon",
+            "virtio_fs_cache", "virtio_fs_extra_args", "virtio_fs_cache_size");
     private static final Set<String> AGENT_KEYS = Set.of("dial_timeout", "enable_debug", "transport");
     private static final Set<String> RUNTIME_KEYS = Set.of("enable_debug", "disable_guest_seccomp");
     private static final Set<String> MACHINE_TYPES = Set.of("q35", "microvm");
-    static final Set<String> SHARED_FS = Set.of("virtio-9p");
+    static final Set<String> SHARED_FS = Set.of("virtio-9p", "virtio-fs");
 
     private ConfigLoader() {
     }
@@ -73,6 +74,7 @@ public final class ConfigLoader {
         String h = "hypervisor.qemu";
         JsonNode hv = hypervisors.get(name);
         r.unknownKeys(h, hv, HYPERVISOR_KEYS);
+        String sharedFs = r.oneOf(h, hv, "shared_fs", "virtio-9p", SHARED_FS);
         HypervisorConfig hypervisor = new HypervisorConfig(
                 name,
                 r.path(h, hv, "path", "/usr/bin/qemu-system-x86_64"),
@@ -85,7 +87,8 @@ public final class ConfigLoader {
                 r.integer(h, hv, "default_memory", 2048, 64, 1 << 22),
                 r.integer(h, hv, "default_maxmemory", 0, 0, 1 << 22),
                 r.integer(h, hv, "memory_slots", 10, 0, 255),
-                r.oneOf(h, hv, "shared_fs", "virtio-9p", SHARED_FS),
+                sharedFs,
+                sharedFs.equals("virtio-fs") ? virtioFs(r, h, hv) : null,
                 Accelerator.valueOf(r.oneOf(h, hv, "accelerator", "auto", Set.of("auto", "kvm", "tcg"))
                         .toUpperCase(Locale.ROOT)),
                 r.bool(h, hv, "enable_debug", false),
@@ -104,6 +107,24 @@ public final class ConfigLoader {
         boolean debug = r.bool("runtime", rt, "enable_debug", false);
         boolean noSeccomp = r.bool("runtime", rt, "disable_guest_seccomp", false);
         return new RuntimeConfig(file, hypervisor, agent, debug, noSeccomp, List.copyOf(r.warnings));
+    }
+
+    private static VirtioFsConfig virtioFs(Reader r, String h, JsonNode hv) throws ConfigException {
+        if (hv.get("virtio_fs_daemon") == null) {
+            throw r.error(h + ".shared_fs", "\"virtio-fs\" needs virtio_fs_daemon, the path of a virtiofsd");
+        }
+        Path daemon = r.path(h, hv, "virtio_fs_daemon", null);
+        if (!Files.isRegularFile(daemon) || !Files.isExecutable(daemon)) {
+            throw r.error(h + ".virtio_fs_daemon", daemon + " is not an executable file (shared_fs = \"virtio-fs\""
+                    + " needs a virtiofsd)");
+        }
+        String cache = r.oneOf(h, hv, "virtio_fs_cache", "auto", VirtioFsConfig.CACHE_MODES.keySet());
+        if (r.integer(h, hv, "virtio_fs_cache_size", 0, 0, Integer.MAX_VALUE) != 0) {
+            throw r.error(h + ".virtio_fs_cache_size", "only 0 is supported: DAX (a virtio-fs cache window in"
+                    + " guest memory) is not implemented");
+        }
+        return new VirtioFsConfig(daemon, VirtioFsConfig.CACHE_MODES.get(cache),
+                r.strings(h, hv, "virtio_fs_extra_args"));
     }
 
     private static List<String> splitParams(String params) {
@@ -157,6 +178,26 @@ public final class ConfigLoader {
                 throw error(table + "." + key, "expected a string, got " + v);
             }
             return v.asText();
+        }
+
+        List<String> strings(String table, JsonNode node, String key) throws ConfigException {
+            JsonNode v = node.get(key);
+            if (v == null) {
+                return List.of();
+            }
+            List<String> values = new ArrayList<>();
+            if (v.isArray()) {
+                for (JsonNode item : v) {
+                    if (!item.isTextual()) {
+                        break;
+                    }
+                    values.add(item.asText());
+                }
+            }
+            if (!v.isArray() || values.size() != v.size()) {
+                throw error(table + "." + key, "expected an array of strings, got " + v);
+            }
+            return List.copyOf(values);
         }
 
         Path path(String table, JsonNode node, String key, String fallback) throws ConfigException {

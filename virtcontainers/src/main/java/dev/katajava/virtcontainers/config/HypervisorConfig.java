@@ -7,6 +7,7 @@ import java.util.List;
 /**
  * The {@code [hypervisor.<name>]} table. As in Kata, a maximum of 0 means the host's: all its CPUs, all its
  * memory; {@link #defaultMaxVcpus} and {@link #defaultMaxMemoryMiB} hold the configured values.
+ * {@link #virtioFs} is null unless {@link #sharedFs} is {@code virtio-fs}.
  * {@link #enableAnnotations} lists the regular expressions a pod's hypervisor annotation names must match
  * (the part after {@code io.katacontainers.config.hypervisor.}) to override these values.
  */
@@ -23,6 +24,7 @@ public record HypervisorConfig(
         int defaultMaxMemoryMiB,
         int memorySlots,
         String sharedFs,
+        VirtioFsConfig virtioFs,
         Accelerator accelerator,
         boolean enableDebug,
         List<String> enableAnnotations) {

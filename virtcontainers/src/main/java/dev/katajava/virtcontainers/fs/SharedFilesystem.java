@@ -1,22 +1,24 @@
 package dev.katajava.virtcontainers.fs;
 
 import dev.katajava.protocols.agent.Storage;
+import dev.katajava.virtcontainers.hypervisor.ShareDevice;
 import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * How container root filesystems on the host reach the guest (9p now; virtio-fs when a daemon is configured).
+ * How container root filesystems on the host reach the guest: virtio-9p, or virtio-fs when a virtiofsd is
+ * configured.
  *
  * <p>Lifecycle: {@link #prepare} once before the VM boots; {@link #shareRootfs} and {@link #shareVolume} per
  * container, undone by {@link #unshareContainer}; {@link #cleanup} once after the VM is gone. cleanup is safe to
  * call after a partial prepare.
  */
 public interface SharedFilesystem {
-    /** Creates the host directories and mounts the VMM will export. */
+    /** Creates the host directories and mounts the VM will see, and starts whatever serves them. */
     void prepare() throws IOException;
 
-    /** The host directory the VMM exports to the guest. */
-    Path exportDir();
+    /** The device the VM needs for the share. */
+    ShareDevice device();
 
     /** The storage entry that tells the agent how to mount the share (sent with CreateSandbox). */
     Storage guestStorage();
@@ -34,6 +36,6 @@ public interface SharedFilesystem {
     /** Removes the container's rootfs and volumes from the share. */
     void unshareContainer(String containerId) throws IOException;
 
-    /** Unmounts and removes everything {@link #prepare} and {@link #shareRootfs} created. */
+    /** Stops what {@link #prepare} started; unmounts and removes everything it and {@link #shareRootfs} created. */
     void cleanup();
 }

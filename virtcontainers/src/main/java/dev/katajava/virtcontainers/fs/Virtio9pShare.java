@@ -1,41 +1,27 @@
 package dev.katajava.virtcontainers.fs;
 
-import dev.katajava.linux.Mounts;
 import dev.katajava.protocols.agent.Storage;
+import dev.katajava.virtcontainers.hypervisor.ShareDevice;
 import dev.katajava.virtcontainers.hypervisor.VmSpec;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The sandbox share exported over virtio-9p. */
+/** The sandbox share exported by the VMM itself over virtio-9p. */
 public final class Virtio9pShare implements SharedFilesystem {
-    private final SandboxShareLayout layout;
-    private final HostBinds volumes;
+    private final ShareTree tree;
 
     public Virtio9pShare(SandboxShareLayout layout) {
-        this.layout = layout;
-        this.volumes = new HostBinds(layout);
+        this.tree = new ShareTree(layout);
     }
 
     @Override
     public void prepare() throws IOException {
-        Path mounts = layout.mounts();
-        Path shared = layout.shared();
-        Files.createDirectories(mounts);
-        Files.createDirectories(shared);
-        // mounts/ gets a peer group of its own (private first, then shared) so container binds propagate to
-        // shared/ only, not back into the host's /run.
-        Mounts.mount(mounts.toString(), mounts.toString(), null, Mounts.MS_BIND, null);
-        Mounts.mount(null, mounts.toString(), null, Mounts.MS_PRIVATE, null);
-        Mounts.mount(null, mounts.toString(), null, Mounts.MS_SHARED, null);
-        Mounts.mount(mounts.toString(), shared.toString(), null, Mounts.MS_BIND, null);
-        Mounts.mount(null, shared.toString(), null, Mounts.MS_BIND | Mounts.MS_REMOUNT | Mounts.MS_RDONLY, null);
-        Mounts.mount(null, shared.toString(), null, Mounts.MS_SLAVE, null);
+        tree.prepare();
     }
 
     @Override
-    public Path exportDir() {
-        return layout.shared();
+    public ShareDevice device() {
+        return ShareDevice.virtio9p(tree.exported());
     }
 
     @Override
@@ -55,30 +41,22 @@ public final class Virtio9pShare implements SharedFilesystem {
 
     @Override
     public String shareRootfs(String containerId, Path hostRootfs) throws IOException {
-        Path target = layout.containerRootfs(containerId);
-        Files.createDirectories(target);
-        Mounts.mount(hostRootfs.toString(), target.toString(), null, Mounts.MS_BIND, null);
-        return SandboxShareLayout.guestRootfs(containerId);
+        return tree.shareRootfs(containerId, hostRootfs);
     }
 
     @Override
     public String shareVolume(String containerId, Path source, String name, boolean recursive, boolean readonly)
             throws IOException {
-        return SandboxShareLayout.GUEST_SHARED_DIR + volumes.bind(containerId, source, name, recursive, readonly);
+        return tree.shareVolume(containerId, source, name, recursive, readonly);
     }
 
     @Override
     public void unshareContainer(String containerId) throws IOException {
-        volumes.release(containerId);
-        Path target = layout.containerRootfs(containerId);
-        MountCleaner.unmountAllUnder(target);
-        Files.deleteIfExists(target);
-        Files.deleteIfExists(target.getParent());
+        tree.unshareContainer(containerId);
     }
 
     @Override
     public void cleanup() {
-        MountCleaner.unmountAllUnder(layout.sandboxDir());
-        MountCleaner.removeTreeIfUnmounted(layout.sandboxDir());
+        tree.cleanup();
     }
 }

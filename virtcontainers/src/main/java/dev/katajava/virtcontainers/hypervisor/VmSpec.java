@@ -16,7 +16,7 @@ import java.util.Objects;
  * @param kernelParams  extra kernel command-line words from the configuration, appended after the built-in ones
  * @param size          vCPUs and memory at boot, and how far hot-plug may grow them
  * @param accelerator   requested accelerator
- * @param sharedDir     host directory exported to the guest with tag {@link #SHARED_FS_TAG}
+ * @param share         how the sandbox share reaches the guest (tag {@link #SHARED_FS_TAG})
  * @param agent         how the host reaches the agent (virtio-serial port {@link #AGENT_PORT_NAME} or vsock)
  * @param debug         keep the guest console verbose
  */
@@ -30,7 +30,7 @@ public record VmSpec(
         List<String> kernelParams,
         VmSize size,
         Accelerator accelerator,
-        Path sharedDir,
+        ShareDevice share,
         AgentEndpoint agent,
         boolean debug) {
 
@@ -48,7 +48,7 @@ public record VmSpec(
         Objects.requireNonNull(machineType, "machineType");
         kernelParams = List.copyOf(kernelParams);
         Objects.requireNonNull(accelerator, "accelerator");
-        Objects.requireNonNull(sharedDir, "sharedDir");
+        Objects.requireNonNull(share, "share");
         Objects.requireNonNull(agent, "agent");
         Objects.requireNonNull(size, "size");
     }

@@ -73,6 +73,13 @@ class AnnotationOverridesTest {
     }
 
     @Test
+    void virtioFsByAnnotationNeedsTheDaemonFromTheFile() {
+        assertThatThrownBy(() -> AnnotationOverrides.apply(config("enable_annotations = [\"shared_fs\"]"),
+                Map.of(H + "shared_fs", "virtio-fs")))
+                .hasMessageContaining("virtio-fs needs shared_fs = \"virtio-fs\" and its virtio_fs_daemon");
+    }
+
+    @Test
     void runtimeSeccompAnnotationNeedsNoEnablingAndIsChecked() throws Exception {
         RuntimeConfig c = AnnotationOverrides.apply(config(""),
                 Map.of(AnnotationOverrides.RUNTIME + "disable_guest_seccomp", "true"));

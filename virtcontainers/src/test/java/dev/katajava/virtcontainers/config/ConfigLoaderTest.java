@@ -7,6 +7,7 @@ import dev.katajava.virtcontainers.hypervisor.Accelerator;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -107,6 +108,92 @@ class ConfigLoaderTest {
         String text = VALID.replace("\"/k/vmlinux\"", "\"vmlinux\"");
         assertThatThrownBy(() -> ConfigLoader.parse(FILE, text))
                 .hasMessageContaining(":3: [hypervisor.qemu] kernel: must be an absolute path");
+    }
+
+    /** VALID with {@code lines} after its accelerator line (line 9), so they start at line 10. */
+    private static String withVirtioFs(String lines) {
+        return VALID.replace("accelerator = \"tcg\"\n", "accelerator = \"tcg\"\n" + lines);
+    }
+
+    private Path daemon() throws Exception {
+        Path daemon = Files.writeString(dir.resolve("virtiofsd"), "#!/bin/sh\n");
+        daemon.toFile().setExecutable(true);
+        return daemon;
+    }
+
+    @Test
+    void sharedFsDefaultsToVirtio9pWithoutDaemonSettings() throws Exception {
+        HypervisorConfig hv = ConfigLoader.parse(FILE, VALID).hypervisor();
+        assertThat(hv.sharedFs()).isEqualTo("virtio-9p");
+        assertThat(hv.virtioFs()).isNull();
+    }
+
+    @Test
+    void virtioFsReadsTheDaemonItsArgumentsAndMapsKatasNeverCacheToNone() throws Exception {
+        Path daemon = daemon();
+        RuntimeConfig config = ConfigLoader.parse(FILE, withVirtioFs("""
+                shared_fs = "virtio-fs"
+                virtio_fs_daemon = "%s"
+                virtio_fs_cache = "never"
+                virtio_fs_extra_args = ["--thread-pool-size=1", "-o", "xattr"]
+                virtio_fs_cache_size = 0
+                """.formatted(daemon)));
+        HypervisorConfig hv = config.hypervisor();
+        assertThat(hv.sharedFs()).isEqualTo("virtio-fs");
+        assertThat(hv.virtioFs()).isEqualTo(
+                new VirtioFsConfig(daemon, "none", List.of("--thread-pool-size=1", "-o", "xattr")));
+        assertThat(hv.virtioFs().kataCache()).isEqualTo("never");
+        assertThat(config.warnings()).isEmpty();
+    }
+
+    @Test
+    void virtioFsCacheDefaultsToAuto() throws Exception {
+        String text = withVirtioFs("shared_fs = \"virtio-fs\"\nvirtio_fs_daemon = \"" + daemon() + "\"\n");
+        assertThat(ConfigLoader.parse(FILE, text).hypervisor().virtioFs().cache()).isEqualTo("auto");
+    }
+
+    @Test
+    void virtioFsWithoutADaemonIsRejectedAtTheSharedFsLine() {
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, withVirtioFs("shared_fs = \"virtio-fs\"\n")))
+                .hasMessageContaining(FILE + ":10: [hypervisor.qemu] shared_fs:")
+                .hasMessageContaining("virtio_fs_daemon");
+    }
+
+    @Test
+    void aMissingOrNonExecutableDaemonIsRejectedNamingFileKeyAndLine() throws Exception {
+        Path notExecutable = Files.writeString(dir.resolve("plain"), "");
+        for (Path daemon : new Path[] {dir.resolve("absent"), notExecutable, dir}) {
+            String text = withVirtioFs("shared_fs = \"virtio-fs\"\nvirtio_fs_daemon = \"" + daemon + "\"\n");
+            assertThatThrownBy(() -> ConfigLoader.parse(FILE, text))
+                    .hasMessageContaining(FILE + ":11: [hypervisor.qemu] virtio_fs_daemon: " + daemon)
+                    .hasMessageContaining("not an executable file");
+        }
+    }
+
+    @Test
+    void anUnknownVirtioFsCacheModeIsRejectedWithKatasChoices() throws Exception {
+        String text = withVirtioFs("shared_fs = \"virtio-fs\"\nvirtio_fs_daemon = \"" + daemon()
+                + "\"\nvirtio_fs_cache = \"none\"\n");
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, text))
+                .hasMessageContaining(":12: [hypervisor.qemu] virtio_fs_cache: unsupported value \"none\"")
+                .hasMessageContaining("[always, auto, never]");
+    }
+
+    @Test
+    void aDaxCacheSizeIsRejectedAsNotImplemented() throws Exception {
+        String text = withVirtioFs("shared_fs = \"virtio-fs\"\nvirtio_fs_daemon = \"" + daemon()
+                + "\"\nvirtio_fs_cache_size = 1024\n");
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, text))
+                .hasMessageContaining(":12: [hypervisor.qemu] virtio_fs_cache_size: only 0 is supported")
+                .hasMessageContaining("DAX");
+    }
+
+    @Test
+    void extraArgsMustBeAnArrayOfStrings() throws Exception {
+        String text = withVirtioFs("shared_fs = \"virtio-fs\"\nvirtio_fs_daemon = \"" + daemon()
+                + "\"\nvirtio_fs_extra_args = [\"-o\", 1]\n");
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, text))
+                .hasMessageContaining(":12: [hypervisor.qemu] virtio_fs_extra_args: expected an array of strings");
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.katajava.protocols.agent.Storage;
+import dev.katajava.virtcontainers.hypervisor.ShareDevice;
 import dev.katajava.virtcontainers.oci.OciSpecException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -111,8 +112,8 @@ class ContainerVolumesTest {
         }
 
         @Override
-        public Path exportDir() {
-            return Path.of("/");
+        public ShareDevice device() {
+            return ShareDevice.virtio9p(Path.of("/"));
         }
 
         @Override

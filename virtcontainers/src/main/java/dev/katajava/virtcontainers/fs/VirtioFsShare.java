@@ -1,0 +1,80 @@
+package dev.katajava.virtcontainers.fs;
+
+import dev.katajava.protocols.agent.Storage;
+import dev.katajava.virtcontainers.config.VirtioFsConfig;
+import dev.katajava.virtcontainers.hypervisor.ShareDevice;
+import dev.katajava.virtcontainers.hypervisor.VmSpec;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * The sandbox share served by an external virtiofsd over vhost-user-fs. The daemon runs from {@link #prepare}
+ * (before the VMM, which connects to its socket) to {@link #cleanup}; it also exits by itself when the VMM
+ * disconnects.
+ */
+public final class VirtioFsShare implements SharedFilesystem {
+    private final ShareTree tree;
+    private final SandboxShareLayout layout;
+    private final Path runDir;
+    private final VirtioFsConfig config;
+    private VirtiofsDaemon daemon;
+
+    /** @param runDir the sandbox's private run directory, where the daemon's socket and pid file go */
+    public VirtioFsShare(SandboxShareLayout layout, Path runDir, VirtioFsConfig config) {
+        this.tree = new ShareTree(layout);
+        this.layout = layout;
+        this.runDir = runDir;
+        this.config = config;
+    }
+
+    @Override
+    public synchronized void prepare() throws IOException {
+        tree.prepare();
+        String sandboxId = layout.sandboxDir().getFileName().toString();
+        daemon = VirtiofsDaemon.start(config, runDir, tree.exported(), sandboxId, VirtiofsDaemon.SOCKET_WAIT);
+    }
+
+    @Override
+    public ShareDevice device() {
+        return ShareDevice.virtioFs(runDir.resolve(VirtiofsDaemon.SOCKET));
+    }
+
+    @Override
+    public Storage guestStorage() {
+        // As Kata sends it: the source is the device's tag.
+        return Storage.newBuilder()
+                .setDriver("virtio-fs")
+                .setSource(VmSpec.SHARED_FS_TAG)
+                .setFstype("virtiofs")
+                .addOptions("nodev")
+                .setMountPoint(SandboxShareLayout.GUEST_SHARED_DIR)
+                .build();
+    }
+
+    @Override
+    public String shareRootfs(String containerId, Path hostRootfs) throws IOException {
+        return tree.shareRootfs(containerId, hostRootfs);
+    }
+
+    @Override
+    public String shareVolume(String containerId, Path source, String name, boolean recursive, boolean readonly)
+            throws IOException {
+        return tree.shareVolume(containerId, source, name, recursive, readonly);
+    }
+
+    @Override
+    public void unshareContainer(String containerId) throws IOException {
+        tree.unshareContainer(containerId);
+    }
+
+    @Override
+    public void cleanup() {
+        synchronized (this) {
+            if (daemon != null) {
+                daemon.stop();
+                daemon = null;
+            }
+        }
+        tree.cleanup();
+    }
+}
