@@ -725,6 +725,15 @@ static void child(struct config *c, int exec_fd)
 	_exit(127);
 }
 
+#define OUTPUT_PIPE_SIZE (1 << 20)
+
+static void grow_pipe(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
+		(void)fcntl(fd, F_SETPIPE_SZ, OUTPUT_PIPE_SIZE);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -733,6 +742,13 @@ int main(int argc, char **argv)
 	}
 	static struct config c;
 	size_t len;
+	/*
+	 * Output pipes to the agent: each ReadStdout/ReadStderr round trip takes what the pipe holds, and the
+	 * kernel's 64 KiB default makes bulk output crawl under emulation. A terminal is not a pipe and fails
+	 * here harmlessly.
+	 */
+	grow_pipe(1);
+	grow_pipe(2);
 	char *buf = read_file(argv[1], &len);
 	parse(&c, buf, len);
 	/* The agent holds both FIFOs open read-write, so these opens never block. */

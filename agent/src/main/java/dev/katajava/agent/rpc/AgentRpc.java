@@ -1,6 +1,6 @@
 package dev.katajava.agent.rpc;
 
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import com.google.protobuf.Empty;
 import dev.katajava.agent.GuestSandbox;
 import dev.katajava.agent.container.Container;
@@ -59,6 +59,7 @@ public final class AgentRpc {
     private static final String HEALTH = "grpc.Health";
     /** Upper bound of one stream read, whatever the caller asks, to keep replies well under ttrpc's 4 MiB. */
     private static final int MAX_READ = 1 << 20;
+    private static final int MIN_READ = 64 * 1024;
 
     private static final Log LOG = Log.of("agent");
     private static final Duration HOTPLUG_PATIENCE = Duration.ofSeconds(10);
@@ -198,9 +199,12 @@ public final class AgentRpc {
     private ReadStreamResponse read(ReadStreamRequest req, boolean stderr) throws TtrpcException {
         ContainerProcess p = process(req.getContainerId(), req.getExecId());
         InputStream in = stderr ? p.stderr() : p.stdout();
-        byte[] buf = new byte[Math.max(1, Math.min(req.getLen() == 0 ? 32 * 1024 : req.getLen(), MAX_READ))];
+        int want = Math.max(1, Math.min(req.getLen() == 0 ? 32 * 1024 : req.getLen(), MAX_READ));
+        byte[] buf = new byte[0];
         int n;
         try {
+            // Sized by what is waiting: a full pipe goes in one reply, a trickle does not cost a large buffer.
+            buf = new byte[Math.min(want, Math.max(MIN_READ, in.available()))];
             n = in.read(buf);
             while (n > 0 && n < buf.length && in.available() > 0) {
                 int more = in.read(buf, n, buf.length - n);
@@ -215,7 +219,8 @@ public final class AgentRpc {
         if (n < 0) {
             throw new TtrpcException(Code.INTERNAL, "eof");
         }
-        return ReadStreamResponse.newBuilder().setData(ByteString.copyFrom(buf, 0, n)).build();
+        // The buffer is this reply's alone, so it is wrapped rather than copied once more.
+        return ReadStreamResponse.newBuilder().setData(UnsafeByteOperations.unsafeWrap(buf, 0, n)).build();
     }
 
     private WriteStreamResponse writeStdin(CallContext ctx, WriteStreamRequest req) throws TtrpcException {
