@@ -144,7 +144,9 @@ else
     # between the build host and the guest's initramfs, and the AOT cache requires the same classpath.
     classpath=$(cd "$root/opt/kata-agent/lib" && printf '/opt/kata-agent/lib/%s\n' *.jar | LC_ALL=C sort | paste -sd:)
     # The same VM options in training and in the guest: a cache made under other GC or heap settings is unusable.
-    jvm_options=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss256k -Xms8m -Xmx96m
+    # The heap starts small and may grow to 64 MiB under a burst of output: a smaller cap, a fixed young
+    # generation or eager shrinking each cost a third of the output rate under emulation (more collections).
+    jvm_options=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss256k -Xms8m -Xmx64m
         -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=24m --enable-native-access=ALL-UNNAMED)
     share=-Xshare:auto
     # The AOT cache holds the JDK's classes too, so the JDK's own CDS archive (14 MB of initramfs, copied

@@ -32,7 +32,10 @@ cp "$here"/shim-kata/target/lib/*.jar "$here"/shim-kata/target/shim-kata-*.jar \
     "$here"/kata-runtime/target/kata-runtime-*.jar "$libdir/"
 # The shim's JVM flags, shared by its launcher and the training run of its AOT cache: a cache is only used
 # by a JVM started the way the training one was.
+# The heap is capped well below what MaxRAM would allow: the shim keeps little, and a burst of output
+# would otherwise leave the heap at its largest for the shim's life.
 shim_jvm_flags="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -XX:-UsePerfData -XX:MaxRAM=256m"
+shim_jvm_flags="$shim_jvm_flags -Xms8m -Xmx32m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30"
 for launcher in shim-kata/src/main/dist/containerd-shim-kata-v2 kata-runtime/src/main/dist/kata-runtime; do
     name=$(basename "$launcher")
     sed -e "s#@JAVA@#$java_home/bin/java#" -e "s#@LIBDIR@#$libdir#" -e "s#@JVM_FLAGS@#$shim_jvm_flags#" \
