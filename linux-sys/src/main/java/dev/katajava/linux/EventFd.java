@@ -6,7 +6,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 
 /**
  * eventfd counters: a write adds to the counter, a read returns it and resets it to zero, blocking while it
@@ -17,7 +16,7 @@ public final class EventFd {
     public static final int EFD_NONBLOCK = 04000;
     public static final int EFD_CLOEXEC = 02000000;
 
-    private static final MethodHandle EVENTFD = Libc.errnoHandle("eventfd",
+    private static final Downcall EVENTFD = Downcall.errno("eventfd",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
 
     private EventFd() {
@@ -26,7 +25,7 @@ public final class EventFd {
     public static int create(int initialValue, int flags) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int fd = (int) EVENTFD.invokeExact(capture, initialValue, flags);
+            int fd = (int) EVENTFD.handle().invokeExact(capture, initialValue, flags);
             return (int) Libc.check(fd, capture, "eventfd", "");
         } catch (ErrnoException e) {
             throw e;

@@ -7,7 +7,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /** Raw file descriptors: open, close, read, write, ioctl(FIONREAD). */
 public final class Fds {
@@ -24,14 +23,14 @@ public final class Fds {
 
     private static final long FIONREAD = 0x541BL;
 
-    private static final MethodHandle OPEN = Libc.errnoHandle("open",
+    private static final Downcall OPEN = Downcall.errno("open",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-    private static final MethodHandle CLOSE = Libc.errnoHandle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle READ = Libc.errnoHandle("read",
+    private static final Downcall CLOSE = Downcall.errno("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final Downcall READ = Downcall.errno("read",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle WRITE = Libc.errnoHandle("write",
+    private static final Downcall WRITE = Downcall.errno("write",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle IOCTL_PTR = Libc.errnoHandle("ioctl",
+    private static final Downcall IOCTL_PTR = Downcall.errno("ioctl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
 
     private Fds() {
@@ -40,7 +39,7 @@ public final class Fds {
     public static int open(String path, int flags, int mode) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int fd = (int) OPEN.invokeExact(capture, arena.allocateFrom(path), flags, mode);
+            int fd = (int) OPEN.handle().invokeExact(capture, arena.allocateFrom(path), flags, mode);
             return (int) Libc.check(fd, capture, "open", path);
         } catch (ErrnoException e) {
             throw e;
@@ -52,7 +51,7 @@ public final class Fds {
     public static void close(int fd) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int rc = (int) CLOSE.invokeExact(capture, fd);
+            int rc = (int) CLOSE.handle().invokeExact(capture, fd);
             Libc.check(rc, capture, "close", "fd " + fd);
         } catch (ErrnoException e) {
             throw e;
@@ -66,7 +65,7 @@ public final class Fds {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
             while (true) {
-                long n = (long) READ.invokeExact(capture, fd, buf, len);
+                long n = (long) READ.handle().invokeExact(capture, fd, buf, len);
                 if (n == -1 && Libc.errno(capture) == Errno.EINTR) {
                     continue;
                 }
@@ -85,7 +84,7 @@ public final class Fds {
             MemorySegment capture = Libc.captureState(arena);
             long off = 0;
             while (off < len) {
-                long n = (long) WRITE.invokeExact(capture, fd, buf.asSlice(off), len - off);
+                long n = (long) WRITE.handle().invokeExact(capture, fd, buf.asSlice(off), len - off);
                 if (n == -1 && Libc.errno(capture) == Errno.EINTR) {
                     continue;
                 }
@@ -103,7 +102,7 @@ public final class Fds {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
             MemorySegment count = arena.allocate(JAVA_INT);
-            int rc = (int) IOCTL_PTR.invokeExact(capture, fd, FIONREAD, count);
+            int rc = (int) IOCTL_PTR.handle().invokeExact(capture, fd, FIONREAD, count);
             Libc.check(rc, capture, "ioctl(FIONREAD)", "fd " + fd);
             return count.get(JAVA_INT, 0);
         } catch (ErrnoException e) {

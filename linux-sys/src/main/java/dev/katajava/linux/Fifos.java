@@ -6,11 +6,10 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /** mkfifo(3). */
 public final class Fifos {
-    private static final MethodHandle MKFIFO = Libc.errnoHandle("mkfifo",
+    private static final Downcall MKFIFO = Downcall.errno("mkfifo",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
 
     private Fifos() {
@@ -19,7 +18,7 @@ public final class Fifos {
     public static void mkfifo(String path, int mode) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int rc = (int) MKFIFO.invokeExact(capture, arena.allocateFrom(path), mode);
+            int rc = (int) MKFIFO.handle().invokeExact(capture, arena.allocateFrom(path), mode);
             Libc.check(rc, capture, "mkfifo", path);
         } catch (ErrnoException e) {
             throw e;

@@ -7,15 +7,14 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /** Anonymous memory files (memfd_create) sized with ftruncate, shareable by passing the descriptor. */
 public final class MemFd {
     private static final int MFD_CLOEXEC = 1;
 
-    private static final MethodHandle MEMFD_CREATE = Libc.errnoHandle("memfd_create",
+    private static final Downcall MEMFD_CREATE = Downcall.errno("memfd_create",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle FTRUNCATE = Libc.errnoHandle("ftruncate",
+    private static final Downcall FTRUNCATE = Downcall.errno("ftruncate",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
 
     private MemFd() {
@@ -26,9 +25,9 @@ public final class MemFd {
         int fd;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            fd = (int) MEMFD_CREATE.invokeExact(capture, arena.allocateFrom(name), MFD_CLOEXEC);
+            fd = (int) MEMFD_CREATE.handle().invokeExact(capture, arena.allocateFrom(name), MFD_CLOEXEC);
             Libc.check(fd, capture, "memfd_create", name);
-            int rc = (int) FTRUNCATE.invokeExact(capture, fd, size);
+            int rc = (int) FTRUNCATE.handle().invokeExact(capture, fd, size);
             if (rc == -1) {
                 ErrnoException failure = new ErrnoException("ftruncate", Libc.errno(capture), name + " to " + size);
                 UnixSockets.closeQuietly(fd);

@@ -7,7 +7,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /** Shared mappings of a file descriptor (mmap with MAP_SHARED, munmap). */
 public final class Mmap {
@@ -16,9 +15,9 @@ public final class Mmap {
     private static final int MAP_SHARED = 1;
     private static final long MAP_FAILED = -1L;
 
-    private static final MethodHandle MMAP = Libc.errnoHandle("mmap",
+    private static final Downcall MMAP = Downcall.errno("mmap",
             FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
-    private static final MethodHandle MUNMAP = Libc.errnoHandle("munmap",
+    private static final Downcall MUNMAP = Downcall.errno("munmap",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
 
     private Mmap() {
@@ -36,7 +35,7 @@ public final class Mmap {
         int prot = writable ? PROT_READ | PROT_WRITE : PROT_READ;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            MemorySegment addr = (MemorySegment) MMAP.invokeExact(capture, MemorySegment.NULL, length, prot,
+            MemorySegment addr = (MemorySegment) MMAP.handle().invokeExact(capture, MemorySegment.NULL, length, prot,
                     MAP_SHARED, fd, offset);
             if (addr.address() == MAP_FAILED) {
                 throw new ErrnoException("mmap", Libc.errno(capture),
@@ -55,7 +54,7 @@ public final class Mmap {
     public static void unmap(MemorySegment mapping) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int rc = (int) MUNMAP.invokeExact(capture, mapping, mapping.byteSize());
+            int rc = (int) MUNMAP.handle().invokeExact(capture, mapping, mapping.byteSize());
             Libc.check(rc, capture, "munmap", "length " + mapping.byteSize());
         } catch (ErrnoException e) {
             throw e;

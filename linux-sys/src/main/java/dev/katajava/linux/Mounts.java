@@ -7,7 +7,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /** mount(2) and umount2(2). */
 public final class Mounts {
@@ -34,9 +33,9 @@ public final class Mounts {
     public static final int MNT_DETACH = 2;
     public static final int UMOUNT_NOFOLLOW = 8;
 
-    private static final MethodHandle MOUNT = Libc.errnoHandle("mount",
+    private static final Downcall MOUNT = Downcall.errno("mount",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
-    private static final MethodHandle UMOUNT2 = Libc.errnoHandle("umount2",
+    private static final Downcall UMOUNT2 = Downcall.errno("umount2",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
 
     private Mounts() {
@@ -47,7 +46,7 @@ public final class Mounts {
             throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int rc = (int) MOUNT.invokeExact(capture, str(arena, source), str(arena, target), str(arena, fstype),
+            int rc = (int) MOUNT.handle().invokeExact(capture, str(arena, source), str(arena, target), str(arena, fstype),
                     flags, str(arena, data));
             Libc.check(rc, capture, "mount", target);
         } catch (ErrnoException e) {
@@ -60,7 +59,7 @@ public final class Mounts {
     public static void umount(String target, int flags) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int rc = (int) UMOUNT2.invokeExact(capture, arena.allocateFrom(target), flags);
+            int rc = (int) UMOUNT2.handle().invokeExact(capture, arena.allocateFrom(target), flags);
             Libc.check(rc, capture, "umount2", target);
         } catch (ErrnoException e) {
             throw e;

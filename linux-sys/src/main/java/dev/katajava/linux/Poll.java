@@ -8,7 +8,6 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /** poll(2) for readability of a few descriptors. */
 public final class Poll {
@@ -19,7 +18,7 @@ public final class Poll {
     /** struct pollfd: int fd, short events, short revents. */
     private static final long POLLFD_SIZE = 8;
 
-    private static final MethodHandle POLL = Libc.errnoHandle("poll",
+    private static final Downcall POLL = Downcall.errno("poll",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
 
     private Poll() {
@@ -42,7 +41,7 @@ public final class Poll {
                 set.set(JAVA_SHORT, POLLFD_SIZE * i + 4, POLLIN);
             }
             while (true) {
-                int n = (int) POLL.invokeExact(capture, set, (long) fds.length, timeoutMillis);
+                int n = (int) POLL.handle().invokeExact(capture, set, (long) fds.length, timeoutMillis);
                 if (n == -1 && Libc.errno(capture) == Errno.EINTR) {
                     continue;
                 }

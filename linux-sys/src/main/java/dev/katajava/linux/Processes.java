@@ -6,7 +6,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /** Process-level calls: signals, sessions, ids, prctl. */
 public final class Processes {
@@ -15,12 +14,12 @@ public final class Processes {
     public static final int SIGKILL = 9;
     public static final int SIGTERM = 15;
 
-    private static final MethodHandle KILL = Libc.errnoHandle("kill",
+    private static final Downcall KILL = Downcall.errno("kill",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle SETSID = Libc.errnoHandle("setsid", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle GETUID = Libc.handle("getuid", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle GETGID = Libc.handle("getgid", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle PRCTL = Libc.errnoHandle("prctl",
+    private static final Downcall SETSID = Downcall.errno("setsid", FunctionDescriptor.of(JAVA_INT));
+    private static final Downcall GETUID = Downcall.plain("getuid", FunctionDescriptor.of(JAVA_INT));
+    private static final Downcall GETGID = Downcall.plain("getgid", FunctionDescriptor.of(JAVA_INT));
+    private static final Downcall PRCTL = Downcall.errno("prctl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
 
     private Processes() {
@@ -29,7 +28,7 @@ public final class Processes {
     public static void kill(long pid, int signal) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int rc = (int) KILL.invokeExact(capture, (int) pid, signal);
+            int rc = (int) KILL.handle().invokeExact(capture, (int) pid, signal);
             Libc.check(rc, capture, "kill", "pid " + pid + " signal " + signal);
         } catch (ErrnoException e) {
             throw e;
@@ -42,7 +41,7 @@ public final class Processes {
     public static int setsid() throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int rc = (int) SETSID.invokeExact(capture);
+            int rc = (int) SETSID.handle().invokeExact(capture);
             return (int) Libc.check(rc, capture, "setsid", "");
         } catch (ErrnoException e) {
             throw e;
@@ -53,7 +52,7 @@ public final class Processes {
 
     public static int uid() {
         try {
-            return (int) GETUID.invokeExact();
+            return (int) GETUID.handle().invokeExact();
         } catch (Throwable t) {
             throw Libc.rethrow(t);
         }
@@ -61,7 +60,7 @@ public final class Processes {
 
     public static int gid() {
         try {
-            return (int) GETGID.invokeExact();
+            return (int) GETGID.handle().invokeExact();
         } catch (Throwable t) {
             throw Libc.rethrow(t);
         }
@@ -70,7 +69,7 @@ public final class Processes {
     public static int prctl(int option, long a2, long a3, long a4, long a5) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int rc = (int) PRCTL.invokeExact(capture, option, a2, a3, a4, a5);
+            int rc = (int) PRCTL.handle().invokeExact(capture, option, a2, a3, a4, a5);
             return (int) Libc.check(rc, capture, "prctl", "option " + option);
         } catch (ErrnoException e) {
             throw e;

@@ -8,7 +8,6 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /**
  * The master side of a pseudo-terminal another process opened (a container's process opens its pty from
@@ -16,7 +15,7 @@ import java.lang.invoke.MethodHandle;
  */
 public final class Pty {
     private static final long TIOCSWINSZ = 0x5414L;
-    private static final MethodHandle IOCTL = Libc.errnoHandle("ioctl",
+    private static final Downcall IOCTL = Downcall.errno("ioctl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
 
     private final int master;
@@ -57,7 +56,7 @@ public final class Pty {
     private static void ioctl(int fd, long request, MemorySegment arg, String name) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int rc = (int) IOCTL.invokeExact(capture, fd, request, arg);
+            int rc = (int) IOCTL.handle().invokeExact(capture, fd, request, arg);
             Libc.check(rc, capture, "ioctl(" + name + ")", "fd " + fd);
         } catch (ErrnoException e) {
             throw e;

@@ -9,7 +9,6 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
 /**
@@ -59,9 +58,9 @@ public final class UnixSocketMessages {
             MemoryLayout.PathElement.groupElement("cmsg_level"));
     private static final VarHandle CMSG_TYPE = CMSGHDR.varHandle(MemoryLayout.PathElement.groupElement("cmsg_type"));
 
-    private static final MethodHandle SENDMSG = Libc.errnoHandle("sendmsg",
+    private static final Downcall SENDMSG = Downcall.errno("sendmsg",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle RECVMSG = Libc.errnoHandle("recvmsg",
+    private static final Downcall RECVMSG = Downcall.errno("recvmsg",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
 
     /** What one recvmsg returned: the payload byte count (0 at end of stream) and descriptors received. */
@@ -105,7 +104,7 @@ public final class UnixSocketMessages {
             while (off < len) {
                 IOV_BASE.set(iov, 0L, payload.asSlice(off));
                 IOV_LEN.set(iov, 0L, len - off);
-                long n = (long) SENDMSG.invokeExact(capture, socket, msg, MSG_NOSIGNAL);
+                long n = (long) SENDMSG.handle().invokeExact(capture, socket, msg, MSG_NOSIGNAL);
                 if (n == -1 && Libc.errno(capture) == Errno.EINTR) {
                     continue;
                 }
@@ -139,7 +138,7 @@ public final class UnixSocketMessages {
             MSG_CONTROLLEN.set(msg, 0L, CONTROL_CAPACITY);
             long n;
             while (true) {
-                n = (long) RECVMSG.invokeExact(capture, socket, msg, MSG_CMSG_CLOEXEC);
+                n = (long) RECVMSG.handle().invokeExact(capture, socket, msg, MSG_CMSG_CLOEXEC);
                 if (n == -1 && Libc.errno(capture) == Errno.EINTR) {
                     continue;
                 }

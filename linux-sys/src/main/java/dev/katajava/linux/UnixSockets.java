@@ -8,7 +8,6 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
@@ -28,19 +27,19 @@ public final class UnixSockets {
     private static final int SOCKADDR_UN_SIZE = 110;
     private static final int SUN_PATH_MAX = 108;
 
-    private static final MethodHandle SOCKET = Libc.errnoHandle("socket",
+    private static final Downcall SOCKET = Downcall.errno("socket",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle SOCKETPAIR = Libc.errnoHandle("socketpair",
+    private static final Downcall SOCKETPAIR = Downcall.errno("socketpair",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle BIND = Libc.errnoHandle("bind",
+    private static final Downcall BIND = Downcall.errno("bind",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle LISTEN = Libc.errnoHandle("listen",
+    private static final Downcall LISTEN = Downcall.errno("listen",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle ACCEPT4 = Libc.errnoHandle("accept4",
+    private static final Downcall ACCEPT4 = Downcall.errno("accept4",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
-    private static final MethodHandle CONNECT = Libc.errnoHandle("connect",
+    private static final Downcall CONNECT = Downcall.errno("connect",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle SHUTDOWN = Libc.errnoHandle("shutdown",
+    private static final Downcall SHUTDOWN = Downcall.errno("shutdown",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
 
     private UnixSockets() {
@@ -51,7 +50,7 @@ public final class UnixSockets {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
             MemorySegment fds = arena.allocate(JAVA_INT, 2);
-            int rc = (int) SOCKETPAIR.invokeExact(capture, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds);
+            int rc = (int) SOCKETPAIR.handle().invokeExact(capture, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds);
             Libc.check(rc, capture, "socketpair", "AF_UNIX");
             return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
         } catch (ErrnoException e) {
@@ -66,9 +65,9 @@ public final class UnixSockets {
         int fd = socket();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int rc = (int) BIND.invokeExact(capture, fd, address(arena, path), SOCKADDR_UN_SIZE);
+            int rc = (int) BIND.handle().invokeExact(capture, fd, address(arena, path), SOCKADDR_UN_SIZE);
             Libc.check(rc, capture, "bind", path.toString());
-            rc = (int) LISTEN.invokeExact(capture, fd, backlog);
+            rc = (int) LISTEN.handle().invokeExact(capture, fd, backlog);
             Libc.check(rc, capture, "listen", path.toString());
             return fd;
         } catch (Throwable t) {
@@ -85,7 +84,7 @@ public final class UnixSockets {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
             while (true) {
-                int fd = (int) ACCEPT4.invokeExact(capture, listenFd, MemorySegment.NULL, MemorySegment.NULL,
+                int fd = (int) ACCEPT4.handle().invokeExact(capture, listenFd, MemorySegment.NULL, MemorySegment.NULL,
                         SOCK_CLOEXEC);
                 if (fd == -1 && Libc.errno(capture) == Errno.EINTR) {
                     continue;
@@ -104,7 +103,7 @@ public final class UnixSockets {
         int fd = socket();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int rc = (int) CONNECT.invokeExact(capture, fd, address(arena, path), SOCKADDR_UN_SIZE);
+            int rc = (int) CONNECT.handle().invokeExact(capture, fd, address(arena, path), SOCKADDR_UN_SIZE);
             Libc.check(rc, capture, "connect", path.toString());
             return fd;
         } catch (Throwable t) {
@@ -123,7 +122,7 @@ public final class UnixSockets {
     public static void shutdown(int fd, int how) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int rc = (int) SHUTDOWN.invokeExact(capture, fd, how);
+            int rc = (int) SHUTDOWN.handle().invokeExact(capture, fd, how);
             Libc.check(rc, capture, "shutdown", "fd " + fd);
         } catch (ErrnoException e) {
             throw e;
@@ -143,7 +142,7 @@ public final class UnixSockets {
     private static int socket() throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int fd = (int) SOCKET.invokeExact(capture, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            int fd = (int) SOCKET.handle().invokeExact(capture, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
             return (int) Libc.check(fd, capture, "socket", "AF_UNIX");
         } catch (ErrnoException e) {
             throw e;

@@ -10,7 +10,6 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.invoke.MethodHandle;
 
 /** AF_VSOCK stream sockets as raw descriptors: socket, bind, listen, accept, connect. */
 public final class VsockSockets {
@@ -31,13 +30,13 @@ public final class VsockSockets {
             JAVA_INT.withName("svm_cid"),
             MemoryLayout.sequenceLayout(4, JAVA_BYTE).withName("svm_zero"));
 
-    private static final MethodHandle SOCKET = Libc.errnoHandle("socket",
+    private static final Downcall SOCKET = Downcall.errno("socket",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle BIND = Libc.errnoHandle("bind",
+    private static final Downcall BIND = Downcall.errno("bind",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle LISTEN = Libc.errnoHandle("listen",
+    private static final Downcall LISTEN = Downcall.errno("listen",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle CONNECT = Libc.errnoHandle("connect",
+    private static final Downcall CONNECT = Downcall.errno("connect",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
 
     private VsockSockets() {
@@ -47,7 +46,7 @@ public final class VsockSockets {
     public static int socket() throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int fd = (int) SOCKET.invokeExact(capture, AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            int fd = (int) SOCKET.handle().invokeExact(capture, AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
             return (int) Libc.check(fd, capture, "socket", "AF_VSOCK");
         } catch (ErrnoException e) {
             throw e;
@@ -62,9 +61,9 @@ public final class VsockSockets {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
             String where = describe(cid, port);
-            int rc = (int) BIND.invokeExact(capture, fd, address(arena, cid, port), (int) SOCKADDR_VM.byteSize());
+            int rc = (int) BIND.handle().invokeExact(capture, fd, address(arena, cid, port), (int) SOCKADDR_VM.byteSize());
             Libc.check(rc, capture, "bind", where);
-            rc = (int) LISTEN.invokeExact(capture, fd, backlog);
+            rc = (int) LISTEN.handle().invokeExact(capture, fd, backlog);
             Libc.check(rc, capture, "listen", where);
             return fd;
         } catch (Throwable t) {
@@ -86,7 +85,7 @@ public final class VsockSockets {
         int fd = socket();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int rc = (int) CONNECT.invokeExact(capture, fd, address(arena, cid, port), (int) SOCKADDR_VM.byteSize());
+            int rc = (int) CONNECT.handle().invokeExact(capture, fd, address(arena, cid, port), (int) SOCKADDR_VM.byteSize());
             Libc.check(rc, capture, "connect", describe(cid, port));
             return fd;
         } catch (Throwable t) {
