@@ -4,14 +4,11 @@ import dev.katajava.protocols.agent.Storage;
 import dev.katajava.virtcontainers.hypervisor.ShareDevice;
 import dev.katajava.virtcontainers.hypervisor.VmSpec;
 import java.io.IOException;
-import java.nio.file.Path;
 
 /** The sandbox share exported by the VMM itself over virtio-9p. */
-public final class Virtio9pShare implements SharedFilesystem {
-    private final ShareTree tree;
-
+public final class Virtio9pShare extends TreeBackedShare {
     public Virtio9pShare(SandboxShareLayout layout) {
-        this.tree = new ShareTree(layout);
+        super(layout);
     }
 
     @Override
@@ -37,22 +34,6 @@ public final class Virtio9pShare implements SharedFilesystem {
                 .addOptions("msize=512000")
                 .setMountPoint(SandboxShareLayout.GUEST_SHARED_DIR)
                 .build();
-    }
-
-    @Override
-    public String shareRootfs(String containerId, Path hostRootfs) throws IOException {
-        return tree.shareRootfs(containerId, hostRootfs);
-    }
-
-    @Override
-    public String shareVolume(String containerId, Path source, String name, boolean recursive, boolean readonly)
-            throws IOException {
-        return tree.shareVolume(containerId, source, name, recursive, readonly);
-    }
-
-    @Override
-    public void unshareContainer(String containerId) throws IOException {
-        tree.unshareContainer(containerId);
     }
 
     @Override

@@ -12,8 +12,7 @@ import java.nio.file.Path;
  * (before the VMM, which connects to its socket) to {@link #cleanup}; it also exits by itself when the VMM
  * disconnects.
  */
-public final class VirtioFsShare implements SharedFilesystem {
-    private final ShareTree tree;
+public final class VirtioFsShare extends TreeBackedShare {
     private final SandboxShareLayout layout;
     private final Path runDir;
     private final VirtioFsConfig config;
@@ -21,7 +20,7 @@ public final class VirtioFsShare implements SharedFilesystem {
 
     /** @param runDir the sandbox's private run directory, where the daemon's socket and pid file go */
     public VirtioFsShare(SandboxShareLayout layout, Path runDir, VirtioFsConfig config) {
-        this.tree = new ShareTree(layout);
+        super(layout);
         this.layout = layout;
         this.runDir = runDir;
         this.config = config;
@@ -49,22 +48,6 @@ public final class VirtioFsShare implements SharedFilesystem {
                 .addOptions("nodev")
                 .setMountPoint(SandboxShareLayout.GUEST_SHARED_DIR)
                 .build();
-    }
-
-    @Override
-    public String shareRootfs(String containerId, Path hostRootfs) throws IOException {
-        return tree.shareRootfs(containerId, hostRootfs);
-    }
-
-    @Override
-    public String shareVolume(String containerId, Path source, String name, boolean recursive, boolean readonly)
-            throws IOException {
-        return tree.shareVolume(containerId, source, name, recursive, readonly);
-    }
-
-    @Override
-    public void unshareContainer(String containerId) throws IOException {
-        tree.unshareContainer(containerId);
     }
 
     @Override
