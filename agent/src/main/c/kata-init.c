@@ -19,6 +19,7 @@
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,6 +31,16 @@ static void say(const char *fmt, const char *arg)
 	dprintf(2, "kata-init: ");
 	dprintf(2, fmt, arg);
 	dprintf(2, "\n");
+}
+
+/*
+ * The first console line, written before any work. The runtime's KVM probe takes it as the proof that the
+ * guest kernel runs under an accelerator: firmware prints under any of them, even where the kernel then hangs.
+ */
+static void greet(void)
+{
+	struct utsname u;
+	dprintf(2, "kata-init: guest kernel %s up\n", uname(&u) == 0 ? u.release : "(unknown release)");
 }
 
 static void power_off(void)
@@ -150,6 +161,7 @@ int main(void)
 		dprintf(2, "kata-init: must run as PID 1\n");
 		return 1;
 	}
+	greet();
 	stack_root();
 	mount_or_warn("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	mount_or_warn("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);

@@ -19,6 +19,7 @@ import dev.katajava.vhostuser.VhostUserVsockBackend;
 import dev.katajava.virtcontainers.hypervisor.AgentEndpoint;
 import dev.katajava.virtcontainers.hypervisor.Hypervisor;
 import dev.katajava.virtcontainers.hypervisor.HypervisorException;
+import dev.katajava.virtcontainers.hypervisor.LaunchBackends;
 import dev.katajava.virtcontainers.hypervisor.VmSize;
 import dev.katajava.virtcontainers.hypervisor.VmSpec;
 import java.io.IOException;
@@ -27,6 +28,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 
 /**
  * A QEMU process for one sandbox, controlled over QMP. The accelerator is resolved at {@link #start} by
@@ -55,17 +58,34 @@ public final class QemuHypervisor implements Hypervisor {
         this(spec, kvmVerdictFile, QMP_TIMEOUT);
     }
 
+    /**
+     * A hypervisor whose KVM probe trusts the guest once {@code guestRuns} holds for its console, for guests
+     * other than ours (a bare boot's own init).
+     */
+    public QemuHypervisor(VmSpec spec, Path kvmVerdictFile, Predicate<String> guestRuns) {
+        this(spec, new AcceleratorSelector(new KvmVerdict(kvmVerdictFile), HostFacts::kvmOpenable,
+                AcceleratorSelector.DEFAULT_PROBE_WINDOW, guestRuns), QMP_TIMEOUT);
+    }
+
     QemuHypervisor(VmSpec spec, Path kvmVerdictFile, Duration qmpTimeout) {
+        this(spec, kvmVerdictFile, HostFacts::kvmOpenable, AcceleratorSelector.DEFAULT_PROBE_WINDOW, qmpTimeout);
+    }
+
+    QemuHypervisor(VmSpec spec, Path kvmVerdictFile, BooleanSupplier kvmOpenable, Duration probeWindow,
+                   Duration qmpTimeout) {
+        this(spec, new AcceleratorSelector(new KvmVerdict(kvmVerdictFile), kvmOpenable, probeWindow), qmpTimeout);
+    }
+
+    private QemuHypervisor(VmSpec spec, AcceleratorSelector selector, Duration qmpTimeout) {
         this.spec = spec;
         this.files = RunFiles.in(spec.runDir());
-        this.selector = new AcceleratorSelector(new KvmVerdict(kvmVerdictFile), HostFacts::kvmOpenable,
-                AcceleratorSelector.DEFAULT_PROBE_WINDOW);
+        this.selector = selector;
         this.qmpTimeout = qmpTimeout;
         this.size = spec.size();
     }
 
     @Override
-    public void start() throws HypervisorException {
+    public void start(LaunchBackends backends) throws HypervisorException {
         if (!started.compareAndSet(false, true)) {
             throw new IllegalStateException("QEMU for sandbox " + spec.sandboxId() + " was already started");
         }
@@ -78,7 +98,7 @@ public final class QemuHypervisor implements Hypervisor {
         }
         AcceleratorSelector.Selected<QemuProcess> selected;
         try {
-            selected = selector.start(spec.accelerator(), a -> launch(a, tscKhz));
+            selected = selector.start(spec.accelerator(), a -> launch(a, tscKhz, backends));
         } catch (HypervisorException e) {
             reportExitOfLastSpawned();
             closeVsockBackend();
@@ -107,7 +127,13 @@ public final class QemuHypervisor implements Hypervisor {
      * One QEMU launch under {@code accel}, with the device backends it connects to started first. A
      * backend serves one QEMU: each attempt (KVM, then TCG) gets a fresh one.
      */
-    private QemuProcess launch(Accel accel, long tscKhz) throws HypervisorException {
+    private QemuProcess launch(Accel accel, long tscKhz, LaunchBackends backends) throws HypervisorException {
+        try {
+            backends.startForLaunch();
+        } catch (IOException e) {
+            throw new HypervisorException("cannot start the device backends of sandbox " + spec.sandboxId()
+                    + " for a launch under " + accel + ": " + e.getMessage(), e);
+        }
         closeVsockBackend();
         if (spec.agent().kind() == AgentEndpoint.Kind.VHOST_USER_VSOCK) {
             try {

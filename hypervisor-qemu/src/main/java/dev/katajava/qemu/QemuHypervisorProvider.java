@@ -15,6 +15,6 @@ public final class QemuHypervisorProvider implements HypervisorProvider {
     /** @throws IllegalArgumentException when the spec asks for something QEMU cannot be given (e.g. machine type) */
     @Override
     public Hypervisor create(VmSpec spec) {
-        return new QemuHypervisor(spec, KvmVerdict.DEFAULT_FILE);
+        return new QemuHypervisor(spec, KvmVerdict.fileFor(KvmVerdict.DEFAULT_DIR, spec.binary(), spec.kernel()));
     }
 }

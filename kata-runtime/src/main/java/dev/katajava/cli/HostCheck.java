@@ -34,10 +34,10 @@ final class HostCheck {
     List<Finding> run(Path qemu, Path kernel, Path initrd) {
         List<Finding> findings = new ArrayList<>();
         Path kvm = at(Path.of("/dev/kvm"));
-        Path verdict = at(Path.of("/run/kata-containers/kvm-unusable"));
+        Path verdict = kvmVerdict();
         if (!Files.exists(kvm)) {
             findings.add(new Finding("KVM", false, false, "/dev/kvm is missing; VMs run under TCG (15-30x slower)"));
-        } else if (Files.exists(verdict)) {
+        } else if (verdict != null) {
             findings.add(new Finding("KVM", false, false, "/dev/kvm exists but did not give a working guest on this boot ("
                     + firstLine(verdict) + "); VMs run under TCG"));
         } else {
@@ -54,6 +54,19 @@ final class HostCheck {
         findings.add(imageFinding("guest kernel", kernel, "run guest-image/build.sh --install"));
         findings.add(imageFinding("guest initrd", initrd, "run guest-image/build.sh --install"));
         return findings;
+    }
+
+    /**
+     * A verdict of the runtime's KVM probe on this boot (one file per QEMU and guest kernel, named
+     * kvm-unusable-*), or null when no probe condemned KVM.
+     */
+    private Path kvmVerdict() {
+        try (var files = Files.list(at(Path.of("/run/kata-containers")))) {
+            return files.filter(f -> f.getFileName().toString().startsWith("kvm-unusable")).sorted().findFirst()
+                    .orElse(null);
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private Finding imageFinding(String item, Path file, String fix) {

@@ -55,7 +55,7 @@ class KataRuntimeTest {
     void checkReportsWhatIsThereAndWhatIsUsedInstead() throws Exception {
         fakeHost(true);
         Files.createDirectories(root.resolve("run/kata-containers"));
-        Files.writeString(root.resolve("run/kata-containers/kvm-unusable"), "failed to set MSR\n");
+        Files.writeString(root.resolve("run/kata-containers/kvm-unusable-0123456789abcdef"), "failed to set MSR\n");
         Output o = run("--config", config("").toString(), "check");
         assertThat(o.code()).isZero();
         assertThat(o.out()).contains("absent KVM: /dev/kvm exists but did not give a working guest")

@@ -12,6 +12,7 @@ import dev.katajava.tests.support.E2eEnvironment;
 import dev.katajava.virtcontainers.hypervisor.Accelerator;
 import dev.katajava.virtcontainers.hypervisor.AgentEndpoint;
 import dev.katajava.virtcontainers.hypervisor.HypervisorException;
+import dev.katajava.virtcontainers.hypervisor.LaunchBackends;
 import dev.katajava.virtcontainers.hypervisor.ShareDevice;
 import dev.katajava.virtcontainers.hypervisor.VmSize;
 import dev.katajava.virtcontainers.hypervisor.VmSpec;
@@ -96,7 +97,7 @@ class QemuBootIT {
                 ShareDevice.virtio9p(Files.createDirectories(runDir.resolve("shared"))),
                 AgentEndpoint.virtioSerial(runDir.resolve("agent.sock")), false);
         QemuHypervisor vm = new QemuHypervisor(spec, runDir.resolve("kvm-unusable"));
-        assertThatThrownBy(vm::start).isInstanceOf(HypervisorException.class)
+        assertThatThrownBy(() -> vm.start(LaunchBackends.NONE)).isInstanceOf(HypervisorException.class)
                 .hasMessageContaining("could not open kernel file")
                 .hasMessageContaining(missing.toString());
         assertThat(vm.exited().get()).isNotZero();
@@ -110,7 +111,7 @@ class QemuBootIT {
                 ShareDevice.virtio9p(Files.createDirectories(runDir.resolve("shared"))),
                 AgentEndpoint.virtioSerial(runDir.resolve("agent.sock")), false);
         QemuHypervisor vm = new QemuHypervisor(spec, runDir.resolve("kvm-unusable"));
-        vm.start();
+        vm.start(LaunchBackends.NONE);
         try {
             assertThat(vm.qmp().queryStatus(vm.qmpTimeout()).status()).isEqualTo(QueryStatusResultStatus.RUNNING);
             assertThat(vm.pid()).isPositive();

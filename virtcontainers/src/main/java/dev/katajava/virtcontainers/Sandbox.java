@@ -90,7 +90,7 @@ public final class Sandbox {
                     hv.kernelParams(), size, hv.accelerator(),
                     share.device(), AgentChannels.choose(config.agent().transport(), runDir), config.debug());
             hypervisor = provider.create(spec);
-            hypervisor.start();
+            hypervisor.start(share::startBackend);
             LOG.info("VM started", "sandbox", id, "pid", hypervisor.pid());
             agent = connectAgent(AgentChannels.transport(spec.agent()), hypervisor, config.agent().dialTimeout());
             LOG.info("agent is up", "sandbox", id, "channel", spec.agent().kind(),

@@ -6,15 +6,16 @@ import dev.katajava.virtcontainers.hypervisor.HypervisorException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 
 /**
  * Resolves the configured accelerator into a running VM.
  *
  * <p>KVM and TCG are honoured as asked. AUTO tries KVM when /dev/kvm opens and no earlier probe on this
- * boot condemned it; KVM counts as working only when QEMU stays alive and the guest writes to its
- * console within the probe window. Some hosts expose a /dev/kvm on which QEMU aborts or the guest hangs
- * silently (nested paravirtual KVM), so otherwise the VM is killed, the verdict remembered, and the VM
- * started again under TCG.
+ * boot condemned it; KVM counts as working only when the guest's own kernel is seen running (see
+ * {@link GuestSigns}) within the probe window. Some hosts expose a /dev/kvm on which QEMU aborts, or on
+ * which the firmware runs and prints and the guest kernel then hangs silently (nested paravirtual KVM),
+ * so otherwise the VM is killed, the verdict remembered, and the VM started again under TCG.
  */
 public final class AcceleratorSelector {
     /** Under working KVM the guest kernel reaches init in well under a second. */
@@ -24,11 +25,20 @@ public final class AcceleratorSelector {
     private final KvmVerdict verdict;
     private final BooleanSupplier kvmOpenable;
     private final Duration probeWindow;
+    private final Predicate<String> guestRuns;
 
+    /** A selector that trusts KVM once the console shows {@link GuestSigns#guestKernelRuns}. */
     public AcceleratorSelector(KvmVerdict verdict, BooleanSupplier kvmOpenable, Duration probeWindow) {
+        this(verdict, kvmOpenable, probeWindow, GuestSigns::guestKernelRuns);
+    }
+
+    /** @param guestRuns tells from the console text so far whether the guest itself runs */
+    public AcceleratorSelector(KvmVerdict verdict, BooleanSupplier kvmOpenable, Duration probeWindow,
+                               Predicate<String> guestRuns) {
         this.verdict = verdict;
         this.kvmOpenable = kvmOpenable;
         this.probeWindow = probeWindow;
+        this.guestRuns = guestRuns;
     }
 
     /** A running VM, the accelerator it runs with, and why that one. */
@@ -70,7 +80,7 @@ public final class AcceleratorSelector {
             return new Probe<>(null, e.getMessage());
         }
         try {
-            if (guestSpeaks(vm)) {
+            if (guestRuns(vm)) {
                 return new Probe<>(vm, null);
             }
         } catch (InterruptedException e) {
@@ -79,8 +89,8 @@ public final class AcceleratorSelector {
         }
         if (vm.isAlive()) {
             vm.kill();
-            return new Probe<>(null, "the guest wrote nothing to its console within " + probeWindow.toMillis()
-                    + " ms");
+            return new Probe<>(null, "the guest kernel did not start within " + probeWindow.toMillis()
+                    + " ms (its console shows " + GuestSigns.lastWords(vm.console()) + ")");
         }
         vm.kill();
         String said = vm.qemuOutputTail();
@@ -89,17 +99,17 @@ public final class AcceleratorSelector {
     }
 
     /**
-     * Waits for console output while QEMU lives, up to the probe window. Output counts even when QEMU
-     * has exited since: a guest that printed and powered off at once did run.
+     * Waits for the guest's signs of life while QEMU lives, up to the probe window. They count even when
+     * QEMU has exited since: a guest that printed and powered off at once did run.
      */
-    private boolean guestSpeaks(LaunchedVm vm) throws InterruptedException {
+    private boolean guestRuns(LaunchedVm vm) throws InterruptedException {
         long deadline = System.nanoTime() + probeWindow.toNanos();
         while (true) {
-            if (vm.consoleHasOutput()) {
+            if (guestRuns.test(vm.console())) {
                 return true;
             }
             if (!vm.isAlive()) {
-                return vm.consoleHasOutput();
+                return guestRuns.test(vm.console());
             }
             if (System.nanoTime() - deadline >= 0) {
                 return false;

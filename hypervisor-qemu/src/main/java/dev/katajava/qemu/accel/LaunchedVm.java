@@ -4,8 +4,8 @@ package dev.katajava.qemu.accel;
 public interface LaunchedVm {
     boolean isAlive();
 
-    /** Whether the guest has written anything to its console yet. */
-    boolean consoleHasOutput();
+    /** What the guest has written to its console so far (from its start, bounded in size). */
+    String console();
 
     /** QEMU's own last words (its stderr), for explaining why a VM died; may be empty. */
     String qemuOutputTail();

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class QemuProcess implements LaunchedVm {
     private static final Duration REAP_WAIT = Duration.ofSeconds(10);
+    private static final int CONSOLE_WINDOW = 64 * 1024;
 
     private final Process process;
     private final RunFiles files;
@@ -100,9 +101,10 @@ public final class QemuProcess implements LaunchedVm {
         return process.isAlive();
     }
 
+    /** The probe polls often, so the guest's first signs are still within this tail when they appear. */
     @Override
-    public boolean consoleHasOutput() {
-        return LogTail.size(files.consoleLog()) > 0;
+    public String console() {
+        return LogTail.read(files.consoleLog(), 0, CONSOLE_WINDOW);
     }
 
     /** QEMU's own output since this process started, up to the last 2 KiB, as one line. */

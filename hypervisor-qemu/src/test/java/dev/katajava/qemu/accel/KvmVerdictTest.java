@@ -27,4 +27,16 @@ class KvmVerdictTest {
         Path blocker = Files.writeString(dir.resolve("not-a-dir"), "x");
         assertThat(new KvmVerdict(blocker.resolve("kvm-unusable")).recordBroken("why")).isFalse();
     }
+
+    @Test
+    void eachQemuAndKernelPairHasAVerdictOfItsOwn() {
+        Path qemu = Path.of("/usr/bin/qemu-system-x86_64");
+        Path a = KvmVerdict.fileFor(dir, qemu, Path.of("/usr/share/kata-containers/vmlinux.container"));
+        assertThat(a).isEqualTo(KvmVerdict.fileFor(dir, qemu, Path.of("/usr/share/kata-containers/vmlinux.container")));
+        assertThat(a.getParent()).isEqualTo(dir);
+        assertThat(a.getFileName().toString()).startsWith(KvmVerdict.FILE_PREFIX);
+        assertThat(KvmVerdict.fileFor(dir, qemu, Path.of("/opt/pvm/vmlinux"))).isNotEqualTo(a);
+        assertThat(KvmVerdict.fileFor(dir, Path.of("/opt/qemu/bin/qemu-system-x86_64"),
+                Path.of("/usr/share/kata-containers/vmlinux.container"))).isNotEqualTo(a);
+    }
 }

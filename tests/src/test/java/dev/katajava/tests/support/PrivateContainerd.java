@@ -20,17 +20,25 @@ public final class PrivateContainerd implements AutoCloseable {
     private final Path dir;
     private final Path prefix;
     private final Path kataConfig;
+    private final Map<String, String> env;
     private Process process;
 
-    private PrivateContainerd(Path dir, Path prefix, Path kataConfig) {
+    private PrivateContainerd(Path dir, Path prefix, Path kataConfig, Map<String, String> env) {
         this.dir = dir;
         this.prefix = prefix;
         this.kataConfig = kataConfig;
+        this.env = Map.copyOf(env);
     }
 
     public static PrivateContainerd start(Path prefix, Path kataConfig) throws IOException, InterruptedException {
+        return start(prefix, kataConfig, Map.of());
+    }
+
+    /** A containerd whose environment, and so its shims', also has {@code env}. */
+    public static PrivateContainerd start(Path prefix, Path kataConfig, Map<String, String> env)
+            throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("kata-e2e-containerd");
-        PrivateContainerd c = new PrivateContainerd(dir, prefix, kataConfig);
+        PrivateContainerd c = new PrivateContainerd(dir, prefix, kataConfig, env);
         c.launch();
         return c;
     }
@@ -63,6 +71,7 @@ public final class PrivateContainerd implements AutoCloseable {
         // The JVM announces these on stderr, which containerd would read as part of the shim's address:
         // every end-to-end run proves the shim keeps its start output clean anyway.
         pb.environment().put("JAVA_TOOL_OPTIONS", "-Dkata.e2e=1");
+        pb.environment().putAll(env);
         process = pb.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < deadline) {

@@ -9,13 +9,20 @@ import java.nio.file.Path;
  * How container root filesystems on the host reach the guest: virtio-9p, or virtio-fs when a virtiofsd is
  * configured.
  *
- * <p>Lifecycle: {@link #prepare} once before the VM boots; {@link #shareRootfs} and {@link #shareVolume} per
+ * <p>Lifecycle: {@link #prepare} once before the VM boots; {@link #startBackend} before each launch of the
+ * VMM; {@link #shareRootfs} and {@link #shareVolume} per
  * container, undone by {@link #unshareContainer}; {@link #cleanup} once after the VM is gone. cleanup is safe to
  * call after a partial prepare.
  */
 public interface SharedFilesystem {
-    /** Creates the host directories and mounts the VM will see, and starts whatever serves them. */
+    /** Creates the host directories and mounts the VM will see. */
     void prepare() throws IOException;
+
+    /**
+     * Starts whatever serves the share to one VMM process, replacing what served an earlier launch; nothing
+     * for a share the VMM serves itself.
+     */
+    void startBackend() throws IOException;
 
     /** The device the VM needs for the share. */
     ShareDevice device();

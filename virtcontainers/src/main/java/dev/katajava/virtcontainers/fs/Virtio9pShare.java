@@ -16,6 +16,11 @@ public final class Virtio9pShare extends TreeBackedShare {
         tree.prepare();
     }
 
+    /** QEMU serves 9p itself. */
+    @Override
+    public void startBackend() {
+    }
+
     @Override
     public ShareDevice device() {
         return ShareDevice.virtio9p(tree.exported());

@@ -8,9 +8,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * The sandbox share served by an external virtiofsd over vhost-user-fs. The daemon runs from {@link #prepare}
- * (before the VMM, which connects to its socket) to {@link #cleanup}; it also exits by itself when the VMM
- * disconnects.
+ * The sandbox share served by an external virtiofsd over vhost-user-fs. A daemon is started by
+ * {@link #startBackend} before each VMM launch (the VMM connects to its socket) and stopped by the next
+ * one or by {@link #cleanup}; it also exits by itself when its VMM disconnects, so a relaunched VMM needs
+ * a new one.
  */
 public final class VirtioFsShare extends TreeBackedShare {
     private final SandboxShareLayout layout;
@@ -27,8 +28,16 @@ public final class VirtioFsShare extends TreeBackedShare {
     }
 
     @Override
-    public synchronized void prepare() throws IOException {
+    public void prepare() throws IOException {
         tree.prepare();
+    }
+
+    @Override
+    public synchronized void startBackend() throws IOException {
+        if (daemon != null) {
+            daemon.stop();
+            daemon = null;
+        }
         String sandboxId = layout.sandboxDir().getFileName().toString();
         daemon = VirtiofsDaemon.start(config, runDir, tree.exported(), sandboxId, VirtiofsDaemon.SOCKET_WAIT);
     }

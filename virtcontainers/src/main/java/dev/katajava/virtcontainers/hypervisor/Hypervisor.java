@@ -12,8 +12,11 @@ import java.util.concurrent.CompletableFuture;
  * only when the VMM process is gone.
  */
 public interface Hypervisor {
-    /** Boots the VM described by the spec this instance was created with. */
-    void start() throws HypervisorException;
+    /**
+     * Boots the VM described by the spec this instance was created with. {@code backends} are started before
+     * each launch of the VMM (there may be more than one when an accelerator is probed).
+     */
+    void start(LaunchBackends backends) throws HypervisorException;
 
     /** The VMM's host pid (containerd shows it as the task pid); 0 before {@link #start}. */
     long pid();

@@ -112,6 +112,10 @@ class ContainerVolumesTest {
         }
 
         @Override
+        public void startBackend() {
+        }
+
+        @Override
         public ShareDevice device() {
             return ShareDevice.virtio9p(Path.of("/"));
         }

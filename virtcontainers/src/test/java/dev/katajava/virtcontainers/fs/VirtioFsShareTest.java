@@ -30,11 +30,13 @@ class VirtioFsShareTest {
     }
 
     @Test
-    void prepareStartsTheDaemonOnTheReadOnlySharedViewAndCleanupStopsIt() throws Exception {
+    void startBackendStartsTheDaemonOnTheReadOnlySharedViewAndCleanupStopsIt() throws Exception {
         Path runDir = Files.createDirectory(tmp.resolve("run"));
         VirtioFsShare share = share(runDir);
 
         share.prepare();
+        assertThat(runDir.resolve(VirtiofsDaemon.PID_FILE)).as("no daemon before a launch asks for one").doesNotExist();
+        share.startBackend();
         long pid = Long.parseLong(Files.readString(runDir.resolve(VirtiofsDaemon.PID_FILE)).strip());
         Path shared = SandboxShareLayout.of(tmp.resolve("base"), "sb").shared();
         assertThat(Files.readString(tmp.resolve("args")).strip()).isEqualTo("--socket-path=" + runDir.resolve(
@@ -45,6 +47,24 @@ class VirtioFsShareTest {
 
         assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
         assertThat(MountInfo.mountsUnder(tmp)).isEmpty();
+    }
+
+    @Test
+    void eachLaunchGetsAFreshDaemonAndTheEarlierOneIsStopped() throws Exception {
+        Path runDir = Files.createDirectory(tmp.resolve("run"));
+        VirtioFsShare share = share(runDir);
+        share.prepare();
+        share.startBackend();
+        long first = Long.parseLong(Files.readString(runDir.resolve(VirtiofsDaemon.PID_FILE)).strip());
+
+        share.startBackend();
+        long second = Long.parseLong(Files.readString(runDir.resolve(VirtiofsDaemon.PID_FILE)).strip());
+
+        assertThat(second).isNotEqualTo(first);
+        assertThat(ProcessHandle.of(first).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        assertThat(ProcessHandle.of(second).map(ProcessHandle::isAlive).orElse(false)).isTrue();
+        share.cleanup();
+        assertThat(ProcessHandle.of(second).map(ProcessHandle::isAlive).orElse(false)).isFalse();
     }
 
     @Test
