@@ -8,7 +8,7 @@
 # then a summary table against the targets. The steps live in scripts/bench/.
 # Needs a finished build (./mvnw -B package); uses a private containerd and the staged install in
 # tests/target/stage, or installs one there.
-#   Usage: sudo scripts/benchmark.sh [RUNS]      RUNS: start-time runs (default 5)
+#   Usage: scripts/benchmark.sh [RUNS]      RUNS: start-time runs (default 5)
 #   BENCH_EXEC_RUNS       exec latency runs per runtime (default 10)
 #   BENCH_MAX_SANDBOXES   cap on concurrent sandboxes (default 16; 0 skips that step)
 #   BENCH_SANDBOX_TIMEOUT seconds one sandbox may take to start in that step (default 600)

@@ -4,7 +4,9 @@
 set -euo pipefail
 
 # qemu-system-common (also pulled in by qemu-system-x86) has the virtiofsd that shared_fs = "virtio-fs" uses.
-PACKAGES=(qemu-system-x86 qemu-system-common containerd runc busybox-static cpio kmod xz-utils gcc libc6-dev binutils file)
+# socat and util-linux's setpriv: the test that a peer running as another user is refused by the shim's socket.
+PACKAGES=(qemu-system-x86 qemu-system-common containerd runc busybox-static cpio kmod xz-utils gcc libc6-dev binutils
+    file socat util-linux iproute2)
 
 kata_install_packages() {
     local missing=()
@@ -37,14 +39,22 @@ kata_find_jdk() {
         export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
         return 0
     fi
-    echo "error: a JDK 25 is required (looked at \$JAVA_HOME and /usr/lib/jvm/*25*)." >&2
-    echo "       Install Temurin 25 (package temurin-25-jdk from the Adoptium apt repository) or set JAVA_HOME." >&2
+    cat >&2 <<'MSG'
+error: a JDK 25 is required to build the runtime, and none was found ($JAVA_HOME, /usr/lib/jvm/*25*).
+       Debian 12 does not package one. Install Eclipse Temurin 25 from Adoptium's apt repository
+       (https://adoptium.net/installation/linux/):
+         apt-get install -y wget gpg
+         wget -qO- https://packages.adoptium.net/artifactory/api/gpg/key/public | gpg --dearmor > /etc/apt/trusted.gpg.d/adoptium.gpg
+         echo "deb https://packages.adoptium.net/artifactory/deb bookworm main" > /etc/apt/sources.list.d/adoptium.list
+         apt-get update && apt-get install -y temurin-25-jdk
+       or unpack any JDK 25 and set JAVA_HOME to it, then run this again.
+MSG
     return 1
 }
 
 kata_require_root() {
     if [ "$(id -u)" -ne 0 ]; then
-        echo "error: run as root (containerd, mounts and QEMU need it): sudo $0" >&2
+        echo "error: run as root (containerd, mounts and QEMU need it)" >&2
         exit 1
     fi
 }

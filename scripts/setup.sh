@@ -7,8 +7,9 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 . scripts/deps.sh
 kata_require_root
+# The JDK first: without it nothing below can be built, so say so before installing anything.
+kata_find_jdk || exit 1
 kata_install_packages
-kata_find_jdk
 echo "==> building (JDK: $JAVA_HOME)"
 ./mvnw -B -q -DskipTests install -pl "!tests"
 echo "==> installing"

@@ -1,7 +1,6 @@
 package dev.katajava.ttrpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.protobuf.StringValue;
 import com.sun.security.auth.module.UnixSystem;
@@ -66,9 +65,10 @@ class PeerCredentialsTest {
 
     @Test
     void listenWithTheSameUserCheckClosesAPeerRunningAsAnotherUserUnanswered() throws Exception {
-        assumeTrue(new UnixSystem().getUid() == 0, "needs root to run a peer as another user");
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")) && Files.isExecutable(Path.of("/usr/bin/socat")),
-                "needs setpriv and socat");
+        // A precondition that fails rather than skips: this is the socket's security property.
+        assertThat(new UnixSystem().getUid()).as("runs as root, to run a peer as another user").isZero();
+        assertThat(Path.of("/usr/bin/setpriv")).as("setpriv (util-linux)").isExecutable();
+        assertThat(Path.of("/usr/bin/socat")).as("socat (scripts/deps.sh installs it)").isExecutable();
         try (var s = new ListeningServer(echo(), dir)) {
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
             Files.setPosixFilePermissions(s.socket, PosixFilePermissions.fromString("rwxrwxrwx"));

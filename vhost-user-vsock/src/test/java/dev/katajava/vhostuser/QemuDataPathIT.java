@@ -1,7 +1,6 @@
 package dev.katajava.vhostuser;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.katajava.linux.Fds;
 import dev.katajava.linux.Mmap;
@@ -52,7 +51,7 @@ class QemuDataPathIT {
 
     @Test
     void guestDriverStartsTheDeviceAndStreamsFlowThroughQemu() throws Exception {
-        assumeTrue(QemuBinary.installed(), QemuBinary.NAME + " is not installed");
+        assertThat(QemuBinary.installed()).as(QemuBinary.NAME + " on the PATH (scripts/deps.sh installs it)").isTrue();
         Path ramFile = Files.createTempFile(Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm") : dir,
                 "guest-ram", "");
         try (RandomAccessFile f = new RandomAccessFile(ramFile.toFile(), "rw")) {

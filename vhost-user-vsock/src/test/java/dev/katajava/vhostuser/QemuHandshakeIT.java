@@ -1,7 +1,6 @@
 package dev.katajava.vhostuser;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.katajava.logging.Level;
 import dev.katajava.logging.Log;
@@ -26,7 +25,7 @@ class QemuHandshakeIT {
 
     @Test
     void qemuCompletesTheVhostUserHandshakeAndReadsTheGuestCid() throws Exception {
-        assumeTrue(QemuBinary.installed(), QemuBinary.NAME + " is not installed");
+        assertThat(QemuBinary.installed()).as(QemuBinary.NAME + " on the PATH (scripts/deps.sh installs it)").isTrue();
         Path vhostSocket = dir.resolve("vhost.sock");
         Path log = dir.resolve("qemu.log");
         ByteArrayOutputStream backendLog = new ByteArrayOutputStream();
