@@ -69,9 +69,11 @@ final class ContainerLifecycle {
             Path bundle = Path.of(req.getBundle());
             boolean mounted = false;
             Sandbox created = null;
+            boolean inGuest = false;
             try {
                 JsonNode spec = OciSpecReader.read(bundle);
                 ContainerType type = ContainerType.of(id, spec);
+                ContainerHooks hooks = ContainerHooks.of(id, bundle, spec);
                 ContainerVolumes.requireSources(spec, bundle);
                 Path hostRootfs = hostRootfs(bundle, spec);
                 RootfsMounter.mount(req.getRootfsList(), bundle.resolve("rootfs"));
@@ -89,6 +91,9 @@ final class ContainerLifecycle {
                         .setOCI(AgentSpecConverter.convert(guestSpec, guestRoot,
                                 !target.config().disableGuestSeccomp()))
                         .build());
+                inGuest = true;
+                // The container exists and waits for Start: what these hooks leave in its rootfs, it sees.
+                hooks.created(target.hypervisor().pid());
                 TaskProcess init = new TaskProcess(id, "", new TaskProcess.Stdio(req.getStdin(), req.getStdout(),
                         req.getStderr(), req.getTerminal()));
                 init.attachOutputs(ProcessOutputs.open(req.getStdout(), req.getStderr(), id, state.namespace));
@@ -97,7 +102,7 @@ final class ContainerLifecycle {
                     OomWatcher.watch(created, events);
                     startMonitor(created);
                 }
-                state.containers.put(id, new ShimContainer(id, bundle, type, target, init, mounted));
+                state.containers.put(id, new ShimContainer(id, bundle, type, target, init, mounted, hooks));
                 events.publish(Topics.TASK_CREATE, TaskCreate.newBuilder()
                         .setContainerId(id)
                         .setBundle(req.getBundle())
@@ -111,6 +116,13 @@ final class ContainerLifecycle {
             } catch (Exception e) {
                 LOG.error("create failed", e, "container", id);
                 discardEarlyBoot();
+                if (inGuest && created == null && state.sandbox != null) {
+                    try {
+                        state.sandbox.agent().removeContainer(id, REMOVE_TIMEOUT);
+                    } catch (TtrpcException ignored) {
+                        // Best effort: the failure being reported matters more.
+                    }
+                }
                 if (created != null) {
                     if (state.sandbox == created) {
                         state.closeMonitor();
@@ -182,6 +194,7 @@ final class ContainerLifecycle {
             return;
         }
         ContainerVolumes.requireSources(spec, bundle);
+        ContainerHooks.of(id, bundle, spec);
         synchronized (state.lifecycle) {
             if (early == null && state.sandbox == null && !state.containers.containsKey(id)) {
                 LOG.info("booting the VM before create", "sandbox", type.sandboxId());
@@ -235,6 +248,7 @@ final class ContainerLifecycle {
                 c.sandbox().stop();
                 state.sandbox = null;
             }
+            c.hooks().deleted();
             return DeleteResponse.newBuilder().setPid((int) state.vmPid()).setExitStatus(info.status())
                     .setExitedAt(info.timestamp()).build();
         }

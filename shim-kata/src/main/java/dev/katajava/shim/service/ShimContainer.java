@@ -13,11 +13,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * @param rootfsMountedHere whether the shim mounted the rootfs onto the bundle (and must unmount it)
  */
 record ShimContainer(String id, Path bundle, ContainerType type, Sandbox sandbox, TaskProcess init,
-                     Map<String, TaskProcess> execs, boolean rootfsMountedHere) {
+                     Map<String, TaskProcess> execs, boolean rootfsMountedHere, ContainerHooks hooks) {
 
     ShimContainer(String id, Path bundle, ContainerType type, Sandbox sandbox, TaskProcess init,
-                  boolean rootfsMountedHere) {
-        this(id, bundle, type, sandbox, init, new ConcurrentHashMap<>(), rootfsMountedHere);
+                  boolean rootfsMountedHere, ContainerHooks hooks) {
+        this(id, bundle, type, sandbox, init, new ConcurrentHashMap<>(), rootfsMountedHere, hooks);
     }
 
     /** The process named by {@code execId}; empty means init. Null when there is no such exec. */

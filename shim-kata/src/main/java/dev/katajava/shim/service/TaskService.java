@@ -41,6 +41,7 @@ import dev.katajava.ttrpc.ServiceRegistry;
 import dev.katajava.ttrpc.TtrpcException;
 import dev.katajava.virtcontainers.Sandbox;
 import dev.katajava.virtcontainers.agent.AgentClient;
+import dev.katajava.virtcontainers.hooks.HookException;
 import dev.katajava.virtcontainers.oci.AgentSpecConverter;
 import dev.katajava.virtcontainers.oci.Identifiers;
 import dev.katajava.virtcontainers.oci.OciSpecReader;
@@ -60,6 +61,7 @@ public final class TaskService {
     private static final Log LOG = Log.of("shim");
     private static final String SERVICE = "containerd.task.v2.Task";
     private static final Duration CLOSE_STDIN_TIMEOUT = Duration.ofSeconds(30);
+    private static final int SIGKILL = 9;
 
     private final ShimState state;
     private final ContainerLifecycle lifecycle;
@@ -152,7 +154,24 @@ public final class TaskService {
                         .setExecId(p.execId()).setPid((int) pid).build());
             }
             ExitWatcher.watch(p, agent, stdio.stdout(), stdio.stderr(), pid, events);
+            if (p.execId().isEmpty()) {
+                poststart(c, agent, pid);
+            }
             return StartResponse.newBuilder().setPid((int) pid).build();
+        }
+    }
+
+    /** A failing poststart hook fails Start and the container's process is killed, as under runc. */
+    private static void poststart(ShimContainer c, AgentClient agent, long pid) throws TtrpcException {
+        try {
+            c.hooks().started(pid);
+        } catch (HookException e) {
+            try {
+                agent.signalProcess(c.id(), "", SIGKILL);
+            } catch (TtrpcException ignored) {
+                // Already gone, or the VM is: the hook's failure is what Start reports.
+            }
+            throw ErrorMapping.toStatus("start " + c.id(), e);
         }
     }
 
