@@ -19,6 +19,8 @@
  *   oomscore N     the process's oom_score_adj
  *   rootprop F     propagation flags for the container's / once it is the root
  *   seccomp BYTES  a BPF program (struct sock_filter array) to install before exec; seccompflags F its flags
+ *   cchook H / schook H  (repeat) a createContainer / startContainer hook (fields: see oci-hooks.h)
+ *   hookstate JSON the state hooks read on stdin, less its status, pid and closing brace
  *
  * Process shape: this process unshares the requested namespaces and forks; the child becomes PID 1 of the
  * new pid namespace, sets up its root filesystem and credentials, reports "ready", waits for the start
@@ -47,6 +49,8 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "oci-hooks.h"
 
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
@@ -88,6 +92,9 @@ struct config {
 	int nmounts;
 	struct { int res; rlim_t soft, hard; } rlimits[32];
 	int nrlimits;
+	struct oci_hook create_hooks[HOOK_MAX], start_hooks[HOOK_MAX];
+	int ncreate_hooks, nstart_hooks;
+	char *hook_state;
 };
 
 static int sync_fd = -1;
@@ -138,6 +145,18 @@ static char *field(char **cursor)
 		*cursor += strlen(*cursor);
 	}
 	return value;
+}
+
+static void parse_hook(struct config *c, const char *key, char *value, size_t len)
+{
+	int create = !strcmp(key, "cchook");
+	int *count = create ? &c->ncreate_hooks : &c->nstart_hooks;
+	if (*count == HOOK_MAX)
+		fail("config: more than %d %s hooks", HOOK_MAX, create ? "createContainer" : "startContainer");
+	struct oci_hook *h = create ? &c->create_hooks[*count] : &c->start_hooks[*count];
+	if (oci_hook_parse(h, create ? "createContainer" : "startContainer", *count, value, len) != 0)
+		fail("config: malformed %s record", key);
+	(*count)++;
 }
 
 static void parse(struct config *c, char *buf, size_t len)
@@ -217,6 +236,9 @@ static void parse(struct config *c, char *buf, size_t len)
 			memcpy(c->seccomp, value, n);
 			c->seccomp_len = (unsigned short)(n / sizeof(struct sock_filter));
 		} else if (!strcmp(key, "seccompflags")) c->seccomp_flags = strtoul(value, NULL, 10);
+		else if (!strcmp(key, "cchook") || !strcmp(key, "schook"))
+			parse_hook(c, key, value, n);
+		else if (!strcmp(key, "hookstate")) c->hook_state = value;
 		else
 			fail("config: unknown key %s", key);
 	}
@@ -676,10 +698,33 @@ static void install_seccomp(struct config *c)
 		fail("install seccomp filter: %s", strerror(errno));
 }
 
+/*
+ * Runs hooks in the container's namespaces and root. A hook's program must be there: the guest cannot run
+ * the host's, so a missing one is an error that names it.
+ */
+static int run_hooks(struct config *c, struct oci_hook *hooks, int n, const char *status, char *msg, size_t size)
+{
+	for (int i = 0; i < n; i++) {
+		if (access(hooks[i].path, X_OK) != 0) {
+			snprintf(msg, size, "%s %s: not found in the container (%s)", hooks[i].name, hooks[i].path,
+				 strerror(errno));
+			return -1;
+		}
+		if (status && oci_hook_run(&hooks[i], c->hook_state ? c->hook_state : "{", status, msg, size) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 static void child(struct config *c, int exec_fd)
 {
+	char hook_error[1024];
 	if (!c->join_pid)
 		setup_container(c);
+	/* createContainer hooks run now; startContainer ones are only checked, so a missing one fails create. */
+	if (run_hooks(c, c->create_hooks, c->ncreate_hooks, "creating", hook_error, sizeof hook_error) != 0 ||
+	    run_hooks(c, c->start_hooks, c->nstart_hooks, NULL, hook_error, sizeof hook_error) != 0)
+		fail("%s", hook_error);
 	if (c->console)
 		open_console();
 	default_home(c);
@@ -720,6 +765,11 @@ static void child(struct config *c, int exec_fd)
 	/* With no_new_privs, as late as possible: the profile then only has to allow execve itself. */
 	if (c->nonewprivs)
 		install_seccomp(c);
+	/* As runc: with the process's own credentials and filter, right before it is executed. */
+	if (run_hooks(c, c->start_hooks, c->nstart_hooks, "created", hook_error, sizeof hook_error) != 0) {
+		dprintf(2, "nsexec: %s\n", hook_error);
+		_exit(1);
+	}
 	execve(program, c->args, c->envs);
 	dprintf(2, "nsexec: exec %s: %s\n", program, strerror(errno));
 	_exit(127);

@@ -3,6 +3,7 @@ package dev.katajava.agent;
 import dev.katajava.agent.container.Container;
 import dev.katajava.agent.container.ContainerException;
 import dev.katajava.agent.container.ContainerRuntime;
+import dev.katajava.agent.container.GuestHookDir;
 import dev.katajava.agent.storage.StorageMounter;
 import dev.katajava.logging.Log;
 import dev.katajava.protocols.agent.Spec;
@@ -19,14 +20,18 @@ public final class GuestSandbox {
     private final StorageMounter storages = new StorageMounter();
     private final Map<String, Container> containers = new ConcurrentHashMap<>();
     private volatile String sandboxId = "";
+    private volatile GuestHookDir guestHooks = GuestHookDir.NONE;
     private static final long OOM_POLL_MS = 200;
+    private static final int SIGKILL = 9;
     private final Map<String, Long> oomSeen = new ConcurrentHashMap<>();
 
     public GuestSandbox(ContainerRuntime runtime) {
         this.runtime = runtime;
     }
 
-    public synchronized void create(String id, String hostname, Iterable<Storage> sandboxStorages) throws IOException {
+    /** @param guestHookPath Kata's guest_hook_path: hooks in the guest image run for every container ("": none) */
+    public synchronized void create(String id, String hostname, Iterable<Storage> sandboxStorages,
+                                    String guestHookPath) throws IOException {
         if (!sandboxId.isEmpty()) {
             throw new IOException("sandbox " + sandboxId + " already exists");
         }
@@ -37,6 +42,7 @@ public final class GuestSandbox {
             Hostname.set(hostname);
         }
         sandboxId = id;
+        guestHooks = GuestHookDir.at(guestHookPath);
         LOG.info("sandbox created", "sandbox", id);
     }
 
@@ -46,6 +52,12 @@ public final class GuestSandbox {
                 throw ContainerException.alreadyExists("container " + id + " already exists");
             }
             Container c = Container.create(id, spec, runtime);
+            try {
+                guestHooks.prestart(c);
+            } catch (ContainerException e) {
+                c.destroy(5);
+                throw e;
+            }
             containers.put(id, c);
             return c;
         }
@@ -59,9 +71,23 @@ public final class GuestSandbox {
         return c;
     }
 
+    /** Lets the container's process run; a failing guest poststart hook kills it and fails the start. */
+    public void startContainer(String id) throws ContainerException {
+        Container c = container(id);
+        c.start();
+        try {
+            guestHooks.poststart(c);
+        } catch (ContainerException e) {
+            c.signal("", SIGKILL);
+            throw e;
+        }
+    }
+
     public void removeContainer(String id, int timeoutSeconds) throws ContainerException {
-        container(id).destroy(timeoutSeconds);
+        Container c = container(id);
+        c.destroy(timeoutSeconds);
         containers.remove(id);
+        guestHooks.poststop(c);
     }
 
     /**

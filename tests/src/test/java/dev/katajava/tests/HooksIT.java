@@ -189,4 +189,60 @@ class HooksIT extends ContainerdTest {
             assertThat(Leaks.awaitNone(id, containerd, Duration.ofSeconds(10))).as(tag).isEmpty();
         }
     }
+
+    private static ObjectNode shHook(String script) {
+        return hook(Path.of("/bin/sh"), List.of("sh", "-c", script), 30);
+    }
+
+    @Test
+    void createContainerAndStartContainerHooksRunInsideTheContainerBeforeItsProgram() throws Exception {
+        String id = "hooks-guest-" + ProcessHandle.current().pid();
+        Path spec = spec("guest", rootfs("guest"), "cat /cc-state; echo; cat /sc-state", Map.of(
+                "createContainer", List.of(shHook("cat > /cc-state")),
+                "startContainer", List.of(shHook("cat > /sc-state"))));
+
+        Commands.Result r = run(RUNTIME, spec, id);
+
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+        assertThat(r.stdout()).contains("\"id\":\"" + id + "\"").contains("\"status\":\"creating\"")
+                .contains("\"status\":\"created\"").contains("\"annotations\":{\"hook-test\":\"seen\"}");
+        assertThat(Leaks.awaitNone(id, containerd, Duration.ofSeconds(10))).isEmpty();
+    }
+
+    @Test
+    void aContainerHookWhoseProgramIsNotInTheContainerFailsCreateClearly() throws Exception {
+        String id = "hooks-missing-" + ProcessHandle.current().pid();
+        Path spec = spec("missing", rootfs("missing"), "echo must-not-run", Map.of(
+                "startContainer", List.of(hook(Path.of("/usr/bin/gpu-hook"), List.of(), null))));
+
+        Commands.Result r = run(RUNTIME, spec, id);
+
+        assertThat(r.exitCode()).isNotZero();
+        assertThat(r.stderr()).contains("startContainer[0] /usr/bin/gpu-hook: not found in the container");
+        ctr("containers", "rm", id);
+        assertThat(Leaks.awaitNone(id, containerd, Duration.ofSeconds(10))).isEmpty();
+    }
+
+    @Test
+    void hooksInTheGuestHookPathRunForTheContainer() throws Exception {
+        String id = "hooks-ghp-" + ProcessHandle.current().pid();
+        Path root = rootfs("ghp");
+        // The guest sees the container's rootfs under the share; hooks placed there stand in for an image's.
+        String guestRoot = "/run/kata-containers/shared/containers/" + id + "/rootfs";
+        Path prestart = Files.createDirectories(root.resolve("guest-hooks/prestart")).resolve("10-mark");
+        Files.writeString(prestart, "#!/bin/sh\nread -r state\necho \"$1 saw $state\" > " + guestRoot + "/from-guest-hook\n");
+        Files.setPosixFilePermissions(prestart, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path config = Files.writeString(dir.resolve("ghp.toml"), Files.readString(
+                dev.katajava.tests.support.E2eEnvironment.CONFIG).replaceFirst("(?m)^\\[hypervisor.qemu\\]$",
+                "[hypervisor.qemu]\nguest_hook_path = \"" + guestRoot + "/guest-hooks\""));
+        Path spec = spec("ghp", root, "cat /from-guest-hook", Map.of());
+
+        Commands.Result r = ctr("run", "--rm", "--runtime", RUNTIME, "--runtime-config-path", config.toString(),
+                "--config", spec.toString(), id);
+
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+        assertThat(r.stdout()).startsWith("prestart saw {").contains("\"id\":\"" + id + "\"")
+                .contains("\"status\":\"created\"");
+        assertThat(Leaks.awaitNone(id, containerd, Duration.ofSeconds(10))).isEmpty();
+    }
 }

@@ -98,6 +98,7 @@ public final class Sandbox {
             agent.createSandbox(CreateSandboxRequest.newBuilder()
                     .setHostname(hostname)
                     .addStorages(share.guestStorage())
+                    .setGuestHookPath(hv.guestHookPath())
                     .setSandboxId(id)
                     .build());
             LOG.info("sandbox sized", "sandbox", id, "vcpus", size.vcpus(), "max_vcpus", size.maxVcpus(),

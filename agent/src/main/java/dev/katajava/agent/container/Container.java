@@ -54,7 +54,7 @@ public final class Container {
         if (Files.exists(stateDir)) {
             throw ContainerException.alreadyExists("container " + id + " already exists");
         }
-        byte[] config = LaunchConfig.forContainer(spec, stateDir.resolve("sync"), stateDir.resolve("exec"),
+        byte[] config = LaunchConfig.forContainer(id, spec, stateDir.resolve("sync"), stateDir.resolve("exec"),
                 runtime.noPivot());
         ContainerProcess init = null;
         CgroupManager cgroup = null;

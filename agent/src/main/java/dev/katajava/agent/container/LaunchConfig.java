@@ -30,7 +30,8 @@ final class LaunchConfig {
     }
 
     /** Builds the launch of a container's init from its spec. */
-    static byte[] forContainer(Spec spec, Path syncFifo, Path execFifo, boolean noPivot) throws ContainerException {
+    static byte[] forContainer(String containerId, Spec spec, Path syncFifo, Path execFifo, boolean noPivot)
+            throws ContainerException {
         LaunchConfig c = new LaunchConfig();
         for (var ns : spec.getLinux().getNamespacesList()) {
             String type = ns.getType();
@@ -73,6 +74,7 @@ final class LaunchConfig {
         }
         c.process(spec.getProcess());
         c.seccomp(spec.getLinux());
+        c.hooks(containerId, spec);
         c.put("sync", syncFifo.toString());
         c.put("exec", execFifo.toString());
         return c.out.toByteArray();
@@ -165,6 +167,21 @@ final class LaunchConfig {
         } catch (SeccompException e) {
             throw ContainerException.invalid(e.getMessage());
         }
+    }
+
+    /** createContainer and startContainer hooks, which the launcher runs in the container (see {@link HookRecords}). */
+    private void hooks(String containerId, Spec spec) throws ContainerException {
+        var hooks = spec.getHooks();
+        if (hooks.getCreateContainerCount() + hooks.getStartContainerCount() == 0) {
+            return;
+        }
+        for (int i = 0; i < hooks.getCreateContainerCount(); i++) {
+            putBytes("cchook", HookRecords.encode("createContainer[" + i + "]", hooks.getCreateContainer(i)));
+        }
+        for (int i = 0; i < hooks.getStartContainerCount(); i++) {
+            putBytes("schook", HookRecords.encode("startContainer[" + i + "]", hooks.getStartContainer(i)));
+        }
+        put("hookstate", HookRecords.statePrefix(containerId, spec));
     }
 
     /** Appends one record; the launcher hands values to the kernel as C strings, so a NUL cannot be passed. */

@@ -115,7 +115,7 @@ public final class AgentRpc {
 
     private Empty createSandbox(CallContext ctx, CreateSandboxRequest req) throws TtrpcException {
         try {
-            sandbox.create(req.getSandboxId(), req.getHostname(), req.getStoragesList());
+            sandbox.create(req.getSandboxId(), req.getHostname(), req.getStoragesList(), req.getGuestHookPath());
         } catch (IOException e) {
             throw new TtrpcException(Code.INTERNAL, "create sandbox: " + e.getMessage(), e);
         }
@@ -149,7 +149,7 @@ public final class AgentRpc {
 
     private Empty startContainer(CallContext ctx, StartContainerRequest req) throws TtrpcException {
         try {
-            sandbox.container(req.getContainerId()).start();
+            sandbox.startContainer(req.getContainerId());
         } catch (ContainerException e) {
             throw failed(e);
         }

@@ -75,7 +75,7 @@ class LaunchConfigTest {
         Spec s = spec().setProcess(spec().getProcess().toBuilder().clearArgs().addAllArgs(args)
                 .addEnv("MULTI=line1\nline2")).build();
 
-        var records = records(LaunchConfig.forContainer(s, SYNC, EXEC, false));
+        var records = records(LaunchConfig.forContainer("c1", s, SYNC, EXEC, false));
 
         assertThat(values(records, "arg")).containsExactlyElementsOf(args);
         assertThat(values(records, "env")).containsExactly("PATH=/bin", "MULTI=line1\nline2");
@@ -83,7 +83,7 @@ class LaunchConfigTest {
 
     @Test
     void mapsTheSpecToLauncherRecords() throws Exception {
-        var records = records(LaunchConfig.forContainer(spec().build(), SYNC, EXEC, true));
+        var records = records(LaunchConfig.forContainer("c1", spec().build(), SYNC, EXEC, true));
 
         assertThat(values(records, "ns")).containsExactly("pid", "ipc", "uts", "mount");
         assertThat(values(records, "rootfs")).containsExactly("/run/kata-containers/shared/containers/c1/rootfs");
@@ -100,7 +100,7 @@ class LaunchConfigTest {
     @Test
     void anEmptyCwdIsTheRootAndPivotIsTheDefault() throws Exception {
         Spec s = spec().setProcess(spec().getProcess().toBuilder().clearCwd()).build();
-        var records = records(LaunchConfig.forContainer(s, SYNC, EXEC, false));
+        var records = records(LaunchConfig.forContainer("c1", s, SYNC, EXEC, false));
         assertThat(values(records, "cwd")).containsExactly("/");
         assertThat(values(records, "nopivot")).isEmpty();
     }
@@ -116,7 +116,7 @@ class LaunchConfigTest {
                         .addAllOptions(List.of("rbind", "ro", "rslave")))
                 .build();
 
-        List<String> mounts = values(records(LaunchConfig.forContainer(s, SYNC, EXEC, false)), "mount");
+        List<String> mounts = values(records(LaunchConfig.forContainer("c1", s, SYNC, EXEC, false)), "mount");
 
         assertThat(mounts).containsExactly(
                 "tmpfs\t/dev\ttmpfs\t" + (Mounts.MS_NOSUID | Mounts.MS_STRICTATIME) + "\tmode=755,size=65536k\t0",
@@ -131,7 +131,7 @@ class LaunchConfigTest {
         Spec.Builder s = spec();
         s.getLinuxBuilder().setRootfsPropagation("rslave");
 
-        assertThat(values(records(LaunchConfig.forContainer(s.build(), SYNC, EXEC, false)), "rootprop"))
+        assertThat(values(records(LaunchConfig.forContainer("c1", s.build(), SYNC, EXEC, false)), "rootprop"))
                 .containsExactly(Long.toString(Mounts.MS_SLAVE | Mounts.MS_REC));
     }
 
@@ -139,7 +139,7 @@ class LaunchConfigTest {
     void namesRlimitsByTheirLinuxNumbers() throws Exception {
         Spec s = spec().setProcess(spec().getProcess().toBuilder()
                 .addRlimits(POSIXRlimit.newBuilder().setType("RLIMIT_NOFILE").setSoft(1024).setHard(4096))).build();
-        assertThat(values(records(LaunchConfig.forContainer(s, SYNC, EXEC, false)), "rlimit"))
+        assertThat(values(records(LaunchConfig.forContainer("c1", s, SYNC, EXEC, false)), "rlimit"))
                 .containsExactly("7 1024 4096");
     }
 
@@ -156,17 +156,17 @@ class LaunchConfigTest {
     void refusesWhatTheLauncherCannotDo() {
         Spec userNs = spec().setLinux(spec().getLinux().toBuilder()
                 .addNamespaces(LinuxNamespace.newBuilder().setType("user"))).build();
-        assertThatThrownBy(() -> LaunchConfig.forContainer(userNs, SYNC, EXEC, false))
+        assertThatThrownBy(() -> LaunchConfig.forContainer("c1", userNs, SYNC, EXEC, false))
                 .hasMessage("namespace \"user\" is not supported in the guest");
 
         Spec nulArg = spec().setProcess(spec().getProcess().toBuilder().addArgs("a\0b")).build();
-        assertThatThrownBy(() -> LaunchConfig.forContainer(nulArg, SYNC, EXEC, false))
+        assertThatThrownBy(() -> LaunchConfig.forContainer("c1", nulArg, SYNC, EXEC, false))
                 .hasMessage("arg \"a\\0b\" contains a NUL byte")
                 .satisfies(e -> assertThat(((ContainerException) e).kind()).isEqualTo(ContainerException.Kind.INVALID));
 
         Spec badRlimit = spec().setProcess(spec().getProcess().toBuilder()
                 .addRlimits(POSIXRlimit.newBuilder().setType("RLIMIT_FLY"))).build();
-        assertThatThrownBy(() -> LaunchConfig.forContainer(badRlimit, SYNC, EXEC, false))
+        assertThatThrownBy(() -> LaunchConfig.forContainer("c1", badRlimit, SYNC, EXEC, false))
                 .hasMessage("unknown rlimit type \"RLIMIT_FLY\"");
     }
 }

@@ -30,7 +30,7 @@ public final class ConfigLoader {
     private static final Set<String> HYPERVISOR_KEYS = Set.of("path", "kernel", "initrd", "image", "machine_type",
             "kernel_params", "default_vcpus", "default_maxvcpus", "default_memory", "default_maxmemory",
             "shared_fs", "accelerator", "enable_debug", "memory_slots", "enable_annotations", "virtio_fs_daemon",
-            "virtio_fs_cache", "virtio_fs_extra_args", "virtio_fs_cache_size");
+            "virtio_fs_cache", "virtio_fs_extra_args", "virtio_fs_cache_size", "guest_hook_path");
     private static final Set<String> AGENT_KEYS = Set.of("dial_timeout", "enable_debug", "transport");
     private static final Set<String> RUNTIME_KEYS = Set.of("enable_debug", "disable_guest_seccomp");
     private static final Set<String> MACHINE_TYPES = Set.of("q35", "microvm");
@@ -92,7 +92,9 @@ public final class ConfigLoader {
                 Accelerator.valueOf(r.oneOf(h, hv, "accelerator", "auto", Set.of("auto", "kvm", "tcg"))
                         .toUpperCase(Locale.ROOT)),
                 r.bool(h, hv, "enable_debug", false),
-                r.patterns(h, hv, "enable_annotations"));
+                r.patterns(h, hv, "enable_annotations"),
+                hv.has("guest_hook_path") && !r.string(h, hv, "guest_hook_path", "").isEmpty()
+                        ? r.path(h, hv, "guest_hook_path", null).toString() : "");
 
         String a = "agent.kata";
         JsonNode ag = root.path("agent").path("kata");

@@ -10,6 +10,7 @@ import java.util.List;
  * {@link #virtioFs} is null unless {@link #sharedFs} is {@code virtio-fs}.
  * {@link #enableAnnotations} lists the regular expressions a pod's hypervisor annotation names must match
  * (the part after {@code io.katacontainers.config.hypervisor.}) to override these values.
+ * {@link #guestHookPath} is a guest directory of OCI hooks the agent runs for every container, or empty.
  */
 public record HypervisorConfig(
         String name,
@@ -27,5 +28,6 @@ public record HypervisorConfig(
         VirtioFsConfig virtioFs,
         Accelerator accelerator,
         boolean enableDebug,
-        List<String> enableAnnotations) {
+        List<String> enableAnnotations,
+        String guestHookPath) {
 }

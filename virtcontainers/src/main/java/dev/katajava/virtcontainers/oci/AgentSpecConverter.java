@@ -2,6 +2,8 @@ package dev.katajava.virtcontainers.oci;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.katajava.protocols.agent.Box;
+import dev.katajava.protocols.agent.Hook;
+import dev.katajava.protocols.agent.Hooks;
 import dev.katajava.protocols.agent.Linux;
 import dev.katajava.protocols.agent.LinuxCapabilities;
 import dev.katajava.protocols.agent.LinuxDevice;
@@ -18,7 +20,8 @@ import java.util.function.Consumer;
 /**
  * Turns an OCI config.json into the Spec message Kata's agent takes, applying what a VM runtime must
  * change on the way (as Kata's constrainGRPCSpec does): the root path becomes the guest path of the shared
- * rootfs; hooks run on the host and are dropped; network and cgroup namespaces belong to the VM and are
+ * rootfs; of the hooks only createContainer and startContainer go along, which run in the container's
+ * namespaces and so in the guest (the others run on the host); network and cgroup namespaces belong to the VM and are
  * removed; namespace paths name host namespaces and are emptied; device and host-level resource settings
  * are cleared. The seccomp profile is carried over for the agent to enforce, or dropped when the
  * configuration says so (disable_guest_seccomp).
@@ -49,10 +52,29 @@ public final class AgentSpecConverter {
             spec.addMounts(mount(m));
         }
         oci.path("annotations").properties().forEach(e -> spec.putAnnotations(e.getKey(), e.getValue().asText()));
+        Hooks guestHooks = guestHooks(oci.path("hooks"));
+        if (guestHooks.getCreateContainerCount() + guestHooks.getStartContainerCount() > 0) {
+            spec.setHooks(guestHooks);
+        }
         if (oci.has("linux")) {
             spec.setLinux(linux(oci.get("linux"), guestSeccomp));
         }
         return spec.build();
+    }
+
+    /** The hooks that run in the container's namespaces; the shim checked every entry when it read the spec. */
+    private static Hooks guestHooks(JsonNode hooks) {
+        Hooks.Builder b = Hooks.newBuilder();
+        hooks.path("createContainer").forEach(h -> b.addCreateContainer(hook(h)));
+        hooks.path("startContainer").forEach(h -> b.addStartContainer(hook(h)));
+        return b.build();
+    }
+
+    private static Hook hook(JsonNode h) {
+        Hook.Builder b = Hook.newBuilder().setPath(h.path("path").asText()).setTimeout(h.path("timeout").asLong(0));
+        h.path("args").forEach(a -> b.addArgs(a.asText()));
+        h.path("env").forEach(e -> b.addEnv(e.asText()));
+        return b.build();
     }
 
     /** Converts an OCI {@code process} object (the JSON ctr sends with Exec, too). */

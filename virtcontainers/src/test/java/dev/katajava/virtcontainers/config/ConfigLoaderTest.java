@@ -110,6 +110,15 @@ class ConfigLoaderTest {
                 .hasMessageContaining(":3: [hypervisor.qemu] kernel: must be an absolute path");
     }
 
+    @Test
+    void aGuestHookPathIsPassedOnAndMustBeAbsolute() throws Exception {
+        assertThat(ConfigLoader.parse(FILE, VALID).hypervisor().guestHookPath()).isEmpty();
+        assertThat(ConfigLoader.parse(FILE, withVirtioFs("guest_hook_path = \"/usr/share/oci/hooks\"\n"))
+                .hypervisor().guestHookPath()).isEqualTo("/usr/share/oci/hooks");
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, withVirtioFs("guest_hook_path = \"oci/hooks\"\n")))
+                .hasMessageContaining(":10: [hypervisor.qemu] guest_hook_path: must be an absolute path");
+    }
+
     /** VALID with {@code lines} after its accelerator line (line 9), so they start at line 10. */
     private static String withVirtioFs(String lines) {
         return VALID.replace("accelerator = \"tcg\"\n", "accelerator = \"tcg\"\n" + lines);

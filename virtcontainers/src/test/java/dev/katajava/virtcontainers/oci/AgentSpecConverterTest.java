@@ -50,6 +50,22 @@ class AgentSpecConverterTest {
     }
 
     @Test
+    void onlyTheHooksThatRunInTheContainerGoToTheGuest() throws Exception {
+        Spec spec = AgentSpecConverter.convert(parse(CTR_SPEC.replace("""
+                "hooks":{"prestart":[{"path":"/bin/true"}]}""", """
+                "hooks":{"prestart":[{"path":"/bin/true"}],"poststop":[{"path":"/bin/p"}],
+                         "createContainer":[{"path":"/bin/cc","args":["cc","-x"],"env":["A=1"],"timeout":3}],
+                         "startContainer":[{"path":"/bin/sc"}]}""")), "/r");
+        assertThat(spec.getHooks().getPrestartList()).isEmpty();
+        assertThat(spec.getHooks().getPoststopList()).isEmpty();
+        assertThat(spec.getHooks().getCreateContainer(0).getPath()).isEqualTo("/bin/cc");
+        assertThat(spec.getHooks().getCreateContainer(0).getArgsList()).containsExactly("cc", "-x");
+        assertThat(spec.getHooks().getCreateContainer(0).getEnvList()).containsExactly("A=1");
+        assertThat(spec.getHooks().getCreateContainer(0).getTimeout()).isEqualTo(3);
+        assertThat(spec.getHooks().getStartContainerList()).extracting(h -> h.getPath()).containsExactly("/bin/sc");
+    }
+
+    @Test
     void dropsWhatBelongsToTheHostOrTheVm() throws Exception {
         Spec spec = AgentSpecConverter.convert(parse(CTR_SPEC), "/r");
         assertThat(spec.hasHooks()).isFalse();
