@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.katajava.tests.support.Commands;
 import dev.katajava.tests.support.ContainerdTest;
+import dev.katajava.tests.support.CustomSpec;
 import dev.katajava.tests.support.Leaks;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,35 +75,17 @@ class HooksIT extends ContainerdTest {
         return h;
     }
 
-    /** A root filesystem of busybox alone (ctr run --config takes no image). */
     private Path rootfs(String name) throws Exception {
-        Path root = Files.createDirectories(dir.resolve(name + "-rootfs"));
-        for (String d : List.of("bin", "dev", "proc", "sys", "tmp", "etc")) {
-            Files.createDirectories(root.resolve(d));
-        }
-        Files.copy(Path.of("/bin/busybox"), root.resolve("bin/busybox"));
-        for (String applet : List.of("sh", "cat", "echo", "sleep")) {
-            Files.createSymbolicLink(root.resolve("bin").resolve(applet), Path.of("busybox"));
-        }
-        return root;
+        return CustomSpec.rootfs(dir, name);
     }
 
-    /**
-     * containerd's default spec (what ctr run would make) with {@code root} as the root filesystem,
-     * {@code script} as the process and {@code hooks}.
-     */
+    /** containerd's default spec on {@code root} with {@code script} as the process and {@code hooks}. */
     private Path spec(String name, Path root, String script, Map<String, List<ObjectNode>> hooks) throws Exception {
-        Commands.Result defaults = containerd.ctr(List.of("oci", "spec"), Duration.ofSeconds(30));
-        assertThat(defaults.exitCode()).as(defaults.describe()).isZero();
-        ObjectNode spec = (ObjectNode) JSON.readTree(defaults.stdout());
-        spec.putObject("root").put("path", root.toString());
-        ObjectNode process = (ObjectNode) spec.path("process");
-        process.putArray("args").add("/bin/sh").add("-c").add(script);
-        process.putArray("env").add("PATH=/bin");
-        spec.putObject("annotations").put("hook-test", "seen");
-        ObjectNode h = spec.putObject("hooks");
-        hooks.forEach((kind, list) -> list.forEach(h.withArray(kind)::add));
-        return Files.writeString(dir.resolve(name + ".json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(spec));
+        return CustomSpec.write(containerd, dir, name, root, script, spec -> {
+            spec.putObject("annotations").put("hook-test", "seen");
+            ObjectNode h = spec.putObject("hooks");
+            hooks.forEach((kind, list) -> list.forEach(h.withArray(kind)::add));
+        });
     }
 
     private static Commands.Result run(String runtime, Path spec, String id) throws Exception {

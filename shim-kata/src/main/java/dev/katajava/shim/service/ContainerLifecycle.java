@@ -28,6 +28,7 @@ import dev.katajava.virtcontainers.oci.ContainerType;
 import dev.katajava.virtcontainers.oci.Identifiers;
 import dev.katajava.virtcontainers.oci.OciSpecException;
 import dev.katajava.virtcontainers.oci.OciSpecReader;
+import dev.katajava.virtcontainers.oci.SysctlCheck;
 import dev.katajava.virtcontainers.rootfs.RootfsMounter;
 import dev.katajava.virtcontainers.sizing.Workload;
 import java.io.IOException;
@@ -74,6 +75,8 @@ final class ContainerLifecycle {
                 JsonNode spec = OciSpecReader.read(bundle);
                 ContainerType type = ContainerType.of(id, spec);
                 ContainerHooks hooks = ContainerHooks.of(id, bundle, spec);
+                SysctlCheck.check(spec);
+                GuestIgnored.log(id, spec);
                 ContainerVolumes.requireSources(spec, bundle);
                 Path hostRootfs = hostRootfs(bundle, spec);
                 RootfsMounter.mount(req.getRootfsList(), bundle.resolve("rootfs"));
@@ -195,6 +198,7 @@ final class ContainerLifecycle {
         }
         ContainerVolumes.requireSources(spec, bundle);
         ContainerHooks.of(id, bundle, spec);
+        SysctlCheck.check(spec);
         synchronized (state.lifecycle) {
             if (early == null && state.sandbox == null && !state.containers.containsKey(id)) {
                 LOG.info("booting the VM before create", "sandbox", type.sandboxId());
