@@ -15,6 +15,7 @@ public final class Fds {
     public static final int O_RDWR = 2;
     public static final int O_CREAT = 0100;
     public static final int O_NOCTTY = 0400;
+    public static final int O_APPEND = 02000;
     public static final int O_NONBLOCK = 04000;
     public static final int O_DIRECTORY = 0200000;
     public static final int O_NOFOLLOW = 0400000;

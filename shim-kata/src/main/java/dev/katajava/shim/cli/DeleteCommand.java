@@ -53,7 +53,8 @@ public final class DeleteCommand {
     private static void cleanup(String id, Path bundle) throws Exception {
         String address = BundleFiles.readOrEmpty(bundle, BundleFiles.ADDRESS);
         if (!address.isEmpty() && StartCommand.answers(ShimAddress.fromUri(address))) {
-            // The daemon is alive and owns the container's state; it has already released what Delete asked.
+            // The daemon is alive and owns the container's state: it is asked to let go of it.
+            LiveShimRelease.release(ShimAddress.fromUri(address), id);
             return;
         }
         ContainerType type;

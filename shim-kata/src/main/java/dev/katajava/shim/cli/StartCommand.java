@@ -3,6 +3,7 @@ package dev.katajava.shim.cli;
 import dev.katajava.shim.ShimAddress;
 import dev.katajava.shim.ShimFlags;
 import dev.katajava.shim.ShimMain;
+import dev.katajava.shim.io.LogFifo;
 import dev.katajava.virtcontainers.oci.ContainerType;
 import dev.katajava.virtcontainers.oci.Identifiers;
 import dev.katajava.virtcontainers.oci.OciSpecReader;
@@ -77,9 +78,10 @@ public final class StartCommand {
         ProcessBuilder pb = new ProcessBuilder(command)
                 .directory(bundle.toFile())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        // A JVM that dies before its logger is up still leaves its last words in containerd's log.
+        // A JVM that dies before its logger is up still leaves its last words in containerd's log, when a
+        // containerd reads it: opening a FIFO nobody reads would wait for ever.
         Path log = bundle.resolve("log");
-        pb.redirectError(Files.exists(log) ? ProcessBuilder.Redirect.appendTo(log.toFile())
+        pb.redirectError(LogFifo.hasReader(log) ? ProcessBuilder.Redirect.appendTo(log.toFile())
                 : ProcessBuilder.Redirect.DISCARD);
         return pb.start();
     }

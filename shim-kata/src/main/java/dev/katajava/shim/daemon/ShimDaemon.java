@@ -9,10 +9,10 @@ import dev.katajava.logging.Log;
 import dev.katajava.shim.ShimFlags;
 import dev.katajava.shim.cli.RuntimeOptionsInput;
 import dev.katajava.shim.events.EventPublisher;
+import dev.katajava.shim.io.LogFifo;
 import dev.katajava.shim.service.TaskService;
 import dev.katajava.ttrpc.ServiceRegistry;
 import dev.katajava.ttrpc.TtrpcServer;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
@@ -26,8 +26,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The long-lived shim: serves the Task API on its socket until Shutdown (with no containers left) or
- * SIGTERM, then stops the VM, removes the socket and exits.
+ * The long-lived shim: serves the Task API on its socket until Shutdown (with no containers left), SIGTERM,
+ * or the removal of its bundle, then stops the VM, removes the socket and exits.
  */
 public final class ShimDaemon {
     private static final Log LOG = Log.of("shim");
@@ -86,6 +86,10 @@ public final class ShimDaemon {
             }
         });
         LOG.info("shim serving", "socket", socket);
+        BundleWatch.start(Path.of("").toAbsolutePath(), () -> {
+            LOG.warn("the bundle was removed: containerd is done with this shim; stopping");
+            requestExit();
+        });
         exit.await();
         stop();
         return 0;
@@ -114,17 +118,10 @@ public final class ShimDaemon {
         return listener;
     }
 
-    /** containerd reads the bundle's log FIFO into its own log; it holds it open, so this open never blocks. */
+    /** containerd reads the bundle's log FIFO into its own log; without a reader, stderr (see {@link LogFifo}). */
     private static OutputStream openLog() {
-        Path log = Path.of("log").toAbsolutePath();
-        if (Files.exists(log)) {
-            try {
-                return new FileOutputStream(log.toFile(), true);
-            } catch (IOException e) {
-                return System.err;
-            }
-        }
-        return System.err;
+        OutputStream log = LogFifo.open(Path.of("log").toAbsolutePath());
+        return log != null ? log : System.err;
     }
 
     private void requestExit() {

@@ -24,6 +24,7 @@ final class EarlyBoot<T> {
     private final String configPath;
     private final Consumer<T> stopper;
     private final CompletableFuture<T> vm = new CompletableFuture<>();
+    private volatile Thread booter;
     private boolean taken;
 
     private EarlyBoot(String sandboxId, String configPath, Consumer<T> stopper) {
@@ -36,7 +37,7 @@ final class EarlyBoot<T> {
     static <T> EarlyBoot<T> start(String sandboxId, Any options, Callable<T> boot, Consumer<T> stopper)
             throws ConfigException {
         EarlyBoot<T> early = new EarlyBoot<>(sandboxId, SandboxFactory.configPath(options), stopper);
-        Thread.ofPlatform().name("early-boot").daemon().start(() -> {
+        early.booter = Thread.ofPlatform().name("early-boot").daemon().start(() -> {
             try {
                 early.vm.complete(boot.call());
             } catch (Throwable t) {
@@ -76,13 +77,21 @@ final class EarlyBoot<T> {
         }
     }
 
-    /** For a shim on its way out: waits for a boot in progress and stops the VM, unless Create adopted it. */
+    /**
+     * For a shim on its way out: stops the VM unless Create adopted it. A boot in progress is interrupted (it
+     * then tears down what it had started) rather than waited for: under load a boot can take the agent's
+     * whole dial timeout.
+     */
     void stop() {
         synchronized (this) {
             if (taken) {
                 return;
             }
             taken = true;
+        }
+        Thread b = booter;
+        if (b != null) {
+            b.interrupt();
         }
         try {
             stopper.accept(vm.join());

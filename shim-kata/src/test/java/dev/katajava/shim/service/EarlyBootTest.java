@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.Any;
 import dev.katajava.protocols.runtimeoptions.Options;
 import dev.katajava.virtcontainers.config.ConfigException;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -58,10 +59,30 @@ class EarlyBootTest {
     }
 
     @Test
-    void aStoppingShimWaitsForTheBootInProgressAndStopsTheVm() throws Exception {
+    void aStoppingShimInterruptsTheBootInProgressRatherThanWaitingForIt() throws Exception {
+        EarlyBoot<String> early = EarlyBoot.start("pod", null, () -> {
+            Thread.sleep(60_000);
+            return "vm";
+        }, stopped::add);
+        Thread.sleep(100);
+
+        long start = System.nanoTime();
+        early.stop();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        assertThat(stopped).as("an interrupted boot tears down what it started itself").isEmpty();
+    }
+
+    @Test
+    void aBootThatFinishesDespiteTheInterruptIsStopped() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         EarlyBoot<String> early = EarlyBoot.start("pod", null, () -> {
-            release.await();
+            while (release.getCount() > 0) {
+                try {
+                    release.await();
+                } catch (InterruptedException ignored) {
+                    // A boot past the point of no return finishes anyway.
+                }
+            }
             return "vm";
         }, stopped::add);
         Thread.ofVirtual().start(() -> {
