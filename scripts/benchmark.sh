@@ -4,7 +4,7 @@
 #     `ctr run --rm --runtime io.containerd.kata.v2` to its first output line, and the same under runc;
 #   memory with a container running: shim and QEMU PSS, shim RSS, the agent's RSS in the guest;
 #   `ctr task exec` latency, kata and runc;  stdout throughput of 256 MiB through ctr, kata and runc;
-#   how many sandboxes run at once;  the agent channel per transport (RPC round trip, one stream's throughput);
+#   how many sandboxes run at once;  8 sandbox starts one after another against all at once;  the agent channel per transport (RPC round trip, one stream's throughput);
 # then a summary table against the targets. The steps live in scripts/bench/.
 # Needs a finished build (./mvnw -B package); uses a private containerd and the staged install in
 # tests/target/stage, or installs one there.
@@ -12,6 +12,7 @@
 #   BENCH_EXEC_RUNS       exec latency runs per runtime (default 10)
 #   BENCH_MAX_SANDBOXES   cap on concurrent sandboxes (default 16; 0 skips that step)
 #   BENCH_SANDBOX_TIMEOUT seconds one sandbox may take to start in that step (default 600)
+#   BENCH_PARALLEL        sandboxes in the sequential/parallel start step (default 8; 0 skips it)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -22,7 +23,7 @@ runs=${1:-5}
 stage=$here/tests/target/stage
 [ -x "$stage/bin/containerd-shim-kata-v2" ] || scripts/install.sh --prefix "$stage" >/dev/null
 exec_runs=${BENCH_EXEC_RUNS:-10}
-for n in "$runs" "$exec_runs" "${BENCH_MAX_SANDBOXES:-16}" "${BENCH_SANDBOX_TIMEOUT:-600}"; do
+for n in "$runs" "$exec_runs" "${BENCH_MAX_SANDBOXES:-16}" "${BENCH_SANDBOX_TIMEOUT:-600}" "${BENCH_PARALLEL:-8}"; do
     case "$n" in ''|*[!0-9]*) echo "error: counts must be whole numbers, got '$n'" >&2; exit 2 ;; esac
 done
 work=$(mktemp -d)
@@ -33,6 +34,7 @@ image=docker.io/library/busybox:bench
 . scripts/bench/exec.sh
 . scripts/bench/throughput.sh
 . scripts/bench/sandboxes.sh
+. scripts/bench/parallel.sh
 # Containers go before containerd: their shims and QEMUs outlive it otherwise.
 cleanup() {
     bench_cleanup
@@ -116,6 +118,7 @@ bench_remove bench-mem bench-runc-mem
 bench_tput io.containerd.kata.v2 bench-tput kata
 bench_tput io.containerd.runc.v2 bench-tput-runc runc
 bench_sandboxes
+bench_parallel
 
 # --- agent channel per transport (vhost-vsock needs /dev/vhost-vsock, which not every host has) ----------
 transports="vhost-user-vsock virtio-serial"
