@@ -19,6 +19,8 @@
  *   oomscore N     the process's oom_score_adj
  *   rootprop F     propagation flags for the container's / once it is the root
  *   seccomp BYTES  a BPF program (struct sock_filter array) to install before exec; seccompflags F its flags
+ *   device PATH\tTYPE\tMAJOR\tMINOR\tMODE\tUID\tGID  (repeat) a node to create after the standard ones
+ *                  (TYPE c, b or p; MODE octal permission bits)
  *
  * Process shape: this process unshares the requested namespaces and forks; the child becomes PID 1 of the
  * new pid namespace, sets up its root filesystem and credentials, reports "ready", waits for the start
@@ -140,6 +142,35 @@ static char *field(char **cursor)
 	return value;
 }
 
+/* linux.devices: kept apart from struct config, they are only used by make_spec_devices. */
+struct spec_device {
+	char *path;
+	mode_t type, mode;
+	unsigned int major, minor;
+	uid_t uid;
+	gid_t gid;
+};
+static struct spec_device spec_devices[MAX_ITEMS];
+static int nspec_devices;
+
+static void add_spec_device(char *value)
+{
+	if (nspec_devices >= MAX_ITEMS)
+		fail("config: more than %d devices", MAX_ITEMS);
+	struct spec_device *d = &spec_devices[nspec_devices++];
+	char *cur = value;
+	d->path = field(&cur);
+	const char *type = field(&cur);
+	d->type = !strcmp(type, "b") ? S_IFBLK : !strcmp(type, "p") ? S_IFIFO : S_IFCHR;
+	d->major = (unsigned int)strtoul(field(&cur), NULL, 10);
+	d->minor = (unsigned int)strtoul(field(&cur), NULL, 10);
+	d->mode = (mode_t)strtoul(field(&cur), NULL, 8) & 07777;
+	d->uid = (uid_t)strtoul(field(&cur), NULL, 10);
+	d->gid = (gid_t)strtoul(field(&cur), NULL, 10);
+	if (d->path[0] != '/')
+		fail("config: device path %s is not absolute", d->path);
+}
+
 static void parse(struct config *c, char *buf, size_t len)
 {
 	size_t pos = 0;
@@ -217,6 +248,7 @@ static void parse(struct config *c, char *buf, size_t len)
 			memcpy(c->seccomp, value, n);
 			c->seccomp_len = (unsigned short)(n / sizeof(struct sock_filter));
 		} else if (!strcmp(key, "seccompflags")) c->seccomp_flags = strtoul(value, NULL, 10);
+		else if (!strcmp(key, "device")) add_spec_device(value);
 		else
 			fail("config: unknown key %s", key);
 	}
@@ -397,6 +429,40 @@ static void make_devices(const char *rootfs)
 	close(dev);
 }
 
+/*
+ * The spec's device nodes (linux.devices), after the standard ones: missing parent directories are made
+ * inside the rootfs as for mount destinations; a node already there is left as it is, as runc leaves it.
+ */
+static void make_spec_devices(const char *rootfs)
+{
+	if (nspec_devices == 0)
+		return;
+	int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		fail("open rootfs %s: %s", rootfs, strerror(errno));
+	mode_t old = umask(0);
+	for (int i = 0; i < nspec_devices; i++) {
+		struct spec_device *d = &spec_devices[i];
+		char dir[4096];
+		snprintf(dir, sizeof dir, "%s", d->path);
+		char *slash = strrchr(dir, '/');
+		const char *name = d->path + (slash - dir) + 1;
+		*slash = '\0';
+		if (*name == '\0')
+			fail("device %s: no file name", d->path);
+		int parent = resolve_destination(root, *dir ? dir : "/", 0);
+		if (mknodat(parent, name, d->type | d->mode, makedev(d->major, d->minor)) != 0) {
+			if (errno != EEXIST)
+				fail("mknod device %s (%u:%u): %s", d->path, d->major, d->minor, strerror(errno));
+		} else if (fchownat(parent, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) != 0) {
+			fail("chown device %s to %u:%u: %s", d->path, d->uid, d->gid, strerror(errno));
+		}
+		close(parent);
+	}
+	umask(old);
+	close(root);
+}
+
 static void enter_root(struct config *c)
 {
 	if (chdir(c->rootfs) != 0)
@@ -537,6 +603,7 @@ static void setup_container(struct config *c)
 		fail("bind rootfs %s: %s", c->rootfs, strerror(errno));
 	do_mounts(c);
 	make_devices(c->rootfs);
+	make_spec_devices(c->rootfs);
 	if (c->hostname && sethostname(c->hostname, strlen(c->hostname)) != 0)
 		fail("sethostname: %s", strerror(errno));
 	enter_root(c);
