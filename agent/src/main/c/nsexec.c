@@ -444,7 +444,9 @@ static void make_spec_devices(const char *rootfs)
 	for (int i = 0; i < nspec_devices; i++) {
 		struct spec_device *d = &spec_devices[i];
 		char dir[4096];
-		snprintf(dir, sizeof dir, "%s", d->path);
+		if (strlen(d->path) >= sizeof dir)
+			fail("device %s: path too long", d->path);
+		strcpy(dir, d->path);
 		char *slash = strrchr(dir, '/');
 		const char *name = d->path + (slash - dir) + 1;
 		*slash = '\0';
