@@ -21,6 +21,8 @@
  *   seccomp BYTES  a BPF program (struct sock_filter array) to install before exec; seccompflags F its flags
  *   cchook H / schook H  (repeat) a createContainer / startContainer hook (fields: see oci-hooks.h)
  *   hookstate JSON the state hooks read on stdin, less its status, pid and closing brace
+ *   device PATH\tTYPE\tMAJOR\tMINOR\tMODE\tUID\tGID  (repeat) a node to create after the standard ones
+ *                  (TYPE c, b or p; MODE octal permission bits)
  *
  * Process shape: this process unshares the requested namespaces and forks; the child becomes PID 1 of the
  * new pid namespace, sets up its root filesystem and credentials, reports "ready", waits for the start
@@ -159,6 +161,35 @@ static void parse_hook(struct config *c, const char *key, char *value, size_t le
 	(*count)++;
 }
 
+/* linux.devices: kept apart from struct config, they are only used by make_spec_devices. */
+struct spec_device {
+	char *path;
+	mode_t type, mode;
+	unsigned int major, minor;
+	uid_t uid;
+	gid_t gid;
+};
+static struct spec_device spec_devices[MAX_ITEMS];
+static int nspec_devices;
+
+static void add_spec_device(char *value)
+{
+	if (nspec_devices >= MAX_ITEMS)
+		fail("config: more than %d devices", MAX_ITEMS);
+	struct spec_device *d = &spec_devices[nspec_devices++];
+	char *cur = value;
+	d->path = field(&cur);
+	const char *type = field(&cur);
+	d->type = !strcmp(type, "b") ? S_IFBLK : !strcmp(type, "p") ? S_IFIFO : S_IFCHR;
+	d->major = (unsigned int)strtoul(field(&cur), NULL, 10);
+	d->minor = (unsigned int)strtoul(field(&cur), NULL, 10);
+	d->mode = (mode_t)strtoul(field(&cur), NULL, 8) & 07777;
+	d->uid = (uid_t)strtoul(field(&cur), NULL, 10);
+	d->gid = (gid_t)strtoul(field(&cur), NULL, 10);
+	if (d->path[0] != '/')
+		fail("config: device path %s is not absolute", d->path);
+}
+
 static void parse(struct config *c, char *buf, size_t len)
 {
 	size_t pos = 0;
@@ -239,6 +270,7 @@ static void parse(struct config *c, char *buf, size_t len)
 		else if (!strcmp(key, "cchook") || !strcmp(key, "schook"))
 			parse_hook(c, key, value, n);
 		else if (!strcmp(key, "hookstate")) c->hook_state = value;
+		else if (!strcmp(key, "device")) add_spec_device(value);
 		else
 			fail("config: unknown key %s", key);
 	}
@@ -419,6 +451,42 @@ static void make_devices(const char *rootfs)
 	close(dev);
 }
 
+/*
+ * The spec's device nodes (linux.devices), after the standard ones: missing parent directories are made
+ * inside the rootfs as for mount destinations; a node already there is left as it is, as runc leaves it.
+ */
+static void make_spec_devices(const char *rootfs)
+{
+	if (nspec_devices == 0)
+		return;
+	int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		fail("open rootfs %s: %s", rootfs, strerror(errno));
+	mode_t old = umask(0);
+	for (int i = 0; i < nspec_devices; i++) {
+		struct spec_device *d = &spec_devices[i];
+		char dir[4096];
+		if (strlen(d->path) >= sizeof dir)
+			fail("device %s: path too long", d->path);
+		strcpy(dir, d->path);
+		char *slash = strrchr(dir, '/');
+		const char *name = d->path + (slash - dir) + 1;
+		*slash = '\0';
+		if (*name == '\0')
+			fail("device %s: no file name", d->path);
+		int parent = resolve_destination(root, *dir ? dir : "/", 0);
+		if (mknodat(parent, name, d->type | d->mode, makedev(d->major, d->minor)) != 0) {
+			if (errno != EEXIST)
+				fail("mknod device %s (%u:%u): %s", d->path, d->major, d->minor, strerror(errno));
+		} else if (fchownat(parent, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) != 0) {
+			fail("chown device %s to %u:%u: %s", d->path, d->uid, d->gid, strerror(errno));
+		}
+		close(parent);
+	}
+	umask(old);
+	close(root);
+}
+
 static void enter_root(struct config *c)
 {
 	if (chdir(c->rootfs) != 0)
@@ -559,6 +627,7 @@ static void setup_container(struct config *c)
 		fail("bind rootfs %s: %s", c->rootfs, strerror(errno));
 	do_mounts(c);
 	make_devices(c->rootfs);
+	make_spec_devices(c->rootfs);
 	if (c->hostname && sethostname(c->hostname, strlen(c->hostname)) != 0)
 		fail("sethostname: %s", strerror(errno));
 	enter_root(c);

@@ -2,6 +2,10 @@ package dev.katajava.agent.container;
 
 import dev.katajava.agent.cgroups.CgroupManager;
 import dev.katajava.agent.cgroups.CgroupV2;
+import dev.katajava.agent.devices.DeviceCgroup;
+import dev.katajava.agent.devices.DeviceException;
+import dev.katajava.agent.devices.DeviceRules;
+import dev.katajava.agent.devices.SpecDevices;
 import dev.katajava.linux.Errno;
 import dev.katajava.linux.ErrnoException;
 import dev.katajava.linux.Processes;
@@ -56,18 +60,21 @@ public final class Container {
         }
         byte[] config = LaunchConfig.forContainer(id, spec, stateDir.resolve("sync"), stateDir.resolve("exec"),
                 runtime.noPivot());
+        DeviceRules devices = deviceRules(id, spec);
         ContainerProcess init = null;
-        CgroupManager cgroup = null;
+        CgroupV2 cgroup = null;
         try {
             init = ContainerProcess.launch(runtime.nsexec(), stateDir, config, spec.getProcess().getTerminal());
             // The process waits at its start gate: everything it runs from now on is inside the cgroup.
             cgroup = new CgroupV2(runtime.cgroupRoot(), cgroupPath(id, spec));
             cgroup.apply(init.pid());
             cgroup.set(spec.getLinux().getResources());
+            // Before the start byte, so not one instruction of the container runs unfiltered; execs join later.
+            DeviceCgroup.restrict(cgroup.dir(), devices);
             applyConsoleSize(init, spec.getProcess());
             LOG.info("container created", "container", id, "pid", init.pid());
             return new Container(id, spec, stateDir, init, runtime, cgroup);
-        } catch (ContainerException | IOException e) {
+        } catch (ContainerException | IOException | DeviceException e) {
             if (init != null) {
                 init.signal(SIGKILL);
                 init.exit().join();
@@ -77,6 +84,17 @@ public final class Container {
             }
             removeState(stateDir);
             throw new ContainerException("create container " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Checked before anything starts: a bad rule or a device the VM lacks fails create with its name. */
+    private static DeviceRules deviceRules(String id, Spec spec) throws ContainerException {
+        var linux = spec.getLinux();
+        try {
+            SpecDevices.requirePresent(linux.getDevicesList(), SpecDevices.SYS_DEV);
+            return DeviceRules.forContainer(linux.getResources().getDevicesList(), SpecDevices.paths(linux.getDevicesList()));
+        } catch (DeviceException e) {
+            throw ContainerException.invalid("create container " + id + ": " + e.getMessage());
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.katajava.agent.container;
 
+import dev.katajava.agent.devices.DeviceException;
+import dev.katajava.agent.devices.SpecDevices;
 import dev.katajava.agent.seccomp.SeccompCompiler;
 import dev.katajava.agent.seccomp.SeccompException;
 import dev.katajava.linux.MountOptions;
@@ -62,6 +64,13 @@ final class LaunchConfig {
                         + "\" is not one of shared, slave, private, unbindable (optionally with r)");
             }
             c.put("rootprop", Long.toString(flags));
+        }
+        try {
+            for (String device : SpecDevices.records(spec.getLinux().getDevicesList())) {
+                c.put("device", device);
+            }
+        } catch (DeviceException e) {
+            throw ContainerException.invalid(e.getMessage());
         }
         for (var sysctl : spec.getLinux().getSysctlMap().entrySet()) {
             c.put("sysctl", sysctl.getKey() + "=" + sysctl.getValue());

@@ -1,6 +1,7 @@
 package dev.katajava.virtcontainers.oci;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.katajava.protocols.agent.Box;
 import dev.katajava.protocols.agent.Hook;
 import dev.katajava.protocols.agent.Hooks;
@@ -21,9 +22,12 @@ import java.util.function.Consumer;
  * Turns an OCI config.json into the Spec message Kata's agent takes, applying what a VM runtime must
  * change on the way (as Kata's constrainGRPCSpec does): the root path becomes the guest path of the shared
  * rootfs; of the hooks only createContainer and startContainer go along, which run in the container's
- * namespaces and so in the guest (the others run on the host); network and cgroup namespaces belong to the VM and are
- * removed; namespace paths name host namespaces and are emptied; device and host-level resource settings
- * are cleared. The seccomp profile is carried over for the agent to enforce, or dropped when the
+ * namespaces and so in the guest (the others run on the host); network and cgroup namespaces belong to the
+ * VM and are removed; namespace paths name host namespaces and are emptied; host-level resource settings are
+ * cleared. Device nodes are passed on for the agent to create from the guest's own devices, except when
+ * the device rules allow every device (a privileged container): the spec then lists the host's whole /dev,
+ * which means nothing in the VM, and they are dropped, as Kata's privileged_without_host_devices drops
+ * them. The seccomp profile is carried over for the agent to enforce, or dropped when the
  * configuration says so (disable_guest_seccomp).
  */
 public final class AgentSpecConverter {
@@ -152,7 +156,8 @@ public final class AgentSpecConverter {
                 b.addNamespaces(LinuxNamespace.newBuilder().setType(type));
             }
         }
-        for (JsonNode d : l.path("devices")) {
+        boolean privileged = ResourcesConverter.allowsAllDevices(l.path("resources"));
+        for (JsonNode d : privileged ? MissingNode.getInstance() : l.path("devices")) {
             b.addDevices(LinuxDevice.newBuilder()
                     .setPath(d.path("path").asText())
                     .setType(d.path("type").asText())

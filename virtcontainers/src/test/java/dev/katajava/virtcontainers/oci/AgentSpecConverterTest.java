@@ -72,7 +72,6 @@ class AgentSpecConverterTest {
         assertThat(spec.getLinux().getNamespacesList()).extracting(LinuxNamespace::getType)
                 .containsExactly("pid", "mount", "ipc");
         assertThat(spec.getLinux().getNamespacesList()).allSatisfy(ns -> assertThat(ns.getPath()).isEmpty());
-        assertThat(spec.getLinux().getResources().getDevicesList()).isEmpty();
         assertThat(spec.getLinux().getResources().getPids().getLimit()).isEqualTo(10);
         assertThat(spec.getLinux().getResources().getCPU().getCpus()).isEmpty();
         assertThat(spec.getLinux().getResources().getCPU().getQuota()).isEqualTo(50000);
@@ -89,6 +88,54 @@ class AgentSpecConverterTest {
                  "args":[{"index":0,"value":18446744073709551615,"valueTwo":0,"op":"SCMP_CMP_EQ"}]},
                 {"names":["mkdir"],"action":"SCMP_ACT_ERRNO","errnoRet":38}]}}}
             """;
+
+    @Test
+    void carriesDeviceRulesWithLeftOutNumbersAsWildcards() throws Exception {
+        Spec spec = AgentSpecConverter.convert(parse(CTR_SPEC), "/r");
+
+        assertThat(spec.getLinux().getResources().getDevicesList()).singleElement().satisfies(d -> {
+            assertThat(d.getAllow()).isFalse();
+            assertThat(d.getType()).isEmpty();
+            assertThat(d.getMajor()).isEqualTo(-1);
+            assertThat(d.getMinor()).isEqualTo(-1);
+            assertThat(d.getAccess()).isEqualTo("rwm");
+        });
+    }
+
+    @Test
+    void carriesDeviceNodesForTheGuestToCreate() throws Exception {
+        Spec spec = AgentSpecConverter.convert(parse(CTR_SPEC.replace("\"cgroupsPath\"",
+                "\"devices\":[{\"path\":\"/dev/fuse\",\"type\":\"c\",\"major\":10,\"minor\":229,\"fileMode\":384}],"
+                        + "\"cgroupsPath\"")), "/r");
+
+        assertThat(spec.getLinux().getDevicesList()).singleElement().satisfies(d -> {
+            assertThat(d.getPath()).isEqualTo("/dev/fuse");
+            assertThat(d.getMajor()).isEqualTo(10);
+            assertThat(d.getMinor()).isEqualTo(229);
+            assertThat(d.getFileMode()).isEqualTo(0600);
+        });
+    }
+
+    @Test
+    void aPrivilegedContainerGetsNoHostDeviceNodes() throws Exception {
+        String privileged = CTR_SPEC.replace("\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]",
+                "\"devices\":[{\"allow\":true,\"access\":\"rwm\"}]").replace("\"cgroupsPath\"",
+                "\"devices\":[{\"path\":\"/dev/sda\",\"type\":\"b\",\"major\":8,\"minor\":0}],\"cgroupsPath\"");
+        Spec spec = AgentSpecConverter.convert(parse(privileged), "/r");
+
+        assertThat(spec.getLinux().getDevicesList()).isEmpty();
+        assertThat(spec.getLinux().getResources().getDevices(0).getAllow()).isTrue();
+    }
+
+    @Test
+    void onlyRulesThatEndUpAllowingEveryDeviceCountAsPrivileged() throws Exception {
+        assertThat(ResourcesConverter.allowsAllDevices(parse("{\"devices\":[{\"allow\":true,\"type\":\"a\",\"access\":\"rwm\"}]}"))).isTrue();
+        assertThat(ResourcesConverter.allowsAllDevices(parse("{\"devices\":[{\"allow\":true,\"access\":\"rwm\"},"
+                + "{\"allow\":false,\"type\":\"c\",\"major\":4,\"access\":\"rw\"}]}"))).isFalse();
+        assertThat(ResourcesConverter.allowsAllDevices(parse("{\"devices\":[{\"allow\":true,\"access\":\"rwm\"},"
+                + "{\"allow\":false,\"access\":\"rwm\"}]}"))).isFalse();
+        assertThat(ResourcesConverter.allowsAllDevices(parse("{}"))).isFalse();
+    }
 
     @Test
     void carriesTheSeccompProfileForTheGuestToEnforce() throws Exception {
