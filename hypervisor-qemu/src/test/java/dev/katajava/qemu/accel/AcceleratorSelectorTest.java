@@ -84,20 +84,20 @@ class AcceleratorSelectorTest {
         }
     }
 
-    private static Function<Accel, FakeVm> boots() {
-        return a -> new FakeVm(a, 50, Long.MAX_VALUE, "");
+    private static FakeVm boots(Accel a) {
+        return new FakeVm(a, 50, Long.MAX_VALUE, "");
     }
 
-    private static Function<Accel, FakeVm> hangsSilently() {
-        return a -> new FakeVm(a, Long.MAX_VALUE, Long.MAX_VALUE, "");
+    private static FakeVm hangsSilently(Accel a) {
+        return new FakeVm(a, Long.MAX_VALUE, Long.MAX_VALUE, "");
     }
 
     private static Function<Accel, FakeVm> abortsAtBoot(String said) {
         return a -> new FakeVm(a, Long.MAX_VALUE, 30, said);
     }
 
-    private static Function<Accel, FakeVm> cannotLaunch() {
-        return a -> null;
+    private static FakeVm cannotLaunch(Accel a) {
+        return null;
     }
 
     private AcceleratorSelector selector(Path verdictFile, boolean kvmOpens) {
@@ -107,7 +107,8 @@ class AcceleratorSelectorTest {
     @Test
     void autoKeepsKvmWhenTheGuestSpeaksAndRecordsNoVerdict() throws Exception {
         Path verdict = dir.resolve("kvm-unusable");
-        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, boots(), Accel.TCG, boots()));
+        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, AcceleratorSelectorTest::boots,
+                Accel.TCG, AcceleratorSelectorTest::boots));
         var selected = selector(verdict, true).start(Accelerator.AUTO, launcher);
         assertThat(selected.accel()).isEqualTo(Accel.KVM);
         assertThat(launcher.attempts).containsExactly(Accel.KVM);
@@ -118,7 +119,8 @@ class AcceleratorSelectorTest {
     @Test
     void autoFallsBackToTcgWhenQemuCannotStartUnderKvmAndRemembersWhy() throws Exception {
         Path verdict = dir.resolve("kvm-unusable");
-        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, cannotLaunch(), Accel.TCG, boots()));
+        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, AcceleratorSelectorTest::cannotLaunch,
+                Accel.TCG, AcceleratorSelectorTest::boots));
         var selected = selector(verdict, true).start(Accelerator.AUTO, launcher);
         assertThat(selected.accel()).isEqualTo(Accel.TCG);
         assertThat(selected.reason()).contains("failed to set MSR 0x10a");
@@ -130,7 +132,8 @@ class AcceleratorSelectorTest {
     @Test
     void autoKillsASilentKvmGuestAfterTheProbeWindowAndRestartsUnderTcg() throws Exception {
         Path verdict = dir.resolve("kvm-unusable");
-        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, hangsSilently(), Accel.TCG, boots()));
+        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, AcceleratorSelectorTest::hangsSilently,
+                Accel.TCG, AcceleratorSelectorTest::boots));
         long start = System.nanoTime();
         var selected = selector(verdict, true).start(Accelerator.AUTO, launcher);
         long tookMs = (System.nanoTime() - start) / 1_000_000;
@@ -146,7 +149,7 @@ class AcceleratorSelectorTest {
     void autoFallsBackWhenQemuDiesDuringTheKvmBootQuotingQemu() throws Exception {
         Path verdict = dir.resolve("kvm-unusable");
         FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, abortsAtBoot("kvm_buf_set_msrs: Assertion failed"),
-                Accel.TCG, boots()));
+                Accel.TCG, AcceleratorSelectorTest::boots));
         var selected = selector(verdict, true).start(Accelerator.AUTO, launcher);
         assertThat(selected.accel()).isEqualTo(Accel.TCG);
         assertThat(selected.reason()).contains("QEMU exited").contains("kvm_buf_set_msrs: Assertion failed");
@@ -154,7 +157,8 @@ class AcceleratorSelectorTest {
 
     @Test
     void aGuestThatPrintedAndPoweredOffWithinOnePollStillCountsAsWorking() throws Exception {
-        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, a -> new FakeVm(a, 0, 0, ""), Accel.TCG, boots()));
+        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, a -> new FakeVm(a, 0, 0, ""),
+                Accel.TCG, AcceleratorSelectorTest::boots));
         var selected = selector(dir.resolve("kvm-unusable"), true).start(Accelerator.AUTO, launcher);
         assertThat(selected.accel()).isEqualTo(Accel.KVM);
     }
@@ -163,7 +167,8 @@ class AcceleratorSelectorTest {
     void autoSkipsTheProbeWhenAnEarlierSandboxFoundKvmBroken() throws Exception {
         Path verdict = dir.resolve("kvm-unusable");
         new KvmVerdict(verdict).recordBroken("hangs");
-        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, boots(), Accel.TCG, boots()));
+        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, AcceleratorSelectorTest::boots,
+                Accel.TCG, AcceleratorSelectorTest::boots));
         var selected = selector(verdict, true).start(Accelerator.AUTO, launcher);
         assertThat(launcher.attempts).containsExactly(Accel.TCG);
         assertThat(selected.reason()).contains("earlier").contains("hangs");
@@ -171,7 +176,8 @@ class AcceleratorSelectorTest {
 
     @Test
     void autoUsesTcgWithoutProbingWhenDevKvmDoesNotOpen() throws Exception {
-        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, boots(), Accel.TCG, boots()));
+        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, AcceleratorSelectorTest::boots,
+                Accel.TCG, AcceleratorSelectorTest::boots));
         var selected = selector(dir.resolve("kvm-unusable"), false).start(Accelerator.AUTO, launcher);
         assertThat(launcher.attempts).containsExactly(Accel.TCG);
         assertThat(selected.reason()).contains("/dev/kvm");
@@ -182,7 +188,8 @@ class AcceleratorSelectorTest {
     void explicitKvmIsHonouredWithoutProbeOrFallback() {
         Path verdict = dir.resolve("kvm-unusable");
         new KvmVerdict(verdict).recordBroken("hangs");
-        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, cannotLaunch(), Accel.TCG, boots()));
+        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, AcceleratorSelectorTest::cannotLaunch,
+                Accel.TCG, AcceleratorSelectorTest::boots));
         assertThatThrownBy(() -> selector(verdict, false).start(Accelerator.KVM, launcher))
                 .isInstanceOf(HypervisorException.class).hasMessageContaining("MSR 0x10a");
         assertThat(launcher.attempts).containsExactly(Accel.KVM);
@@ -190,7 +197,8 @@ class AcceleratorSelectorTest {
 
     @Test
     void explicitKvmKeepsASilentGuestBecauseNothingIsProbed() throws Exception {
-        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, hangsSilently(), Accel.TCG, boots()));
+        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, AcceleratorSelectorTest::hangsSilently,
+                Accel.TCG, AcceleratorSelectorTest::boots));
         long start = System.nanoTime();
         var selected = selector(dir.resolve("kvm-unusable"), true).start(Accelerator.KVM, launcher);
         assertThat(selected.accel()).isEqualTo(Accel.KVM);
@@ -200,7 +208,8 @@ class AcceleratorSelectorTest {
 
     @Test
     void explicitTcgNeverTouchesKvm() throws Exception {
-        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, boots(), Accel.TCG, boots()));
+        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, AcceleratorSelectorTest::boots,
+                Accel.TCG, AcceleratorSelectorTest::boots));
         var selected = selector(dir.resolve("kvm-unusable"), true).start(Accelerator.TCG, launcher);
         assertThat(launcher.attempts).containsExactly(Accel.TCG);
         assertThat(selected.reason()).isEqualTo("configured");
@@ -208,7 +217,8 @@ class AcceleratorSelectorTest {
 
     @Test
     void aTcgFailureAfterTheFallbackReachesTheCaller() {
-        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, cannotLaunch(), Accel.TCG, cannotLaunch()));
+        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, AcceleratorSelectorTest::cannotLaunch,
+                Accel.TCG, AcceleratorSelectorTest::cannotLaunch));
         assertThatThrownBy(() -> selector(dir.resolve("kvm-unusable"), true).start(Accelerator.AUTO, launcher))
                 .isInstanceOf(HypervisorException.class).hasMessageContaining("QEMU (TCG) did not start");
     }
