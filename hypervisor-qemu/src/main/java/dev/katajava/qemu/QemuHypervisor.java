@@ -116,7 +116,7 @@ public final class QemuHypervisor implements Hypervisor {
         if (spec.debug()) {
             ConsoleRelay.follow(files.consoleLog(), spec.sandboxId(), () -> running.isAlive());
         }
-        running.process().onExit().thenAccept(p -> {
+        var _ = running.process().onExit().thenAccept(p -> {
             running.closeQmp();
             closeVsockBackend();
             exited.complete(p.exitValue());
@@ -160,7 +160,7 @@ public final class QemuHypervisor implements Hypervisor {
     private void reportExitOfLastSpawned() {
         Process p = lastSpawned;
         if (p != null) {
-            p.onExit().thenAccept(done -> exited.complete(done.exitValue()));
+            var _ = p.onExit().thenAccept(done -> exited.complete(done.exitValue()));
         }
     }
 

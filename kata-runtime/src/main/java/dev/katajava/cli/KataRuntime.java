@@ -57,7 +57,7 @@ public final class KataRuntime {
             return switch (command) {
                 case "check" -> check(load(configPath), out, root);
                 case "env" -> env(load(configPath), out);
-                case "version" -> version(configPath, out, root);
+                case "version" -> version(configPath, out);
                 case "metrics" -> MetricsCommand.run(sandboxId, id -> root.resolve(
                         SandboxPaths.DEFAULT.monitorSocket(id).toString().substring(1)), out, err);
                 default -> {
@@ -125,7 +125,7 @@ public final class KataRuntime {
         return 0;
     }
 
-    private static int version(String configPath, PrintStream out, Path root) {
+    private static int version(String configPath, PrintStream out) {
         out.println("kata-runtime (kata-java) " + VERSION);
         out.println("   agent API: Kata's grpc.AgentService over ttrpc; shim API: containerd runtime v2 (ttrpc)");
         try {

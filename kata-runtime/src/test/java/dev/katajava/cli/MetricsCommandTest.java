@@ -56,8 +56,14 @@ class MetricsCommandTest {
 
     @Test
     void printsTheBodyTheShimAnswersToGetMetrics() throws Exception {
-        CompletableFuture<String> request = fakeShim("metrics-sb", "HTTP/1.1 200 OK\r\nContent-Length: 34\r\n"
-                + "Connection: close\r\n\r\nkata_shim_rss_bytes 1\nkata_x 2\n");
+        CompletableFuture<String> request = fakeShim("metrics-sb", """
+                HTTP/1.1 200 OK\r
+                Content-Length: 34\r
+                Connection: close\r
+                \r
+                kata_shim_rss_bytes 1
+                kata_x 2
+                """);
         Output o = run("metrics", "metrics-sb");
         assertThat(o.code()).as(o.err()).isZero();
         assertThat(o.out()).isEqualTo("kata_shim_rss_bytes 1\nkata_x 2\n");
@@ -74,7 +80,7 @@ class MetricsCommandTest {
 
     @Test
     void anErrorStatusFromTheShimIsReported() throws Exception {
-        fakeShim("metrics-404", "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+        var _ = fakeShim("metrics-404", "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
         Output o = run("metrics", "metrics-404");
         assertThat(o.code()).isEqualTo(1);
         assertThat(o.err()).contains("sandbox metrics-404").contains("404 Not Found");

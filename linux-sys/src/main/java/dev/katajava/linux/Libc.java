@@ -24,6 +24,7 @@ public final class Libc {
     private static final java.lang.foreign.StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(
             java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+    @SuppressWarnings("restricted") // linking libc is this class's purpose
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
             LOOKUP.find("strerror").orElseThrow(),
             FunctionDescriptor.of(ValueLayout.ADDRESS.withTargetLayout(ValueLayout.JAVA_BYTE), ValueLayout.JAVA_INT));
@@ -32,12 +33,14 @@ public final class Libc {
     }
 
     /** Links {@code name} so that the returned handle takes a capture segment as its first argument. */
+    @SuppressWarnings("restricted") // linking libc is this class's purpose
     public static MethodHandle errnoHandle(String name, FunctionDescriptor descriptor) {
         MemorySegment symbol = LOOKUP.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
         return LINKER.downcallHandle(symbol, descriptor, CAPTURE);
     }
 
     /** Links {@code name} without errno capture, for calls that cannot fail. */
+    @SuppressWarnings("restricted") // linking libc is this class's purpose
     public static MethodHandle handle(String name, FunctionDescriptor descriptor) {
         MemorySegment symbol = LOOKUP.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
         return LINKER.downcallHandle(symbol, descriptor);
@@ -60,6 +63,7 @@ public final class Libc {
         return result;
     }
 
+    @SuppressWarnings("restricted") // strerror returns a NUL-terminated string of unknown length
     public static String strerror(int errno) {
         try {
             MemorySegment text = (MemorySegment) STRERROR.invokeExact(errno);

@@ -28,6 +28,7 @@ public final class Mmap {
      * that writes are seen by every other mapping of the same file. The segment stays valid until
      * {@link #unmap}; touching it afterwards crashes the process, so owners must stop all users first.
      */
+    @SuppressWarnings("restricted") // sizes the segment mmap(2) returned to the length it mapped
     public static MemorySegment mapShared(int fd, long length, long offset, boolean writable) throws ErrnoException {
         if (length <= 0 || offset < 0) {
             throw new IllegalArgumentException("bad mapping: length " + length + ", offset " + offset);

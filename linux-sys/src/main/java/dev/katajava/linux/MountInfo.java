@@ -35,7 +35,7 @@ public final class MountInfo {
     static List<Path> parse(List<String> lines) {
         List<Path> points = new ArrayList<>(lines.size());
         for (String line : lines) {
-            String[] fields = line.split(" ");
+            String[] fields = line.split(" ", -1);
             if (fields.length > 4) {
                 points.add(Path.of(unescape(fields[4])));
             }

@@ -18,6 +18,7 @@ public final class Pidfds {
     private static final long SYS_PIDFD_OPEN = 434;
     private static final long SYS_PIDFD_GETFD = 438;
     // syscall(2) is variadic: everything after the number is passed as variadic longs.
+    @SuppressWarnings("restricted") // a direct syscall(2) link; native access is enabled for this code
     private static final MethodHandle SYSCALL3 = Libc.LINKER.downcallHandle(
             Libc.LOOKUP.find("syscall").orElseThrow(),
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),

@@ -28,7 +28,7 @@ public final class ProcFields {
             if (colon <= 0) {
                 continue;
             }
-            String[] value = line.substring(colon + 1).strip().split("\\s+");
+            String[] value = line.substring(colon + 1).strip().split("\\s+", -1);
             boolean kib = value.length == 2 && value[1].equals("kB");
             if (value.length != 1 && !kib) {
                 continue;

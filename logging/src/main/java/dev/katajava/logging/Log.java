@@ -42,7 +42,7 @@ public final class Log {
     }
 
     public static boolean enabled(Level level) {
-        return level.ordinal() >= threshold.ordinal();
+        return level.compareTo(threshold) >= 0;
     }
 
     public void debug(String msg, Object... kv) {

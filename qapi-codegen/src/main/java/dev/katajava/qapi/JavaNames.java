@@ -19,7 +19,7 @@ final class JavaNames {
     /** {@code query-cpus-fast} -> {@code QueryCpusFast}. */
     static String type(String qapi) {
         StringBuilder b = new StringBuilder();
-        for (String part : qapi.split("[^A-Za-z0-9]+")) {
+        for (String part : qapi.split("[^A-Za-z0-9]+", -1)) {
             if (!part.isEmpty()) {
                 b.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1).toLowerCase(Locale.ROOT));
             }
@@ -31,7 +31,7 @@ final class JavaNames {
     /** {@code qom-type} -> {@code qomType}; keywords and Object's method names get a trailing underscore. */
     static String member(String qapi) {
         StringBuilder b = new StringBuilder();
-        for (String part : qapi.split("[^A-Za-z0-9]+")) {
+        for (String part : qapi.split("[^A-Za-z0-9]+", -1)) {
             if (part.isEmpty()) {
                 continue;
             }

@@ -25,7 +25,7 @@ final class SchemaFetcher {
                 "-qmp", "stdio")).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         try (OutputStream in = p.getOutputStream();
              BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            in.write(("{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"query-qmp-schema\",\"id\":\"schema\"}\n")
+            in.write("{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"query-qmp-schema\",\"id\":\"schema\"}\n"
                     .getBytes(StandardCharsets.UTF_8));
             in.flush();
             String line;

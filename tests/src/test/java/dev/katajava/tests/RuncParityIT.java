@@ -23,7 +23,7 @@ class RuncParityIT extends ContainerdTest {
         return containerd.ctr(args, Duration.ofMinutes(3));
     }
 
-    /** Runs {@code script} under runc and under our runtime; returns how they differ (empty when alike). */
+    /** Runs {@code scripts} under runc and under our runtime; returns how they differ (empty when alike). */
     private static List<String> compare(String name, List<String> scripts, String... flags) throws Exception {
         List<String> differences = new ArrayList<>();
         int n = 0;

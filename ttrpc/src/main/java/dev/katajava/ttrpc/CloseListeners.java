@@ -19,6 +19,7 @@ final class CloseListeners {
     }
 
     /** Runs every listener; one that throws does not stop the rest, and its exception is rethrown after. */
+    @SuppressWarnings("ModifyCollectionInEnhancedForLoop") // concurrent collection; remove() decides who runs it
     void fire() {
         fired = true;
         RuntimeException failure = null;

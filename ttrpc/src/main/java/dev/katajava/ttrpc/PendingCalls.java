@@ -46,6 +46,7 @@ final class PendingCalls {
         calls.remove(streamId);
     }
 
+    @SuppressWarnings("ModifyCollectionInEnhancedForLoop") // concurrent map; remove() decides who completes a call
     void failAll(IOException cause) {
         closed = true;
         for (Integer id : calls.keySet()) {

@@ -38,6 +38,7 @@ final class RequestSender {
         queue.add(STOP);
     }
 
+    @SuppressWarnings("ReferenceEquality") // STOP is a sentinel: only that instance ends the loop
     private void run() {
         try {
             for (Outgoing next = queue.take(); next != STOP; next = queue.take()) {

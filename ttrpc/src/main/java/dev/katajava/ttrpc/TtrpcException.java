@@ -19,6 +19,7 @@ public class TtrpcException extends Exception {
     }
 
     @Override
+    @SuppressWarnings("OverrideThrowableToString") // getMessage() stays the peer's text; only the rendering adds the code
     public String toString() {
         return "ttrpc " + code + ": " + getMessage();
     }

@@ -47,7 +47,7 @@ class ByteStreamTest {
                 });
                 write.get(5, TimeUnit.SECONDS);
                 assertThat(reader.isAlive()).isTrue();
-                assertThat(RawFrames.readExactly(b, 4)).isEqualTo(ByteBuffer.wrap("ping".getBytes()));
+                assertThat(RawFrames.readExactly(b, 4)).isEqualTo(ByteBuffer.wrap("ping".getBytes(StandardCharsets.UTF_8)));
 
                 RawFrames.writeAll(b, ByteBuffer.wrap("pong".getBytes(StandardCharsets.US_ASCII)));
                 reader.join(5000);

@@ -111,7 +111,7 @@ class TtrpcClientTest {
                     KeyValue.newBuilder().setKey("containerd-namespace-ttrpc").setValue("k8s.io").build());
             assertThat(request.getTimeoutNano()).isEqualTo(1_500_000_000L);
 
-            callAsync(peer.client, "no deadline", null);
+            var _ = callAsync(peer.client, "no deadline", null);
             Request withoutDeadline = RawFrames.read(peer.raw).request();
             assertThat(withoutDeadline.getTimeoutNano()).isZero();
             assertThat(withoutDeadline.getMetadataList()).isEmpty();
@@ -145,7 +145,7 @@ class TtrpcClientTest {
                         .isInstanceOfSatisfying(TtrpcException.class,
                                 e -> assertThat(e.code()).isEqualTo(Code.DEADLINE_EXCEEDED));
             }
-            callAsync(peer.client, "first sent", FIVE_SECONDS);
+            var _ = callAsync(peer.client, "first sent", FIVE_SECONDS);
             assertThat(RawFrames.read(peer.raw).streamId()).isEqualTo(1);
         }
     }
@@ -158,7 +158,7 @@ class TtrpcClientTest {
                     .isInstanceOfSatisfying(TtrpcException.class,
                             e -> assertThat(e.code()).isEqualTo(Code.RESOURCE_EXHAUSTED));
             assertThat(peer.client.isClosed()).isFalse();
-            callAsync(peer.client, "small", FIVE_SECONDS);
+            var _ = callAsync(peer.client, "small", FIVE_SECONDS);
             RawFrames.Frame next = RawFrames.read(peer.raw);
             assertThat(next.streamId()).isEqualTo(1);
             assertThat(valueOf(next.request())).isEqualTo("small");

@@ -123,7 +123,7 @@ class QemuDataPathIT {
                             .isEqualTo("OK " + Integer.toUnsignedString(request.srcPort()) + "\n");
                     write(client, "hello guest");
                     assertThat(guest.receive(Op.RW).payload()).asString().isEqualTo("hello guest");
-                    guest.send(Op.RW, 1024, request.srcPort(), 0, "hello host".getBytes());
+                    guest.send(Op.RW, 1024, request.srcPort(), 0, "hello host".getBytes(StandardCharsets.UTF_8));
                     assertThat(read(client, 10)).isEqualTo("hello host");
                 }
                 assertThat(guest.receive(Op.SHUTDOWN)).isNotNull();

@@ -6,6 +6,7 @@ import dev.katajava.logging.Level;
 import dev.katajava.logging.Log;
 import dev.katajava.vhostuser.qtest.QemuBinary;
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -55,7 +56,7 @@ class QemuHandshakeIT {
                 assertThat(seen.getFirst()).isEqualTo("GET_FEATURES");
                 assertThat(seen).containsSubsequence("GET_FEATURES", "GET_PROTOCOL_FEATURES", "SET_PROTOCOL_FEATURES",
                         "SET_OWNER", "SET_VRING_CALL", "GET_CONFIG");
-                assertThat(backendLog.toString()).doesNotContain("refused");
+                assertThat(backendLog.toString(StandardCharsets.UTF_8)).doesNotContain("refused");
             } finally {
                 qemu.destroy();
                 qemu.waitFor(10, TimeUnit.SECONDS);

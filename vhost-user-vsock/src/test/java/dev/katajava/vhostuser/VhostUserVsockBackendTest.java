@@ -76,7 +76,7 @@ class VhostUserVsockBackendTest {
 
             write(client, "hello");
             assertThat(guest.receive(Op.RW).payload()).asString().isEqualTo("hello");
-            guest.send(Op.RW, 1024, hostPort, 0, "world".getBytes());
+            guest.send(Op.RW, 1024, hostPort, 0, "world".getBytes(StandardCharsets.UTF_8));
             assertThat(read(client, 5)).isEqualTo("world");
 
             client.shutdownOutput();
@@ -191,7 +191,7 @@ class VhostUserVsockBackendTest {
             guest.send(Op.REQUEST, 6000, 1024);
             guest.receive(Op.RESPONSE);
             try (SocketChannel conn = service.accept()) {
-                guest.send(Op.RW, 6000, 1024, 0, "hi".getBytes());
+                guest.send(Op.RW, 6000, 1024, 0, "hi".getBytes(StandardCharsets.UTF_8));
                 assertThat(read(conn, 2)).isEqualTo("hi");
                 write(conn, "yo");
                 assertThat(guest.receive(Op.RW).payload()).asString().isEqualTo("yo");
@@ -269,9 +269,9 @@ class VhostUserVsockBackendTest {
                 PacketHeader h = p.header();
                 Op op = Op.of(h.op());
                 if (op == Op.REQUEST) {
-                    guest.send(Op.RESPONSE, h.dstPort(), h.srcPort());
+                    guest.send(Op.RESPONSE, /* srcPort= */ h.dstPort(), /* dstPort= */ h.srcPort());
                 } else if (op == Op.RW) {
-                    guest.send(Op.RW, h.dstPort(), h.srcPort(), 0, p.payload());
+                    guest.send(Op.RW, /* srcPort= */ h.dstPort(), /* dstPort= */ h.srcPort(), 0, p.payload());
                 }
             }
         } catch (Exception e) {

@@ -163,10 +163,10 @@ public final class Sandbox {
             if (first instanceof AgentClient client) {
                 return client;
             }
-            up.thenAccept(AgentClient::close);
+            var _ = up.thenAccept(AgentClient::close);
             throw new HypervisorException("the VM exited with code " + first + " before its agent answered");
         } catch (TimeoutException e) {
-            up.thenAccept(AgentClient::close);
+            var _ = up.thenAccept(AgentClient::close);
             throw new IOException("the agent did not answer within " + timeout + " (" + transport.describe() + ")");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() instanceof IllegalStateException ise && ise.getCause() != null

@@ -67,7 +67,7 @@ public final class CgroupV2 implements CgroupManager {
         }
         StringBuilder wanted = new StringBuilder();
         List<String> have = List.of(Files.readString(available).strip().split(" "));
-        for (String c : CONTROLLERS.split(" ")) {
+        for (String c : CONTROLLERS.split(" ", -1)) {
             if (have.contains(c.substring(1))) {
                 wanted.append(c).append(' ');
             }
@@ -219,7 +219,7 @@ public final class CgroupV2 implements CgroupManager {
         Map<String, Long> out = new HashMap<>();
         try {
             for (String line : Files.readAllLines(dir.resolve(file))) {
-                String[] kv = line.split(" ");
+                String[] kv = line.split(" ", -1);
                 if (kv.length == 2) {
                     try {
                         out.put(kv[0], Long.parseLong(kv[1]));

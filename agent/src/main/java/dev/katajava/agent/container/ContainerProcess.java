@@ -6,7 +6,6 @@ import dev.katajava.linux.Fifos;
 import dev.katajava.linux.Pidfds;
 import dev.katajava.linux.Processes;
 import dev.katajava.linux.Pty;
-import dev.katajava.logging.Log;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -25,16 +24,13 @@ import java.util.concurrent.CompletableFuture;
  * held here until {@link #releaseStdio}; {@link #exit} completes with the exit code or 128+signal.
  */
 public final class ContainerProcess {
-    private static final Log LOG = Log.of("container");
     private static final byte[] EXITED_LINE = (Handshake.EXITED + "\n").getBytes(StandardCharsets.US_ASCII);
-    private final java.lang.Process launcher;
     private final ProcessStdio stdio;
     private final long pid;
     private final Path execFifo;
     private final CompletableFuture<Integer> exit;
 
     private ContainerProcess(java.lang.Process launcher, ProcessStdio stdio, long pid, Path execFifo) {
-        this.launcher = launcher;
         this.stdio = stdio;
         this.pid = pid;
         this.execFifo = execFifo;
@@ -75,7 +71,7 @@ public final class ContainerProcess {
         } catch (IOException e) {
             throw new ContainerException("start " + nsexec + ": " + e.getMessage(), e);
         }
-        launcher.onExit().thenRun(() -> {
+        var _ = launcher.onExit().thenRun(() -> {
             try {
                 syncChannel.write(java.nio.ByteBuffer.wrap(EXITED_LINE));
             } catch (IOException ignored) {

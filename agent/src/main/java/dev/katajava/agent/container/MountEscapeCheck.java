@@ -75,7 +75,7 @@ final class MountEscapeCheck {
 
     private static List<String> components(String path) {
         List<String> out = new ArrayList<>();
-        for (String part : path.split("/")) {
+        for (String part : path.split("/", -1)) {
             if (!part.isEmpty() && !part.equals(".")) {
                 out.add(part);
             }

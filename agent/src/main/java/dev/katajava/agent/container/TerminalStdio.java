@@ -94,6 +94,7 @@ final class TerminalStdio implements ProcessStdio {
         }
 
         @Override
+        @SuppressWarnings("ReferenceEquality") // EOF is a sentinel: only that instance means end of output
         public synchronized int read(byte[] b, int off, int len) throws IOException {
             if (current == EOF) {
                 return -1;

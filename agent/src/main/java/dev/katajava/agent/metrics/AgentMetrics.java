@@ -49,7 +49,7 @@ public final class AgentMetrics {
             if (i > 0 && Character.isUpperCase(c)) {
                 char before = k.charAt(i - 1);
                 boolean wordStart = Character.isLowerCase(before)
-                        || Character.isUpperCase(before) && i + 1 < k.length() && Character.isLowerCase(k.charAt(i + 1));
+                        || (Character.isUpperCase(before) && i + 1 < k.length() && Character.isLowerCase(k.charAt(i + 1)));
                 if (wordStart) {
                     out.append('_');
                 }

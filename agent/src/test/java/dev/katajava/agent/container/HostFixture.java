@@ -1,5 +1,6 @@
 package dev.katajava.agent.container;
 
+import dev.katajava.linux.ErrnoException;
 import dev.katajava.linux.Mounts;
 import dev.katajava.protocols.agent.Linux;
 import dev.katajava.protocols.agent.LinuxNamespace;
@@ -75,7 +76,7 @@ public final class HostFixture implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws ErrnoException {
         Mounts.umount(cgroupRoot.toString(), Mounts.MNT_DETACH);
     }
 }

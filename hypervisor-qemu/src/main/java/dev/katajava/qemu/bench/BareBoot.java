@@ -35,7 +35,7 @@ import java.util.stream.Stream;
  */
 public final class BareBoot {
     public static final String MARKER = "bare-boot-init-reached";
-    private static final Duration MARKER_TIMEOUT = Duration.ofSeconds(120);
+    private static final Duration MARKER_TIMEOUT = Duration.ofMinutes(2);
     private static final Duration EXIT_TIMEOUT = Duration.ofSeconds(30);
 
     /**

@@ -20,6 +20,8 @@ public final class KernelParams {
     }
 
     /**
+     * The guest kernel's command line for {@code spec}.
+     *
      * @param tscKhz the host's TSC frequency, used on microvm under TCG (0 when unknown)
      */
     public static List<String> of(VmSpec spec, Accel accel, long tscKhz) {

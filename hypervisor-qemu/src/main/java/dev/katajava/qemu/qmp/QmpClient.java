@@ -257,6 +257,7 @@ public final class QmpClient implements AutoCloseable {
         close("QMP connection closed");
     }
 
+    @SuppressWarnings("ModifyCollectionInEnhancedForLoop") // concurrent collection; remove() decides who runs it
     private void close(String reason) {
         if (!closed.compareAndSet(false, true)) {
             return;

@@ -89,21 +89,21 @@ class AcceleratorSelectorTest {
         }
     }
 
-    private static Function<Accel, FakeVm> boots() {
-        return a -> new FakeVm(a, 50, Long.MAX_VALUE, "");
+    private static FakeVm boots(Accel a) {
+        return new FakeVm(a, 50, Long.MAX_VALUE, "");
     }
 
     /** Firmware output and then nothing, as Debian's kernel on nested paravirtual KVM. */
-    private static Function<Accel, FakeVm> hangsAfterFirmware() {
-        return a -> new FakeVm(a, Long.MAX_VALUE, Long.MAX_VALUE, "");
+    private static FakeVm hangsAfterFirmware(Accel a) {
+        return new FakeVm(a, Long.MAX_VALUE, Long.MAX_VALUE, "");
     }
 
     private static Function<Accel, FakeVm> abortsAtBoot(String said) {
         return a -> new FakeVm(a, Long.MAX_VALUE, 30, said);
     }
 
-    private static Function<Accel, FakeVm> cannotLaunch() {
-        return a -> null;
+    private static FakeVm cannotLaunch(Accel a) {
+        return null;
     }
 
     private AcceleratorSelector selector(Path verdictFile, boolean kvmOpens) {
@@ -113,7 +113,8 @@ class AcceleratorSelectorTest {
     @Test
     void autoKeepsKvmWhenTheGuestSpeaksAndRecordsNoVerdict() throws Exception {
         Path verdict = dir.resolve("kvm-unusable");
-        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, boots(), Accel.TCG, boots()));
+        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, AcceleratorSelectorTest::boots,
+                Accel.TCG, AcceleratorSelectorTest::boots));
         var selected = selector(verdict, true).start(Accelerator.AUTO, launcher);
         assertThat(selected.accel()).isEqualTo(Accel.KVM);
         assertThat(launcher.attempts).containsExactly(Accel.KVM);
@@ -124,7 +125,8 @@ class AcceleratorSelectorTest {
     @Test
     void autoFallsBackToTcgWhenQemuCannotStartUnderKvmAndRemembersWhy() throws Exception {
         Path verdict = dir.resolve("kvm-unusable");
-        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, cannotLaunch(), Accel.TCG, boots()));
+        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, AcceleratorSelectorTest::cannotLaunch,
+                Accel.TCG, AcceleratorSelectorTest::boots));
         var selected = selector(verdict, true).start(Accelerator.AUTO, launcher);
         assertThat(selected.accel()).isEqualTo(Accel.TCG);
         assertThat(selected.reason()).contains("failed to set MSR 0x10a");
@@ -136,7 +138,8 @@ class AcceleratorSelectorTest {
     @Test
     void autoKillsAKvmGuestThatGotNoFurtherThanItsFirmwareAndRestartsUnderTcg() throws Exception {
         Path verdict = dir.resolve("kvm-unusable");
-        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, hangsAfterFirmware(), Accel.TCG, boots()));
+        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, AcceleratorSelectorTest::hangsAfterFirmware,
+                Accel.TCG, AcceleratorSelectorTest::boots));
         long start = System.nanoTime();
         var selected = selector(verdict, true).start(Accelerator.AUTO, launcher);
         long tookMs = (System.nanoTime() - start) / 1_000_000;
@@ -153,7 +156,7 @@ class AcceleratorSelectorTest {
     void autoFallsBackWhenQemuDiesDuringTheKvmBootQuotingQemu() throws Exception {
         Path verdict = dir.resolve("kvm-unusable");
         FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, abortsAtBoot("kvm_buf_set_msrs: Assertion failed"),
-                Accel.TCG, boots()));
+                Accel.TCG, AcceleratorSelectorTest::boots));
         var selected = selector(verdict, true).start(Accelerator.AUTO, launcher);
         assertThat(selected.accel()).isEqualTo(Accel.TCG);
         assertThat(selected.reason()).contains("QEMU exited").contains("kvm_buf_set_msrs: Assertion failed");
@@ -161,7 +164,8 @@ class AcceleratorSelectorTest {
 
     @Test
     void aGuestThatPrintedAndPoweredOffWithinOnePollStillCountsAsWorking() throws Exception {
-        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, a -> new FakeVm(a, 0, 0, ""), Accel.TCG, boots()));
+        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, a -> new FakeVm(a, 0, 0, ""),
+                Accel.TCG, AcceleratorSelectorTest::boots));
         var selected = selector(dir.resolve("kvm-unusable"), true).start(Accelerator.AUTO, launcher);
         assertThat(selected.accel()).isEqualTo(Accel.KVM);
     }
@@ -170,7 +174,8 @@ class AcceleratorSelectorTest {
     void autoSkipsTheProbeWhenAnEarlierSandboxFoundKvmBroken() throws Exception {
         Path verdict = dir.resolve("kvm-unusable");
         new KvmVerdict(verdict).recordBroken("hangs");
-        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, boots(), Accel.TCG, boots()));
+        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, AcceleratorSelectorTest::boots,
+                Accel.TCG, AcceleratorSelectorTest::boots));
         var selected = selector(verdict, true).start(Accelerator.AUTO, launcher);
         assertThat(launcher.attempts).containsExactly(Accel.TCG);
         assertThat(selected.reason()).contains("earlier").contains("hangs");
@@ -178,7 +183,8 @@ class AcceleratorSelectorTest {
 
     @Test
     void autoUsesTcgWithoutProbingWhenDevKvmDoesNotOpen() throws Exception {
-        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, boots(), Accel.TCG, boots()));
+        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, AcceleratorSelectorTest::boots,
+                Accel.TCG, AcceleratorSelectorTest::boots));
         var selected = selector(dir.resolve("kvm-unusable"), false).start(Accelerator.AUTO, launcher);
         assertThat(launcher.attempts).containsExactly(Accel.TCG);
         assertThat(selected.reason()).contains("/dev/kvm");
@@ -189,7 +195,8 @@ class AcceleratorSelectorTest {
     void explicitKvmIsHonouredWithoutProbeOrFallback() {
         Path verdict = dir.resolve("kvm-unusable");
         new KvmVerdict(verdict).recordBroken("hangs");
-        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, cannotLaunch(), Accel.TCG, boots()));
+        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, AcceleratorSelectorTest::cannotLaunch,
+                Accel.TCG, AcceleratorSelectorTest::boots));
         assertThatThrownBy(() -> selector(verdict, false).start(Accelerator.KVM, launcher))
                 .isInstanceOf(HypervisorException.class).hasMessageContaining("MSR 0x10a");
         assertThat(launcher.attempts).containsExactly(Accel.KVM);
@@ -197,7 +204,8 @@ class AcceleratorSelectorTest {
 
     @Test
     void explicitKvmKeepsAHangingGuestBecauseNothingIsProbed() throws Exception {
-        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, hangsAfterFirmware(), Accel.TCG, boots()));
+        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, AcceleratorSelectorTest::hangsAfterFirmware,
+                Accel.TCG, AcceleratorSelectorTest::boots));
         long start = System.nanoTime();
         var selected = selector(dir.resolve("kvm-unusable"), true).start(Accelerator.KVM, launcher);
         assertThat(selected.accel()).isEqualTo(Accel.KVM);
@@ -207,7 +215,8 @@ class AcceleratorSelectorTest {
 
     @Test
     void explicitTcgNeverTouchesKvm() throws Exception {
-        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, boots(), Accel.TCG, boots()));
+        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, AcceleratorSelectorTest::boots,
+                Accel.TCG, AcceleratorSelectorTest::boots));
         var selected = selector(dir.resolve("kvm-unusable"), true).start(Accelerator.TCG, launcher);
         assertThat(launcher.attempts).containsExactly(Accel.TCG);
         assertThat(selected.reason()).isEqualTo("configured");
@@ -215,7 +224,8 @@ class AcceleratorSelectorTest {
 
     @Test
     void aTcgFailureAfterTheFallbackReachesTheCaller() {
-        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, cannotLaunch(), Accel.TCG, cannotLaunch()));
+        FakeLauncher launcher = new FakeLauncher(Map.of(Accel.KVM, AcceleratorSelectorTest::cannotLaunch,
+                Accel.TCG, AcceleratorSelectorTest::cannotLaunch));
         assertThatThrownBy(() -> selector(dir.resolve("kvm-unusable"), true).start(Accelerator.AUTO, launcher))
                 .isInstanceOf(HypervisorException.class).hasMessageContaining("QEMU (TCG) did not start");
     }

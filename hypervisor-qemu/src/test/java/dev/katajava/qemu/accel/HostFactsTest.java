@@ -7,8 +7,14 @@ import org.junit.jupiter.api.Test;
 class HostFactsTest {
     @Test
     void cpuMhzBecomesKilohertz() {
-        String cpuinfo = "processor\t: 0\nmodel name\t: AMD EPYC\ncpu MHz\t\t: 2445.406\ncache size\t: 512 KB\n"
-                + "processor\t: 1\ncpu MHz\t\t: 1200.000\n";
+        String cpuinfo = """
+                processor\t: 0
+                model name\t: AMD EPYC
+                cpu MHz\t\t: 2445.406
+                cache size\t: 512 KB
+                processor\t: 1
+                cpu MHz\t\t: 1200.000
+                """;
         assertThat(HostFacts.cpuMhzKhz(cpuinfo)).isEqualTo(2_445_406);
     }
 

@@ -80,6 +80,7 @@ public final class EventPublisher implements AutoCloseable {
         }
     }
 
+    @SuppressWarnings("ReferenceEquality") // STOP is a sentinel: only that instance ends the loop
     private void sendLoop() {
         while (true) {
             Pending next;

@@ -84,7 +84,10 @@ public final class BinaryLogger {
         if (rawQuery == null || rawQuery.isEmpty()) {
             return args;
         }
-        for (String pair : rawQuery.split("&")) {
+        for (String pair : rawQuery.split("&", -1)) {
+            if (pair.isEmpty()) {
+                continue;
+            }
             int eq = pair.indexOf('=');
             String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
             args.add(key);

@@ -43,6 +43,6 @@ record RequestHead(String method, String path) {
 
     /** A head ends with an empty line; bare LF line ends are accepted, as most servers do. */
     private static boolean endsHead(byte[] b, int n) {
-        return n >= 2 && b[n - 1] == '\n' && (b[n - 2] == '\n' || n >= 4 && b[n - 2] == '\r' && b[n - 3] == '\n');
+        return n >= 2 && b[n - 1] == '\n' && (b[n - 2] == '\n' || (n >= 4 && b[n - 2] == '\r' && b[n - 3] == '\n'));
     }
 }

@@ -59,7 +59,7 @@ final class EarlyBoot<T> {
         taken = true;
         if (!this.sandboxId.equals(sandboxId) || !configPath.equals(SandboxFactory.configPath(options))) {
             LOG.info("early-booted VM does not match the create; stopping it", "sandbox", this.sandboxId);
-            vm.thenAccept(stopper);
+            var _ = vm.thenAccept(stopper);
             return null;
         }
         try {
@@ -73,7 +73,7 @@ final class EarlyBoot<T> {
     synchronized void discard() {
         if (!taken) {
             taken = true;
-            vm.thenAccept(stopper);
+            var _ = vm.thenAccept(stopper);
         }
     }
 

@@ -16,6 +16,8 @@ public final class Commands {
     private static final Duration DRAIN = Duration.ofSeconds(5);
 
     /**
+     * How a command ended, what it printed and how long it took.
+     *
      * @param elapsed   from launching the command to its exit
      * @param firstLine from launching the command to the end of the first line on stdout; null if none came
      */

@@ -38,7 +38,7 @@ public final class Leaks {
             all.forEach(p -> {
                 String cmd = p.info().commandLine().orElse("");
                 boolean virtiofsd = cmd.contains("virtiofsd") && cmd.contains("/run/vc/vm/" + sandboxId + "/");
-                if (cmd.contains("qemu-system") && cmd.contains("sandbox-" + sandboxId) || virtiofsd) {
+                if ((cmd.contains("qemu-system") && cmd.contains("sandbox-" + sandboxId)) || virtiofsd) {
                     leaks.add("process " + p.pid() + ": " + cmd);
                 }
                 boolean shim = cmd.contains("containerd-shim-kata-v2") || cmd.contains("dev.katajava.shim.ShimMain");
@@ -48,8 +48,8 @@ public final class Leaks {
             });
         }
         for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-            String mountPoint = line.split(" ")[4];
-            if (mountPoint.startsWith("/run/kata-containers/") && mountPoint.contains(sandboxId)
+            String mountPoint = line.split(" ", -1)[4];
+            if ((mountPoint.startsWith("/run/kata-containers/") && mountPoint.contains(sandboxId))
                     || mountPoint.startsWith(containerd.state() + "/")
                     || mountPoint.startsWith(containerd.root() + "/")) {
                 leaks.add("mount " + mountPoint);

@@ -104,10 +104,8 @@ public final class VhostUserSession {
             throw new IllegalArgumentException(m.fds().length + " unexpected descriptors");
         }
         ByteBuffer body = m.body();
-        switch (r) {
-            case GET_FEATURES -> {
-                return Message.u64(Features.DEVICE);
-            }
+        return switch (r) {
+            case GET_FEATURES -> Message.u64(Features.DEVICE);
             case SET_FEATURES -> {
                 long features = body.getLong();
                 if ((features & ~Features.DEVICE) != 0) {
@@ -115,32 +113,28 @@ public final class VhostUserSession {
                             + " were never offered");
                 }
                 device.enableOnKick(!Features.has(features, Features.VHOST_USER_F_PROTOCOL_FEATURES));
-                return null;
+                yield null;
             }
-            case GET_PROTOCOL_FEATURES -> {
-                return Message.u64(Features.PROTOCOL);
-            }
+            case GET_PROTOCOL_FEATURES -> Message.u64(Features.PROTOCOL);
             case SET_PROTOCOL_FEATURES -> {
                 long features = body.getLong();
                 protocolFeatures = features & Features.PROTOCOL;
-                return null;
+                yield null;
             }
-            case SET_OWNER -> {
-                return null;
-            }
+            case SET_OWNER -> null;
             case RESET_OWNER -> {
                 device.reset();
-                return null;
+                yield null;
             }
             case SET_MEM_TABLE -> {
                 setMemTable(body, m.fds());
-                return null;
+                yield null;
             }
             case SET_LOG_BASE, SET_LOG_FD ->
                     throw new IllegalArgumentException("dirty-page logging was not offered (no migration support)");
             case SET_VRING_NUM -> {
                 device.setSize(body.getInt(), body.getInt());
-                return null;
+                yield null;
             }
             case SET_VRING_ADDR -> {
                 int index = body.getInt();
@@ -152,38 +146,34 @@ public final class VhostUserSession {
                     LOG.debug("vring address flags ignored (no logging)", "queue", index, "flags", flags);
                 }
                 device.setAddresses(index, desc, used, avail);
-                return null;
+                yield null;
             }
             case SET_VRING_BASE -> {
                 device.setBase(body.getInt(), body.getInt());
-                return null;
+                yield null;
             }
             case GET_VRING_BASE -> {
                 int index = body.getInt();
                 int base = device.stop(index);
-                return ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(index).putInt(base).array();
+                yield ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(index).putInt(base).array();
             }
             case SET_VRING_KICK, SET_VRING_CALL, SET_VRING_ERR -> {
                 setVringFd(r, body.getLong(), m.fds());
-                return null;
+                yield null;
             }
-            case GET_QUEUE_NUM -> {
-                return Message.u64(VsockDevice.QUEUES);
-            }
+            case GET_QUEUE_NUM -> Message.u64(VsockDevice.QUEUES);
             case SET_VRING_ENABLE -> {
                 int index = body.getInt();
                 device.setEnabled(index, body.getInt() != 0);
-                return null;
+                yield null;
             }
-            case GET_CONFIG -> {
-                return config(body);
-            }
+            case GET_CONFIG -> config(body);
             case SET_CONFIG -> {
                 LOG.debug("vsock config is read-only; SET_CONFIG ignored");
-                return null;
+                yield null;
             }
             default -> throw new IllegalArgumentException("request is not implemented by this backend");
-        }
+        };
     }
 
     private void setMemTable(ByteBuffer body, int[] fds) throws ErrnoException {

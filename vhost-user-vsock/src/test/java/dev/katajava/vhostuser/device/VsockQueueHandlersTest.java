@@ -12,6 +12,7 @@ import dev.katajava.vhostuser.vsock.Packet;
 import dev.katajava.vhostuser.vsock.PacketHeader;
 import dev.katajava.vhostuser.vsock.VsockMuxer;
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -46,26 +47,26 @@ class VsockQueueHandlersTest {
     @Test
     void packetWithHeaderAndPayloadInSeparateDescriptorsIsDelivered() throws Exception {
         connect();
-        int head = txGuest.offerReadable(header(Op.RW, 5), "hello".getBytes());
+        int head = txGuest.offerReadable(header(Op.RW, 5), "hello".getBytes(StandardCharsets.UTF_8));
         assertThat(txHandler.drain(tx)).isTrue();
         assertThat(txGuest.takeUsed()).containsExactly(new GuestQueue.Used(head, 0));
-        assertThat(hostReceived.toString()).isEqualTo("hello");
+        assertThat(hostReceived.toString(StandardCharsets.UTF_8)).isEqualTo("hello");
     }
 
     @Test
     void chainShorterThanAHeaderIsRejectedAndTheQueueKeepsWorking() throws Exception {
         connect();
         int bad = txGuest.offerReadable(new byte[43]);
-        int good = txGuest.offerReadable(header(Op.RW, 2), "ok".getBytes());
+        int good = txGuest.offerReadable(header(Op.RW, 2), "ok".getBytes(StandardCharsets.UTF_8));
         txHandler.drain(tx);
         assertThat(txGuest.takeUsed()).containsExactly(new GuestQueue.Used(bad, 0), new GuestQueue.Used(good, 0));
-        assertThat(hostReceived.toString()).isEqualTo("ok");
+        assertThat(hostReceived.toString(StandardCharsets.UTF_8)).isEqualTo("ok");
     }
 
     @Test
     void lengthLargerThanThePayloadResetsTheStream() throws Exception {
         connect();
-        int head = txGuest.offerReadable(header(Op.RW, 100), "short".getBytes());
+        int head = txGuest.offerReadable(header(Op.RW, 100), "short".getBytes(StandardCharsets.UTF_8));
         txHandler.drain(tx);
         assertThat(txGuest.takeUsed()).containsExactly(new GuestQueue.Used(head, 0));
         assertThat(hostReceived.size()).isZero();
@@ -86,10 +87,10 @@ class VsockQueueHandlersTest {
         connect();
         txGuest.setDescriptor(15, 0x1, 64, 0, 0);
         txGuest.publish(15);
-        int good = txGuest.offerReadable(header(Op.RW, 1), "x".getBytes());
+        int good = txGuest.offerReadable(header(Op.RW, 1), "x".getBytes(StandardCharsets.UTF_8));
         txHandler.drain(tx);
         assertThat(txGuest.takeUsed()).containsExactly(new GuestQueue.Used(15, 0), new GuestQueue.Used(good, 0));
-        assertThat(hostReceived.toString()).isEqualTo("x");
+        assertThat(hostReceived.toString(StandardCharsets.UTF_8)).isEqualTo("x");
     }
 
     @Test

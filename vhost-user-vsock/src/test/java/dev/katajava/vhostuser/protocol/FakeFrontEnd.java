@@ -95,7 +95,8 @@ public final class FakeFrontEnd implements GuestRings, AutoCloseable {
     private void setUpQueue(int index, GuestQueue q) throws Exception {
         assertThat(acked(Request.SET_VRING_NUM, state(index, QUEUE_SIZE))).isZero();
         assertThat(acked(Request.SET_VRING_BASE, state(index, 0))).isZero();
-        ByteBuffer addr = le(40).putInt(index).putInt(0).putLong(GuestDriver.frontEndAddress(q.descAddr))
+        ByteBuffer addr = ByteBuffer.allocate(40);
+        addr.order(ByteOrder.LITTLE_ENDIAN).putInt(index).putInt(0).putLong(GuestDriver.frontEndAddress(q.descAddr))
                 .putLong(GuestDriver.frontEndAddress(q.usedAddr)).putLong(GuestDriver.frontEndAddress(q.availAddr))
                 .putLong(0);
         assertThat(acked(Request.SET_VRING_ADDR, addr.array())).isZero();

@@ -13,6 +13,8 @@ import dev.katajava.vhostuser.vsock.Packet;
 import dev.katajava.vhostuser.vsock.VsockMuxer;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
@@ -61,7 +63,8 @@ class VhostUserSessionTest {
         assertThat(frontEnd.getU64(Request.GET_FEATURES)).isEqualTo((1L << 32) | (1L << 30));
         assertThat(frontEnd.getU64(Request.GET_PROTOCOL_FEATURES)).isEqualTo((1L << 3) | (1L << 9));
         frontEnd.send(Request.SET_PROTOCOL_FEATURES, Message.u64((1L << 3) | (1L << 9)));
-        ByteBuffer request = FakeFrontEnd.le(12 + 8).putInt(0).putInt(8).putInt(0);
+        ByteBuffer request = ByteBuffer.allocate(12 + 8);
+        request.order(ByteOrder.LITTLE_ENDIAN).putInt(0).putInt(8).putInt(0);
         Message config = frontEnd.call(Request.GET_CONFIG, request.array(), new int[0], false, true);
         ByteBuffer body = config.body();
         assertThat(config.payload()).hasSize(20);
@@ -124,16 +127,16 @@ class VhostUserSessionTest {
         assertThat(response.header().dstPort()).isEqualTo(5555);
         assertThat(EventFd.read(frontEnd.call[0])).as("guest interrupted for the response").isPositive();
 
-        guest.send(Op.RW, 5555, 1024, 0, "ping".getBytes());
+        guest.send(Op.RW, 5555, 1024, 0, "ping".getBytes(StandardCharsets.UTF_8));
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (hostReceived.size() < 4 && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
-        assertThat(hostReceived.toString()).isEqualTo("ping");
-        assertThat(hostSide.send("pong".getBytes(), 0, 4)).isEqualTo(4);
+        assertThat(hostReceived.toString(StandardCharsets.UTF_8)).isEqualTo("ping");
+        assertThat(hostSide.send("pong".getBytes(StandardCharsets.UTF_8), 0, 4)).isEqualTo(4);
         assertThat(guest.receive(Op.RW).payload()).asString().isEqualTo("pong");
 
-        guest.send(Op.RW, 5555, 9999, 0, "lost".getBytes());
+        guest.send(Op.RW, 5555, 9999, 0, "lost".getBytes(StandardCharsets.UTF_8));
         assertThat(guest.receive(Op.RST).header().srcPort()).isEqualTo(9999);
     }
 

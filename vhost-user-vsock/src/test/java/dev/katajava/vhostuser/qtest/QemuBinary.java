@@ -11,7 +11,7 @@ public final class QemuBinary {
     }
 
     public static boolean installed() {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":", -1)) {
             if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, NAME))) {
                 return true;
             }

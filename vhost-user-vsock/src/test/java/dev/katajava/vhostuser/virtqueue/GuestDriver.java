@@ -16,6 +16,7 @@ public final class GuestDriver implements AutoCloseable {
     private final GuestMemory memory;
     private long used;
 
+    @SuppressWarnings("MustBeClosedChecker") // the driver owns the arena; close() closes it
     public GuestDriver(long ramBytes) {
         arena = Arena.ofShared();
         ram = arena.allocate(ramBytes, 4096);

@@ -4,6 +4,7 @@ import static dev.katajava.vhostuser.vsock.GuestPackets.control;
 import static dev.katajava.vhostuser.vsock.GuestPackets.data;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -71,11 +72,11 @@ class VsockMuxerTest {
     @Test
     void guestConnectIsAnsweredAndBytesFlowBothWays() throws Exception {
         RecordingEndpoint endpoint = establish();
-        muxer.fromGuest(data(GUEST_PORT, HOST_PORT, "ping".getBytes()));
+        muxer.fromGuest(data(GUEST_PORT, HOST_PORT, "ping".getBytes(StandardCharsets.UTF_8)));
         assertThat(endpoint.bytes()).asString().isEqualTo("ping");
 
         GuestStream stream = accepted.get(HOST_PORT);
-        assertThat(stream.send("pong".getBytes(), 0, 4)).isEqualTo(4);
+        assertThat(stream.send("pong".getBytes(StandardCharsets.UTF_8), 0, 4)).isEqualTo(4);
         Packet out = single();
         assertThat(out.header().op()).isEqualTo(Op.RW.code());
         assertThat(out.payload()).asString().isEqualTo("pong");
@@ -174,7 +175,7 @@ class VsockMuxerTest {
         assertThat(endpoint.events()).containsExactly("connected", "guestStoppedSending");
 
         GuestStream stream = accepted.get(HOST_PORT);
-        assertThat(stream.send("last".getBytes(), 0, 4)).isEqualTo(4);
+        assertThat(stream.send("last".getBytes(StandardCharsets.UTF_8), 0, 4)).isEqualTo(4);
         stream.shutdownSend();
         assertThat(single().payload()).asString().isEqualTo("last");
         PacketHeader shutdown = single().header();
@@ -232,11 +233,9 @@ class VsockMuxerTest {
     void manyConcurrentStreamsKeepTheirBytesApart() throws Exception {
         int streams = 100;
         int bytesEach = 20_000;
-        List<RecordingEndpoint> endpoints = new ArrayList<>();
         List<GuestStream> handles = new ArrayList<>();
         for (int i = 0; i < streams; i++) {
             RecordingEndpoint e = new RecordingEndpoint();
-            endpoints.add(e);
             GuestStream s = muxer.connectToGuest(2000 + i, e);
             handles.add(s);
             muxer.fromGuest(control(Op.RESPONSE, 2000 + i, s.key().localPort(), 0, 4096, 0));
