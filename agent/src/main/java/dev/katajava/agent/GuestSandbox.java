@@ -29,7 +29,11 @@ public final class GuestSandbox {
         this.runtime = runtime;
     }
 
-    /** @param guestHookPath Kata's guest_hook_path: hooks in the guest image run for every container ("": none) */
+    /**
+     * Mounts the sandbox's storages and sets its hostname.
+     *
+     * @param guestHookPath Kata's guest_hook_path: hooks in the guest image run for every container ("": none)
+     */
     public synchronized void create(String id, String hostname, Iterable<Storage> sandboxStorages,
                                     String guestHookPath) throws IOException {
         if (!sandboxId.isEmpty()) {

@@ -36,9 +36,9 @@ public final class StandInQemu {
 
     public static void main(String[] args) throws IOException {
         List<String> argv = List.of(args);
-        String accel = value(argv, "-accel").split(",")[0];
+        String accel = beforeComma(value(argv, "-accel"));
         Path serial = Path.of(value(argv, "-serial").substring("file:".length()));
-        Path qmp = Path.of(value(argv, "-qmp").substring("unix:".length()).split(",")[0]);
+        Path qmp = Path.of(beforeComma(value(argv, "-qmp").substring("unix:".length())));
         Path pidFile = Path.of(value(argv, "-pidfile"));
         Files.writeString(pidFile.resolveSibling("standin-launches"), accel + "\n", StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND);
@@ -92,6 +92,12 @@ public final class StandInQemu {
     private static void send(OutputStream out, String line) throws IOException {
         out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
+    }
+
+    /** A QEMU option's first field: what comes before its first comma. */
+    private static String beforeComma(String option) {
+        int comma = option.indexOf(',');
+        return comma < 0 ? option : option.substring(0, comma);
     }
 
     private static String value(List<String> argv, String flag) {

@@ -32,6 +32,7 @@ public final class Bpf {
 
     /** Linked on first use: most processes that load linux-sys never call bpf. */
     private static final class Holder {
+        @SuppressWarnings("restricted") // linking a libc function, as Libc does for the others
         static final MethodHandle SYSCALL = Libc.LINKER.downcallHandle(
                 Libc.LOOKUP.find("syscall").orElseThrow(),
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),

@@ -66,7 +66,7 @@ public final class CgroupV2 implements CgroupManager {
             return;
         }
         StringBuilder wanted = new StringBuilder();
-        List<String> have = List.of(Files.readString(available).strip().split(" "));
+        List<String> have = List.of(Files.readString(available).strip().split(" ", -1));
         for (String c : CONTROLLERS.split(" ", -1)) {
             if (have.contains(c.substring(1))) {
                 wanted.append(c).append(' ');

@@ -44,7 +44,8 @@ public record DeviceRule(boolean allow, char type, long major, long minor, int a
             throw new DeviceException(where + ": device access cannot be empty");
         }
         int bits = 0;
-        for (char ch : letters.toCharArray()) {
+        for (int i = 0; i < letters.length(); i++) {
+            char ch = letters.charAt(i);
             bits |= switch (ch) {
                 case 'r' -> READ;
                 case 'w' -> WRITE;

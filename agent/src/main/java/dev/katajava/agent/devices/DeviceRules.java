@@ -39,7 +39,7 @@ public final class DeviceRules {
         }
         for (RuntimeDefault d : RuntimeDefault.values()) {
             if (d.path == null || !specDevicePaths.contains(d.path)) {
-                rules.apply(d.rule);
+                rules.apply(d.rule());
             }
         }
         return rules;
@@ -111,11 +111,21 @@ public final class DeviceRules {
         TUN(null, 'c', 10, 200, DeviceRule.RWM);
 
         final String path;
-        final DeviceRule rule;
+        private final char type;
+        private final long major;
+        private final long minor;
+        private final int access;
 
         RuntimeDefault(String path, char type, long major, long minor, int access) {
             this.path = path;
-            this.rule = DeviceRule.allow(type, major, minor, access);
+            this.type = type;
+            this.major = major;
+            this.minor = minor;
+            this.access = access;
+        }
+
+        DeviceRule rule() {
+            return DeviceRule.allow(type, major, minor, access);
         }
     }
 }

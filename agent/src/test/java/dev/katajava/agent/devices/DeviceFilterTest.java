@@ -19,11 +19,11 @@ class DeviceFilterTest {
     static List<LinuxDeviceCgroup> rules(List<String> lines) {
         List<LinuxDeviceCgroup> out = new ArrayList<>();
         for (String line : lines) {
-            String[] f = line.split(" ");
+            String[] f = line.split(" ", -1);
             LinuxDeviceCgroup.Builder b = LinuxDeviceCgroup.newBuilder().setAllow(f[0].equals("allow")).setAccess(f[f.length - 1]);
             b.setType(f[1].equals("-") ? "" : f[1]).setMajor(-1).setMinor(-1);
             if (f.length == 4) {
-                String[] mm = f[2].split(":");
+                String[] mm = f[2].split(":", -1);
                 b.setMajor(mm[0].equals("-") ? -1 : Long.parseLong(mm[0])).setMinor(mm[1].equals("-") ? -1 : Long.parseLong(mm[1]));
             }
             out.add(b.build());
@@ -46,7 +46,8 @@ class DeviceFilterTest {
 
     private static int access(String letters) {
         int bits = 0;
-        for (char c : letters.toCharArray()) {
+        for (int i = 0; i < letters.length(); i++) {
+            char c = letters.charAt(i);
             bits |= c == 'r' ? DeviceRule.READ : c == 'w' ? DeviceRule.WRITE : DeviceRule.MKNOD;
         }
         return bits;

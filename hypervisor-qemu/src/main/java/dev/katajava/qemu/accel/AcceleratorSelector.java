@@ -32,7 +32,11 @@ public final class AcceleratorSelector {
         this(verdict, kvmOpenable, probeWindow, GuestSigns::guestKernelRuns);
     }
 
-    /** @param guestRuns tells from the console text so far whether the guest itself runs */
+    /**
+     * A selector that trusts KVM once {@code guestRuns} holds for the console text so far.
+     *
+     * @param guestRuns tells from the console text so far whether the guest itself runs
+     */
     public AcceleratorSelector(KvmVerdict verdict, BooleanSupplier kvmOpenable, Duration probeWindow,
                                Predicate<String> guestRuns) {
         this.verdict = verdict;
