@@ -167,7 +167,7 @@ final class ContainerLifecycle {
     }
 
     private static Spec withRuncDefaults(JsonNode oci, Spec spec) throws IOException {
-        return spec.toBuilder().setProcess(RuncDefaults.withOomScoreAdj(oci.path("process"), spec.getProcess())).build();
+        return spec.toBuilder().setProcess(RuncDefaults.inherit(oci.path("process"), spec.getProcess())).build();
     }
 
     private Sandbox boot(ContainerType type, JsonNode spec, Any options) throws Exception {

@@ -176,7 +176,7 @@ public final class TaskService {
             try {
                 JsonNode oci = OciSpecReader.parse("exec " + execId + " process spec",
                         req.getSpec().getValue().toByteArray());
-                dev.katajava.protocols.agent.Process spec = RuncDefaults.withOomScoreAdj(oci,
+                dev.katajava.protocols.agent.Process spec = RuncDefaults.inherit(oci,
                         AgentSpecConverter.process(oci));
                 TaskProcess p = new TaskProcess(c.id(), execId, new TaskProcess.Stdio(req.getStdin(), req.getStdout(),
                         req.getStderr(), req.getTerminal()), spec);
