@@ -17,8 +17,12 @@ final class AcceptedDifferences {
     private static final Set<String> KERNEL_DEPENDENT_PROC = Set.of("/proc/kcore", "/proc/sysrq-trigger");
 
     static final List<Accepted> LIST = List.of(
-            new Accepted("kernel", "the kernel, its vCPUs and memory are the VM's, not the host's",
+            new Accepted("kernel", "the kernel, its vCPUs and memory are the VM's, not the host's, and so are"
+                    + " the global limits sized from them (pid_max, threads-max, file-max)",
                     lines -> List.of("<the VM's kernel, CPUs and memory>")),
+            new Accepted("lsm", "the guest kernel has AppArmor and reports a process without a profile as"
+                    + " unconfined; a host without an LSM there has nothing to report: no profile either way",
+                    lines -> map(lines, l -> l.equals("profile unconfined") ? "profile none" : l)),
             new Accepted("mounts", "the root is the host's rootfs shared into the VM (9p or virtio-fs, nodev as"
                     + " Kata mounts the share), not an overlay mount: type, source and options differ",
                     lines -> map(lines, l -> l.startsWith("/ ") ? "/ <shared root>" : l)),

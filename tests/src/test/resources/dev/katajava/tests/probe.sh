@@ -63,5 +63,19 @@ sh -c 'kill -TERM $$'; echo "kill -TERM $?"
 sh -c 'kill -INT $$'; echo "kill -INT $?"
 sleep 30 & kill -HUP $!; wait $!; echo "sleep HUP $?"
 /no/such/program 2>/dev/null; echo "missing $?"
+sec lsm
+echo "profile $(cat /proc/self/attr/current 2>/dev/null || echo none)"
+sec files
+ls -la / | awk '{ print $1, $NF }'; ls /etc
+for f in /etc/hostname /etc/hosts /etc/resolv.conf; do [ -e $f ] && { echo "$f:"; cat $f; } || echo "$f absent"; done
+sec sysctl
+# Namespaced settings, which a fresh namespace under runc and the VM's own start from their defaults.
+for k in net/ipv4/ip_unprivileged_port_start net/ipv4/ping_group_range net/core/somaxconn \
+         net/ipv4/ip_local_port_range net/ipv4/ip_forward net/ipv6/conf/all/disable_ipv6 kernel/shmmax \
+         kernel/shmall kernel/shmmni kernel/msgmnb kernel/msgmax fs/mqueue/msg_max fs/mqueue/queues_max; do
+  echo "$k $(tr '\t' ' ' < /proc/sys/$k)"
+done
 sec kernel
 uname -srm; nproc; grep MemTotal /proc/meminfo
+# Global settings the kernel sizes from the machine's CPUs and memory (or the host's boot configuration).
+for k in kernel/pid_max kernel/threads-max fs/file-max; do echo "$k $(cat /proc/sys/$k)"; done
