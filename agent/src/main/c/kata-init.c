@@ -15,8 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -110,6 +113,30 @@ static void load_modules(void)
 	free(list);
 }
 
+/*
+ * Containers share the guest's network namespace, and runc brings lo up in every new one: so must we,
+ * before the agent starts. Up is enough; the kernel adds 127.0.0.1/8 and ::1 itself.
+ */
+static void loopback_up(void)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		dprintf(2, "kata-init: socket for lo: %s\n", strerror(errno));
+		return;
+	}
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) != 0) {
+		dprintf(2, "kata-init: get flags of lo: %s\n", strerror(errno));
+	} else {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr) != 0)
+			dprintf(2, "kata-init: bring lo up: %s\n", strerror(errno));
+	}
+	close(fd);
+}
+
 static pid_t start_agent(void)
 {
 	char *args = slurp("/etc/kata-agent.args");
@@ -172,6 +199,7 @@ int main(void)
 	mount_or_warn("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
 	mount_or_warn("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	load_modules();
+	loopback_up();
 
 	pid_t agent = start_agent();
 	if (agent < 0)

@@ -47,6 +47,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -584,20 +585,28 @@ static void mask_path(const char *path)
 	if (lstat(path, &st) != 0)
 		return;
 	if (S_ISDIR(st.st_mode)) {
-		if (mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0") != 0)
+		/* No size option: runc mounts it bare, and the options show in the container's mountinfo. */
+		if (mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL) != 0)
 			fail("mask %s: %s", path, strerror(errno));
 	} else if (mount("/dev/null", path, NULL, MS_BIND, NULL) != 0) {
 		fail("mask %s: %s", path, strerror(errno));
 	}
 }
 
+/* As runc: a bind of PATH remounted read-only, keeping the nosuid/nodev/noexec of the mount it came from. */
 static void readonly_path(const char *path)
 {
 	struct stat st;
 	if (lstat(path, &st) != 0)
 		return;
-	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) != 0 ||
-	    mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, NULL) != 0)
+	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) != 0)
+		fail("bind %s to make it read-only: %s", path, strerror(errno));
+	struct statvfs vfs;
+	if (statvfs(path, &vfs) != 0)
+		fail("statvfs %s: %s", path, strerror(errno));
+	unsigned long keep = (vfs.f_flag & ST_NOSUID ? MS_NOSUID : 0) | (vfs.f_flag & ST_NODEV ? MS_NODEV : 0)
+			     | (vfs.f_flag & ST_NOEXEC ? MS_NOEXEC : 0);
+	if (mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, NULL) != 0)
 		fail("make %s read-only: %s", path, strerror(errno));
 }
 
@@ -633,10 +642,11 @@ static void setup_container(struct config *c)
 	enter_root(c);
 	for (int i = 0; i < c->nsysctls; i++)
 		write_sysctl(c->sysctls[i]);
-	for (int i = 0; i < c->nmasked; i++)
-		mask_path(c->masked[i]);
+	/* runc's order, which shows in the container's mountinfo: read-only paths, then masked ones. */
 	for (int i = 0; i < c->nrdonly; i++)
 		readonly_path(c->rdonly[i]);
+	for (int i = 0; i < c->nmasked; i++)
+		mask_path(c->masked[i]);
 }
 
 /*

@@ -231,4 +231,25 @@ class ContainerOnHostTest {
                 .isInstanceOf(ContainerException.class).hasMessageContaining("invalid container id");
         assertThat(dir.resolve("state")).doesNotExist();
     }
+
+    @Test
+    void readOnlyPathsKeepTheirMountsFlagsAndPrecedeMaskedPathsAsUnderRunc() throws Exception {
+        Mount proc = Mount.newBuilder().setDestination("/proc").setType("proc").setSource("proc")
+                .addAllOptions(List.of("nosuid", "noexec", "nodev")).build();
+        Spec base = fixture.spec(List.of("grep", "-E", " /proc/(sys|acpi|keys) ", "/proc/self/mountinfo"));
+        Spec s = base.toBuilder().clearMounts().addMounts(proc)
+                .setLinux(base.getLinux().toBuilder().addReadonlyPaths("/proc/sys")
+                        .addMaskedPaths("/proc/acpi").addMaskedPaths("/proc/keys"))
+                .build();
+        Container c = Container.create("ro", s, runtime(false));
+        c.start();
+        List<String> lines = stdout(c.init()).lines().toList();
+        assertThat(c.waitProcess("")).isZero();
+        c.destroy(5);
+        assertThat(lines.getFirst()).contains(" /proc/sys ro,nosuid,nodev,noexec,");
+        // A masked directory is a bare read-only tmpfs, as runc mounts it (if this kernel has /proc/acpi).
+        lines.stream().filter(l -> l.contains(" /proc/acpi "))
+                .forEach(l -> assertThat(l).matches(".* - tmpfs tmpfs ro(,inode64)?"));
+        assertThat(lines).anyMatch(l -> l.contains(" /proc/keys "));
+    }
 }

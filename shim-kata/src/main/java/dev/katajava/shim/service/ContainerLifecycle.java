@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.Any;
 import dev.katajava.logging.Log;
 import dev.katajava.protocols.agent.CreateContainerRequest;
+import dev.katajava.protocols.agent.Spec;
 import dev.katajava.protocols.containerd.v1.types.Status;
 import dev.katajava.protocols.events.TaskCreate;
 import dev.katajava.protocols.events.TaskDelete;
@@ -91,8 +92,8 @@ final class ContainerLifecycle {
                 target.agent().createContainer(CreateContainerRequest.newBuilder()
                         .setContainerId(id)
                         .setExecId(id)
-                        .setOCI(AgentSpecConverter.convert(guestSpec, guestRoot,
-                                !target.config().disableGuestSeccomp()))
+                        .setOCI(withRuncDefaults(guestSpec, AgentSpecConverter.convert(guestSpec, guestRoot,
+                                !target.config().disableGuestSeccomp())))
                         .build());
                 inGuest = true;
                 // The container exists and waits for Start: what these hooks leave in its rootfs, it sees.
@@ -180,9 +181,12 @@ final class ContainerLifecycle {
         return current;
     }
 
+    private static Spec withRuncDefaults(JsonNode oci, Spec spec) throws IOException {
+        return spec.toBuilder().setProcess(RuncDefaults.inherit(oci.path("process"), spec.getProcess())).build();
+    }
+
     private Sandbox boot(ContainerType type, JsonNode spec, Any options) throws Exception {
-        String hostname = spec.path("hostname").asText("");
-        return sandboxes.create(type.sandboxId(), hostname.isEmpty() ? type.sandboxId() : hostname,
+        return sandboxes.create(type.sandboxId(), RuncDefaults.hostname(spec),
                 Workload.of(spec, type), OciSpecReader.annotations(spec), options);
     }
 

@@ -1,5 +1,6 @@
 package dev.katajava.shim.service;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.Any;
 import com.google.protobuf.Empty;
 import dev.katajava.logging.Log;
@@ -192,8 +193,10 @@ public final class TaskService {
                 throw new TtrpcException(Code.FAILED_PRECONDITION, "container " + c.id() + " is not running");
             }
             try {
-                dev.katajava.protocols.agent.Process spec = AgentSpecConverter.process(
-                        OciSpecReader.parse("exec " + execId + " process spec", req.getSpec().getValue().toByteArray()));
+                JsonNode oci = OciSpecReader.parse("exec " + execId + " process spec",
+                        req.getSpec().getValue().toByteArray());
+                dev.katajava.protocols.agent.Process spec = RuncDefaults.inherit(oci,
+                        AgentSpecConverter.process(oci));
                 TaskProcess p = new TaskProcess(c.id(), execId, new TaskProcess.Stdio(req.getStdin(), req.getStdout(),
                         req.getStderr(), req.getTerminal()), spec);
                 p.attachOutputs(ProcessOutputs.open(req.getStdout(), req.getStderr(), c.id(), state.namespace));
