@@ -34,12 +34,12 @@ final class AcceptedDifferences {
                     lines -> map(lines, l -> l.startsWith("/sys sysfs ") ? l.replaceAll(" \\S+$", " <superblock>") : l)),
             new Accepted("mounts", "/proc entries that only one of the kernels has (" + KERNEL_DEPENDENT_PROC
                     + "): their masking is compared in the masked and readonly sections",
-                    lines -> lines.stream().filter(l -> !KERNEL_DEPENDENT_PROC.contains(l.split(" ")[0])).toList()),
+                    lines -> lines.stream().filter(l -> !KERNEL_DEPENDENT_PROC.contains(l.split(" ", -1)[0])).toList()),
             new Accepted("masked", "a path the kernel lacks needs no masking: absent and masked are alike",
                     lines -> map(lines, l -> l.matches("\\S+ (absent|file bytes=0 1:3|dir entries=0 tmpfs)")
-                            ? l.split(" ")[0] + " <absent or masked>" : l)),
+                            ? l.split(" ", -1)[0] + " <absent or masked>" : l)),
             new Accepted("readonly", "a path the kernel lacks needs no read-only mount: absent and ro are alike",
-                    lines -> map(lines, l -> l.matches("\\S+ (absent|ro)") ? l.split(" ")[0] + " <absent or ro>" : l)),
+                    lines -> map(lines, l -> l.matches("\\S+ (absent|ro)") ? l.split(" ", -1)[0] + " <absent or ro>" : l)),
             new Accepted("cgroup", "the cgroup version is the kernel's: this host mounts cgroup v1 hierarchies,"
                     + " the guest has cgroup v2 only; the unified (0::) path is compared",
                     lines -> lines.stream().filter(l -> !l.matches("[1-9]\\d*:.*")).toList()));

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.katajava.tests.support.ContainerdTest;
 import dev.katajava.tests.support.Commands;
 import dev.katajava.tests.support.Leaks;
-import dev.katajava.tests.support.PrivateContainerd;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.katajava.tests.support.ContainerdTest;
 import dev.katajava.tests.support.Commands;
 import dev.katajava.tests.support.Leaks;
-import dev.katajava.tests.support.PrivateContainerd;
 import java.time.Duration;
-import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 

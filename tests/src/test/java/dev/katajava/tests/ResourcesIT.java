@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.katajava.tests.support.ContainerdTest;
 import dev.katajava.tests.support.Commands;
 import dev.katajava.tests.support.Leaks;
-import dev.katajava.tests.support.PrivateContainerd;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Guest cgroups through ctr: pause/resume, metrics, and a memory limit the kernel enforces. */

@@ -3,11 +3,8 @@ package dev.katajava.agent.container;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.katajava.protocols.agent.Linux;
-import dev.katajava.protocols.agent.LinuxNamespace;
 import dev.katajava.protocols.agent.Mount;
 import dev.katajava.protocols.agent.Process;
-import dev.katajava.protocols.agent.Root;
 import dev.katajava.protocols.agent.Spec;
 import dev.katajava.protocols.agent.User;
 import java.io.IOException;

@@ -1,6 +1,5 @@
 package dev.katajava.qemu.process;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.katajava.qemu.accel.LaunchedVm;
 import dev.katajava.qemu.cmdline.Accel;
 import dev.katajava.qemu.cmdline.RunFiles;

@@ -68,7 +68,7 @@ final class RuncDefaults {
     static Map<String, POSIXRlimit> inheritedRlimits(List<String> procLimits) {
         Map<String, POSIXRlimit> out = new LinkedHashMap<>();
         for (String line : procLimits) {
-            String[] cols = line.split("\\s{2,}");
+            String[] cols = line.split("\\s{2,}", -1);
             String type = cols.length >= 3 ? LIMIT_NAMES.get(cols[0].strip()) : null;
             if (type != null) {
                 out.put(type, POSIXRlimit.newBuilder().setType(type).setSoft(value(cols[1])).setHard(value(cols[2]))

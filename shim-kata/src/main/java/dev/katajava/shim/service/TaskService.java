@@ -32,7 +32,6 @@ import dev.katajava.shim.ShimMain;
 import dev.katajava.shim.events.EventPublisher;
 import dev.katajava.shim.events.Topics;
 import dev.katajava.shim.io.ProcessOutputs;
-import dev.katajava.shim.io.ProcessOutputs;
 import dev.katajava.shim.io.StdinRelay;
 import dev.katajava.shim.process.ExitInfo;
 import dev.katajava.shim.process.TaskProcess;
