@@ -1,5 +1,6 @@
 package dev.katajava.agent.container;
 
+import dev.katajava.logging.JsonString;
 import dev.katajava.protocols.agent.Hook;
 import dev.katajava.protocols.agent.Spec;
 import java.io.ByteArrayOutputStream;
@@ -72,26 +73,7 @@ final class HookRecords {
         return statePrefix(containerId, spec) + ",\"status\":" + quote(status) + ",\"pid\":" + pid + "}";
     }
 
-    /** A JSON string literal. */
     static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
+        return JsonString.quote(s);
     }
 }
