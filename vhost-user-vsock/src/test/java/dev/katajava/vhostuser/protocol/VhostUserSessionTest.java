@@ -72,6 +72,15 @@ class VhostUserSessionTest {
     }
 
     @Test
+    void configReadAtAnOffsetNearTwoToThe31ReturnsZerosAndTheSessionContinues() throws Exception {
+        ByteBuffer request = FakeFrontEnd.le(12).putInt(Integer.MAX_VALUE).putInt(4).putInt(0);
+        Message config = frontEnd.call(Request.GET_CONFIG, request.array(), new int[0], false, true);
+        assertThat(config.payload()).hasSize(16);
+        assertThat(config.body().getInt(12)).isZero();
+        assertThat(frontEnd.getU64(Request.GET_QUEUE_NUM)).isEqualTo(2);
+    }
+
+    @Test
     void unknownRequestIsRefusedAndTheSessionContinues() throws Exception {
         frontEnd.send(Request.SET_PROTOCOL_FEATURES, Message.u64(1L << 3));
         Message refused = new Message(99, Message.VERSION | Message.FLAG_NEED_REPLY, new byte[4], new int[0]);
