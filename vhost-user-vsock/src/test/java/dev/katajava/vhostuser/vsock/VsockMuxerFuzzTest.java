@@ -25,6 +25,8 @@ class VsockMuxerFuzzTest {
     private static final long CID = 3;
     private static final int[] PORTS = {1024, 1025, 5000, 1 << 30};
     private static final int QUEUE_SIZE = 8;
+    /** The multiplexer's cap on replies queued for a guest that takes none, plus what 64 host calls add. */
+    private static final int MAX_QUEUED_CONTROL = 4096 + 2 * 64;
 
     @FuzzTest(maxDuration = "10s")
     void packetSequencesKeepStreamsLegalAndCreditBounded(FuzzedDataProvider data) throws Exception {
@@ -42,11 +44,18 @@ class VsockMuxerFuzzTest {
             GuestQueue queue = guest.queue(QUEUE_SIZE);
             SplitVirtqueue device = queue.deviceView();
             for (int step = 0; step < 64 && data.remainingBytes() > 0; step++) {
-                switch (data.consumeInt(0, 5)) {
+                switch (data.consumeInt(0, 6)) {
                     case 0, 1 -> {
                         queue.offerReadable(header(data), data.consumeBytes(data.consumeInt(0, 2048)));
                         tx.drain(device);
                         queue.takeUsed();
+                    }
+                    case 6 -> {
+                        // A guest that floods one control packet while never taking anything from the queue.
+                        Packet p = new Packet(PacketHeader.decode(header(data)).withLen(0), Packet.NO_PAYLOAD);
+                        for (int i = data.consumeInt(0, 6000); i > 0; i--) {
+                            muxer.fromGuest(p);
+                        }
                     }
                     case 2 -> streams.add((Connection) muxer.connectToGuest(pick(data), new Endpoint()));
                     case 3 -> hostCall(data, streams, sentToGuest);
@@ -111,8 +120,12 @@ class VsockMuxerFuzzTest {
     }
 
     private static void drainToGuest(VsockMuxer muxer, Map<Connection, Long> sent) {
+        int control = 0;
         for (Packet p = muxer.nextForGuest(); p != null; p = muxer.nextForGuest()) {
             PacketHeader h = p.header();
+            if (h.op() != Op.RW.code()) {
+                control++;
+            }
             assertThat(h.srcCid()).isEqualTo(VsockMuxer.HOST_CID);
             assertThat(h.dstCid()).isEqualTo(CID);
             assertThat(h.type()).isEqualTo(PacketHeader.TYPE_STREAM);
@@ -122,6 +135,7 @@ class VsockMuxerFuzzTest {
                 assertThat(p.payload()).isEmpty();
             }
         }
+        assertThat(control).as("control packets queued for a guest that took none").isLessThanOrEqualTo(MAX_QUEUED_CONTROL);
     }
 
     private static void assertLegal(VsockMuxer muxer, List<Connection> streams, Map<Connection, Long> sent) {
