@@ -29,6 +29,7 @@ public final class SpecValidator {
             throw ContainerException.invalid("spec: process.args must name the program to run");
         }
         String root = spec.getRoot().getPath();
+        requireNoNul("root.path", root);
         if (!root.startsWith("/")) {
             throw ContainerException.invalid("spec: root.path must be absolute, got \"" + root + "\"");
         }
@@ -52,10 +53,19 @@ public final class SpecValidator {
                     + "\" needs a uts namespace of the container's own");
         }
         for (var m : spec.getMountsList()) {
+            requireNoNul("mount destination", m.getDestination());
             if (!m.getDestination().startsWith("/")) {
                 throw ContainerException.invalid("spec: mount destination must be absolute, got \"" + m.getDestination() + "\"");
             }
             MountEscapeCheck.require(Path.of(root), m.getDestination());
+        }
+    }
+
+    /** Paths become {@link Path}s (and C strings in the launcher), where a NUL cannot be represented. */
+    private static void requireNoNul(String what, String path) throws ContainerException {
+        if (path.indexOf('\0') >= 0) {
+            throw ContainerException.invalid("spec: " + what + " \"" + path.replace("\0", "\\0")
+                    + "\" contains a NUL byte");
         }
     }
 }

@@ -83,8 +83,10 @@ public final class SeccompCompiler {
         Set<Long> indexes = new HashSet<>();
         boolean repeated = false;
         for (LinuxSeccompArg a : args) {
-            if (a.getIndex() > 5) {
-                throw new SeccompException(where + ": argument index " + a.getIndex() + " is over 5");
+            // The index is a uint64: compared signed, one of 2^63 or more would pass and load another field.
+            if (Long.compareUnsigned(a.getIndex(), 5) > 0) {
+                throw new SeccompException(where + ": argument index " + Long.toUnsignedString(a.getIndex())
+                        + " is over 5");
             }
             repeated |= !indexes.add(a.getIndex());
         }

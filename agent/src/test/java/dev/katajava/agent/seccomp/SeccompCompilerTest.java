@@ -42,6 +42,16 @@ class SeccompCompilerTest {
     }
 
     @Test
+    void anArgumentIndexOf2To63OrMoreIsRefusedNotReadAsAnotherField() {
+        LinuxSeccomp profile = LinuxSeccomp.newBuilder().setDefaultAction("SCMP_ACT_ALLOW")
+                .addSyscalls(LinuxSyscall.newBuilder().addNames("personality").setAction("SCMP_ACT_ERRNO")
+                        .addArgs(LinuxSeccompArg.newBuilder().setIndex(-1L).setValue(8).setOp("SCMP_CMP_EQ")))
+                .build();
+        assertThatThrownBy(() -> SeccompCompiler.compile(profile)).isInstanceOf(SeccompException.class)
+                .hasMessageContaining("argument index 18446744073709551615 is over 5");
+    }
+
+    @Test
     void theTableHasTheKernelsNumbers() {
         assertThat(SyscallTable.number("read")).hasValue(0);
         assertThat(SyscallTable.number("execve")).hasValue(59);

@@ -8,6 +8,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channel;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -86,7 +87,7 @@ public final class HybridListener implements AutoCloseable {
     }
 
     /** Reads one line byte by byte, so nothing after it (the client's first data) is consumed here. */
-    private static String readLine(SocketChannel client) throws IOException {
+    static String readLine(ReadableByteChannel client) throws IOException {
         ByteBuffer one = ByteBuffer.allocate(1);
         StringBuilder line = new StringBuilder();
         while (line.length() < MAX_LINE) {

@@ -39,7 +39,8 @@ public final class MappedMemoryTable implements AutoCloseable {
         try {
             for (int i = 0; i < regions.size(); i++) {
                 RegionDescription r = regions.get(i);
-                if (r.size() <= 0 || r.mmapOffset() < 0) {
+                // A size that overflows once the offset's lead into its page is added cannot be mapped.
+                if (r.size() <= 0 || r.mmapOffset() < 0 || r.size() > Long.MAX_VALUE - PAGE) {
                     throw new IllegalArgumentException("memory region " + i + " has size " + r.size()
                             + " and offset " + r.mmapOffset());
                 }

@@ -71,18 +71,25 @@ public final class MessageChannel {
     private int[] readFully(MemorySegment buffer, int off, int len, int[] fds, boolean endAllowed) throws IOException {
         int got = 0;
         int[] all = fds;
-        while (got < len) {
-            UnixSocketMessages.Received r = UnixSocketMessages.receive(socket, buffer.asSlice(off + got), len - got);
-            all = concat(all, r.fds());
-            if (r.bytes() == 0) {
-                if (got == 0 && endAllowed && all.length == 0) {
-                    return null;
+        try {
+            while (got < len) {
+                UnixSocketMessages.Received r = UnixSocketMessages.receive(socket, buffer.asSlice(off + got),
+                        len - got);
+                all = concat(all, r.fds());
+                if (r.bytes() == 0) {
+                    if (got == 0 && endAllowed && all.length == 0) {
+                        return null;
+                    }
+                    throw new EOFException("vhost-user connection closed in the middle of a message");
                 }
-                throw new EOFException("vhost-user connection closed in the middle of a message");
+                got += r.bytes();
             }
-            got += r.bytes();
+            return all;
+        } catch (IOException | RuntimeException e) {
+            // The caller closes the descriptors it passed in; only this call knows the ones that arrived here.
+            closeAll(Arrays.copyOfRange(all, fds.length, all.length));
+            throw e;
         }
-        return all;
     }
 
     private static int[] concat(int[] a, int[] b) {

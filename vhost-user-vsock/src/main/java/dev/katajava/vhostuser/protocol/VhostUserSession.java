@@ -227,7 +227,9 @@ public final class VhostUserSession {
         ByteBuffer out = ByteBuffer.allocate(CONFIG_HEADER + size).order(ByteOrder.LITTLE_ENDIAN);
         out.putInt(offset).putInt(size).putInt(flags);
         for (int i = 0; i < size; i++) {
-            out.put(offset + i < space.length ? space[offset + i] : 0);
+            // In long: an offset near 2^31 would wrap to a negative index.
+            long at = (long) offset + i;
+            out.put(at < space.length ? space[(int) at] : 0);
         }
         return out.array();
     }

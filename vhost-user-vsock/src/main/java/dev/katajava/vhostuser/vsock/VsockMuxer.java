@@ -18,7 +18,10 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class VsockMuxer {
     public static final long HOST_CID = 2;
-    /** Replies to stray packets beyond this many queued are dropped, so a flooding guest cannot grow the queue. */
+    /**
+     * Replies to stray packets and credit requests beyond this many queued are dropped, so a flooding guest
+     * cannot grow the queue.
+     */
     private static final int MAX_QUEUED_REPLIES = 4096;
     /** Ports for host-initiated streams start here, far from the ports guests usually listen on. */
     private static final int FIRST_HOST_PORT = 1 << 30;
@@ -109,7 +112,13 @@ public final class VsockMuxer {
                 case RESPONSE -> onResponse(c);
                 case RW -> onData(c, packet);
                 case CREDIT_UPDATE -> { }
-                case CREDIT_REQUEST -> enqueue(packet(c, Op.CREDIT_UPDATE, 0, Packet.NO_PAYLOAD));
+                case CREDIT_REQUEST -> {
+                    // Every queued packet carries our credit, so past the cap another update tells nothing new
+                    // and a guest repeating the request while taking nothing cannot grow the queue.
+                    if (toGuest.size() < MAX_QUEUED_REPLIES) {
+                        enqueue(packet(c, Op.CREDIT_UPDATE, 0, Packet.NO_PAYLOAD));
+                    }
+                }
                 case SHUTDOWN -> onShutdown(c, h.flags());
                 default -> throw new IllegalStateException("op " + op + " handled above");
             }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.katajava.linux.EventFd;
 import dev.katajava.linux.Fds;
+import dev.katajava.linux.MemFd;
 import dev.katajava.linux.UnixSockets;
 import dev.katajava.vhostuser.device.VsockDevice;
 import dev.katajava.vhostuser.vsock.GuestStream;
@@ -20,6 +21,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class VhostUserSessionTest {
     private static final long CID = 7;
@@ -75,6 +77,15 @@ class VhostUserSessionTest {
     }
 
     @Test
+    void configReadAtAnOffsetNearTwoToThe31ReturnsZerosAndTheSessionContinues() throws Exception {
+        ByteBuffer request = FakeFrontEnd.le(12).putInt(Integer.MAX_VALUE).putInt(4).putInt(0);
+        Message config = frontEnd.call(Request.GET_CONFIG, request.array(), new int[0], false, true);
+        assertThat(config.payload()).hasSize(16);
+        assertThat(config.body().getInt(12)).isZero();
+        assertThat(frontEnd.getU64(Request.GET_QUEUE_NUM)).isEqualTo(2);
+    }
+
+    @Test
     void unknownRequestIsRefusedAndTheSessionContinues() throws Exception {
         frontEnd.send(Request.SET_PROTOCOL_FEATURES, Message.u64(1L << 3));
         Message refused = new Message(99, Message.VERSION | Message.FLAG_NEED_REPLY, new byte[4], new int[0]);
@@ -91,6 +102,21 @@ class VhostUserSessionTest {
         frontEnd.send(Request.SET_PROTOCOL_FEATURES, Message.u64(1L << 3));
         assertThat(frontEnd.acked(Request.SET_FEATURES, Message.u64(1L << 28))).isNotZero();
         assertThat(frontEnd.acked(Request.SET_FEATURES, Message.u64((1L << 32) | (1L << 30)))).isZero();
+    }
+
+    @Test
+    @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a dead session never answers
+    void memoryRegionWhoseSizeOverflowsWithItsOffsetIsRefusedAndTheSessionContinues() throws Exception {
+        frontEnd.send(Request.SET_PROTOCOL_FEATURES, Message.u64(1L << 3));
+        int memFd = MemFd.create("huge-region", 4096);
+        try {
+            byte[] table = FakeFrontEnd.le(8 + 32).putInt(1).putInt(0).putLong(0).putLong(Long.MAX_VALUE - 100)
+                    .putLong(0).putLong(4095).array();
+            assertThat(frontEnd.acked(Request.SET_MEM_TABLE, table, memFd)).isNotZero();
+        } finally {
+            Fds.close(memFd);
+        }
+        assertThat(frontEnd.getU64(Request.GET_QUEUE_NUM)).isEqualTo(2);
     }
 
     @Test

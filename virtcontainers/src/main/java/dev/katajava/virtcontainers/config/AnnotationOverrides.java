@@ -64,7 +64,7 @@ public final class AnnotationOverrides {
                 case "default_max_vcpus" -> maxVcpus = integer(key, value, 0, 240);
                 case "default_memory" -> memory = integer(key, value, 64, 1 << 22);
                 case "memory_slots" -> slots = integer(key, value, 0, 255);
-                case "kernel_params" -> params.addAll(value.isEmpty() ? List.of() : List.of(value.split("\\s+")));
+                case "kernel_params" -> params.addAll(ConfigLoader.splitParams(value));
                 case "machine_type" -> machine = oneOf(key, value, MACHINE_TYPES);
                 case "shared_fs" -> sharedFs = sharedFs(key, value, hv, config);
                 default -> warnings.add("annotation " + key + " is not supported by this runtime; ignored");

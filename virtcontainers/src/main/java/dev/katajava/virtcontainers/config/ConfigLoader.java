@@ -129,9 +129,10 @@ public final class ConfigLoader {
                 r.strings(h, hv, "virtio_fs_extra_args"));
     }
 
-    private static List<String> splitParams(String params) {
+    /** Splits at the whitespace {@link String#strip} removes, so no parameter is made of whitespace alone. */
+    static List<String> splitParams(String params) {
         String trimmed = params.strip();
-        return trimmed.isEmpty() ? List.of() : List.of(trimmed.split("\\s+"));
+        return trimmed.isEmpty() ? List.of() : List.of(trimmed.split("\\p{javaWhitespace}+"));
     }
 
     /** Typed access to one table's values with errors that point at the key's line. */
