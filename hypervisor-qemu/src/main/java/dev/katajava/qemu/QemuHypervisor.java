@@ -218,7 +218,9 @@ public final class QemuHypervisor implements Hypervisor {
             }
             // The size is recorded after each step, so a failure part way leaves it true to what was plugged.
             if (wantCpus > size.vcpus()) {
-                int cpus = size.vcpus() + hotplug.addVcpus(wantCpus - size.vcpus());
+                // Under TCG they are present already, offline; the guest onlines them.
+                int cpus = QemuCommandLine.bootOnlineCpus(spec.size(), MachineKind.of(spec.machineType()), accel)
+                        ? wantCpus : size.vcpus() + hotplug.addVcpus(wantCpus - size.vcpus());
                 size = new VmSize(cpus, size.maxVcpus(), size.memoryMiB(), size.maxMemoryMiB(), size.memorySlots());
             }
             if (addMemory > 0) {

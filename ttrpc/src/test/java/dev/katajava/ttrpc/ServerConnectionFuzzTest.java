@@ -78,7 +78,7 @@ class ServerConnectionFuzzTest {
         if (type == Frames.TYPE_REQUEST && length > Frames.MAX_MESSAGE_SIZE) {
             requestIds.add(id); // Answered RESOURCE_EXHAUSTED, if the stream holds the whole body.
             if (length != written) {
-                requestIds.remove(requestIds.size() - 1);
+                requestIds.removeLast();
                 stopStream(out);
             }
         } else if (type == Frames.TYPE_REQUEST && complete) {

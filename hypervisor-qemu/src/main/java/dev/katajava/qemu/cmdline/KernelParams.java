@@ -32,6 +32,10 @@ public final class KernelParams {
             // Without it, TSC calibration under TCG hangs in about one microvm boot in five.
             params.add("tsc_early_khz=" + tscKhz);
         }
+        if (QemuCommandLine.bootOnlineCpus(spec.size(), MachineKind.of(spec.machineType()), accel)) {
+            // Present vCPUs beyond these stay offline until the sandbox grows (see QemuCommandLine.smp).
+            params.add("maxcpus=" + spec.size().vcpus());
+        }
         if (spec.agent().kind().isVsock()) {
             params.add("agent.channel=vsock");
         }

@@ -54,7 +54,7 @@ public final class QemuCommandLine {
             add(cmd, "-cpu", TCG_CPU);
         }
         add(cmd, "-m", memory(spec.size(), machine));
-        add(cmd, "-smp", smp(spec.size(), machine));
+        add(cmd, "-smp", smp(spec.size(), machine, accel));
         cmd.addAll(List.of("-nodefaults", "-no-user-config", "-nographic", "-no-reboot", "-S"));
         add(cmd, "-kernel", spec.kernel().toString());
         add(cmd, "-initrd", spec.initrd().toString());
@@ -105,12 +105,25 @@ public final class QemuCommandLine {
         }
     }
 
-    /** Boot vCPUs, with room for hot-plug up to the maximum where the machine has it. */
-    static String smp(VmSize size, MachineKind machine) {
+    /**
+     * Boot vCPUs, with room for hot-plug up to the maximum where the machine has it. Under TCG every vCPU up to
+     * the maximum is present from boot and the guest brings up only the boot ones ({@link #bootOnlineCpus}):
+     * QEMU 7.2 hands each vCPU thread a share of the translation buffer when it starts, and a vCPU plugged
+     * once the running ones have taken every share aborts QEMU. Growing then means onlining in the guest.
+     */
+    static String smp(VmSize size, MachineKind machine, Accel accel) {
         if (!machine.supportsHotplug() || size.maxVcpus() == size.vcpus()) {
             return Integer.toString(size.vcpus());
         }
+        if (accel == Accel.TCG) {
+            return Integer.toString(size.maxVcpus());
+        }
         return size.vcpus() + ",maxcpus=" + size.maxVcpus();
+    }
+
+    /** Whether vCPUs beyond the boot ones are present but left offline (TCG), rather than hot-plugged later. */
+    public static boolean bootOnlineCpus(VmSize size, MachineKind machine, Accel accel) {
+        return accel == Accel.TCG && machine.supportsHotplug() && size.maxVcpus() > size.vcpus();
     }
 
     /** Boot memory, with DIMM slots up to the maximum where the machine has memory hot-plug. */

@@ -137,9 +137,20 @@ class QemuCommandLineTest {
     @Test
     void q35LeavesRoomForCpuAndMemoryHotplugUpToTheMaximum() {
         List<String> cmd = QemuCommandLine.build(spec("q35", false, Path.of("/run/vc/vm/sb1"),
-                new VmSize(1, 4, 512, 4096, 10)), Accel.TCG, 0);
+                new VmSize(1, 4, 512, 4096, 10)), Accel.KVM, 0);
 
         assertThat(value(cmd, "-smp")).isEqualTo("1,maxcpus=4");
+        assertThat(value(cmd, "-m")).isEqualTo("size=512M,slots=10,maxmem=4096M");
+        assertThat(value(cmd, "-append")).doesNotContain("maxcpus=");
+    }
+
+    @Test
+    void underTcgEveryVcpuIsPresentFromBootAndTheGuestBringsUpOnlyTheBootOnes() {
+        List<String> cmd = QemuCommandLine.build(spec("q35", false, Path.of("/run/vc/vm/sb1"),
+                new VmSize(1, 4, 512, 4096, 10)), Accel.TCG, 0);
+
+        assertThat(value(cmd, "-smp")).isEqualTo("4");
+        assertThat(value(cmd, "-append")).contains(" maxcpus=1");
         assertThat(value(cmd, "-m")).isEqualTo("size=512M,slots=10,maxmem=4096M");
     }
 

@@ -78,7 +78,8 @@ class VhostUserSessionTest {
 
     @Test
     void configReadAtAnOffsetNearTwoToThe31ReturnsZerosAndTheSessionContinues() throws Exception {
-        ByteBuffer request = FakeFrontEnd.le(12).putInt(Integer.MAX_VALUE).putInt(4).putInt(0);
+        ByteBuffer request = ByteBuffer.allocate(12);
+        request.order(ByteOrder.LITTLE_ENDIAN).putInt(Integer.MAX_VALUE).putInt(4).putInt(0);
         Message config = frontEnd.call(Request.GET_CONFIG, request.array(), new int[0], false, true);
         assertThat(config.payload()).hasSize(16);
         assertThat(config.body().getInt(12)).isZero();
