@@ -75,10 +75,8 @@ final class ContainerLifecycle {
             try {
                 JsonNode spec = OciSpecReader.read(bundle);
                 ContainerType type = ContainerType.of(id, spec);
-                ContainerHooks hooks = ContainerHooks.of(id, bundle, spec);
-                SysctlCheck.check(spec);
+                ContainerHooks hooks = checkBeforeBoot(id, bundle, spec);
                 GuestIgnored.log(id, spec);
-                ContainerVolumes.requireSources(spec, bundle);
                 Path hostRootfs = hostRootfs(bundle, spec);
                 RootfsMounter.mount(req.getRootfsList(), bundle.resolve("rootfs"));
                 mounted = !req.getRootfsList().isEmpty();
@@ -148,6 +146,16 @@ final class ContainerLifecycle {
         }
     }
 
+    /**
+     * What fails a create whatever the VM: volume sources, hooks, sysctls. Checked by Create and by the early
+     * boot alike, so a spec bound to fail boots no VM. Returns the container's hooks.
+     */
+    private static ContainerHooks checkBeforeBoot(String id, Path bundle, JsonNode spec) throws Exception {
+        ContainerVolumes.requireSources(spec, bundle);
+        SysctlCheck.check(spec);
+        return ContainerHooks.of(id, bundle, spec);
+    }
+
     /** Serves the sandbox's metrics; a sandbox without them still runs, so a failure is only logged. */
     private void startMonitor(Sandbox s) {
         try {
@@ -200,9 +208,7 @@ final class ContainerLifecycle {
         if (!type.ownsVm()) {
             return;
         }
-        ContainerVolumes.requireSources(spec, bundle);
-        ContainerHooks.of(id, bundle, spec);
-        SysctlCheck.check(spec);
+        checkBeforeBoot(id, bundle, spec);
         synchronized (state.lifecycle) {
             if (early == null && state.sandbox == null && !state.containers.containsKey(id)) {
                 LOG.info("booting the VM before create", "sandbox", type.sandboxId());
