@@ -6,6 +6,8 @@ import dev.katajava.protocols.agent.HealthCheckResponse;
 import dev.katajava.ttrpc.TtrpcClient;
 import dev.katajava.ttrpc.TtrpcException;
 import dev.katajava.transport.AgentTransport;
+import dev.katajava.transport.stdio.GuestPortDialer;
+import dev.katajava.transport.stdio.StdioStreamClient;
 import dev.katajava.virtcontainers.agent.AgentChannels;
 import dev.katajava.virtcontainers.agent.AgentClient;
 import dev.katajava.virtcontainers.config.RuntimeConfig;
@@ -57,9 +59,11 @@ public final class Sandbox {
     private final SandboxSizing sizing;
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final Map<String, Workload> workloads = new HashMap<>();
+    private final StdioStreamClient stdioStreams;
 
     private Sandbox(String id, Path runDir, SharedFilesystem share, Hypervisor hypervisor, AgentClient agent,
-                    RuntimeConfig config, SandboxSizing sizing) {
+                    RuntimeConfig config, SandboxSizing sizing, StdioStreamClient stdioStreams) {
+        this.stdioStreams = stdioStreams;
         this.id = id;
         this.config = config;
         this.sizing = sizing;
@@ -103,7 +107,8 @@ public final class Sandbox {
                     .build());
             LOG.info("sandbox sized", "sandbox", id, "vcpus", size.vcpus(), "max_vcpus", size.maxVcpus(),
                     "memory_mib", size.memoryMiB(), "max_memory_mib", size.maxMemoryMiB());
-            Sandbox sandbox = new Sandbox(id, runDir, share, hypervisor, agent, config, sizing);
+            StdioStreamClient streams = stdioStreams(agent, spec);
+            Sandbox sandbox = new Sandbox(id, runDir, share, hypervisor, agent, config, sizing, streams);
             sandbox.workloads.put(POD, workload);
             return sandbox;
         } catch (IOException | HypervisorException | TtrpcException e) {
@@ -115,6 +120,23 @@ public final class Sandbox {
             undo(agent, hypervisor, share, runDir);
             throw e;
         }
+    }
+
+    /**
+     * Direct stdio streams when both ends have them: a vsock transport (virtio-serial carries one stream)
+     * and an agent that advertises its stdio port (Kata's agents do not; they keep ReadStdout/WriteStdin).
+     */
+    private static StdioStreamClient stdioStreams(AgentClient agent, VmSpec spec) throws TtrpcException {
+        GuestPortDialer dialer = AgentChannels.portDialer(spec.agent());
+        if (dialer == null) {
+            return null;
+        }
+        int port = agent.guestDetails().getAgentDetails().getStdioStreamPort();
+        if (port == 0) {
+            return null;
+        }
+        LOG.info("direct stdio streams", "sandbox", spec.sandboxId(), "endpoint", dialer.describe(), "port", port);
+        return new StdioStreamClient(dialer, port);
     }
 
     /**
@@ -231,6 +253,11 @@ public final class Sandbox {
     /** The configuration the sandbox was started with. */
     public RuntimeConfig config() {
         return config;
+    }
+
+    /** Opens direct stdio streams to the agent; null when only the RPC path is there. */
+    public StdioStreamClient stdioStreams() {
+        return stdioStreams;
     }
 
     public AgentClient agent() {
