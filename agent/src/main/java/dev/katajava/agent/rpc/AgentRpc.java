@@ -78,7 +78,7 @@ public final class AgentRpc {
     }
 
     public ServiceRegistry register(ServiceRegistry r) {
-        return r
+        return new NetworkRpc().register(r)
                 .register(HEALTH, "Check", CheckRequest.parser(), (ctx, req) ->
                         HealthCheckResponse.newBuilder().setStatus(HealthCheckResponse.ServingStatus.SERVING).build())
                 .register(HEALTH, "Version", CheckRequest.parser(), (ctx, req) ->
@@ -116,6 +116,10 @@ public final class AgentRpc {
     private Empty createSandbox(CallContext ctx, CreateSandboxRequest req) throws TtrpcException {
         try {
             sandbox.create(req.getSandboxId(), req.getHostname(), req.getStoragesList(), req.getGuestHookPath());
+            if (req.getDnsCount() > 0) {
+                // Kata writes the pod's resolver lines for the guest's own lookups; containers get theirs by mount.
+                java.nio.file.Files.write(Path.of("/etc/resolv.conf"), req.getDnsList());
+            }
         } catch (IOException e) {
             throw new TtrpcException(Code.INTERNAL, "create sandbox: " + e.getMessage(), e);
         }

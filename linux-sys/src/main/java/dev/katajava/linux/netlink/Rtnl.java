@@ -193,6 +193,21 @@ public final class Rtnl {
                 "add address " + address.getHostAddress() + "/" + prefix + " to link " + index);
     }
 
+    /** RTM_DELADDR removing {@code address/prefix} from link {@code index}. */
+    public static NlWriter deleteAddressRequest(int index, InetAddress address, int prefix) {
+        boolean v6 = address.getAddress().length == 16;
+        return new NlWriter(Rtnetlink.RTM_DELADDR, 0)
+                .u8(v6 ? AF_INET6 : AF_INET).u8(prefix).u8(0).u8(0).u32(index)
+                .attr(Rtnetlink.IFA_LOCAL, address.getAddress())
+                .attr(Rtnetlink.IFA_ADDRESS, address.getAddress());
+    }
+
+    public static void deleteAddress(NetlinkSocket s, int index, InetAddress address, int prefix)
+            throws NetlinkException, ErrnoException {
+        s.ack(deleteAddressRequest(index, address, prefix),
+                "delete address " + address.getHostAddress() + "/" + prefix + " from link " + index);
+    }
+
     /** RTM_NEWROUTE (replacing an equal one) or RTM_DELROUTE for {@code r} in the main table. */
     public static NlWriter routeRequest(RouteEntry r, boolean add) {
         int protocol = add ? Rtnetlink.RTPROT_BOOT : r.protocol();
