@@ -5,6 +5,7 @@
 #   memory with a container running: shim and QEMU PSS, shim RSS, the agent's RSS in the guest;
 #   `ctr task exec` latency, kata and runc;  stdout throughput of 256 MiB through ctr, kata and runc;
 #   how many sandboxes run at once;  8 sandbox starts one after another against all at once;  the agent channel per transport (RPC round trip, one stream's throughput);
+#   TCP throughput between a peer namespace and a container in the pod's network namespace, kata and runc;
 # then a summary table against the targets. The steps live in scripts/bench/.
 # Needs a finished build (./mvnw -B package); uses a private containerd and the staged install in
 # tests/target/stage, or installs one there.
@@ -35,9 +36,11 @@ image=docker.io/library/busybox:bench
 . scripts/bench/throughput.sh
 . scripts/bench/sandboxes.sh
 . scripts/bench/parallel.sh
+. scripts/bench/network.sh
 # Containers go before containerd: their shims and QEMUs outlive it otherwise.
 cleanup() {
     bench_cleanup
+    bench_net_teardown
     if [ -n "${ctd_pid:-}" ]; then kill "$ctd_pid" 2>/dev/null && wait "$ctd_pid" 2>/dev/null || true; fi
     rm -rf "$work"
 }
@@ -119,6 +122,9 @@ bench_tput io.containerd.kata.v2 bench-tput kata
 bench_tput io.containerd.runc.v2 bench-tput-runc runc
 bench_sandboxes
 bench_parallel
+
+# --- TCP through the pod's network, peer namespace to container and back ---------------------------------
+bench_network
 
 # --- agent channel per transport (vhost-vsock needs /dev/vhost-vsock, which not every host has) ----------
 transports="vhost-user-vsock virtio-serial"

@@ -75,14 +75,43 @@ public final class TcFilterNetwork implements PodNetwork {
         NetlinkSocket nl = null;
         try {
             nl = NetNs.call(netns, NetlinkSocket::open);
+            refuseUnsupported(netns, nl);
             NetlinkSocket watch = NetNs.call(netns, () -> NetlinkSocket.open(WATCHED_GROUPS));
             return new TcFilterNetwork(netns, runDir, vhost, nl, watch);
+        } catch (NetworkException e) {
+            nl.close();
+            throw e;
         } catch (Exception e) {
             if (nl != null) {
                 nl.close();
             }
             throw new NetworkException("cannot open netlink in network namespace " + netns + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Fails before any VM boots when the namespace has an interface this model cannot connect. */
+    private static void refuseUnsupported(Path netns, NetlinkSocket nl) throws Exception {
+        List<LinkAddress> addresses = Rtnl.addresses(nl);
+        for (Link link : Rtnl.links(nl)) {
+            if (!link.isLoopback() && hasAddress(link, addresses) && !SUPPORTED_KINDS.contains(link.kind())) {
+                throw new NetworkException(unsupported(netns, link));
+            }
+        }
+    }
+
+    private static String unsupported(Path netns, Link link) {
+        return "pod interface " + link.name() + " in " + netns + " is of kind \""
+                + (link.kind().isEmpty() ? "device" : link.kind())
+                + "\", which this runtime cannot connect to the VM (supported: veth, macvlan, ipvlan, tap)";
+    }
+
+    private static boolean hasAddress(Link link, List<LinkAddress> addresses) {
+        for (LinkAddress a : addresses) {
+            if (a.index() == link.index() && a.scope() == Rtnetlink.RT_SCOPE_UNIVERSE) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -122,9 +151,7 @@ public final class TcFilterNetwork implements PodNetwork {
             Connected c = connected.get(link.index());
             if (c == null) {
                 if (!SUPPORTED_KINDS.contains(link.kind())) {
-                    String why = "pod interface " + link.name() + " in " + netns + " is of kind \""
-                            + (link.kind().isEmpty() ? "device" : link.kind())
-                            + "\", which this runtime cannot connect to the VM (supported: veth, macvlan, ipvlan, tap)";
+                    String why = unsupported(netns, link);
                     if (first) {
                         throw new NetworkException(why);
                     }
@@ -155,15 +182,7 @@ public final class TcFilterNetwork implements PodNetwork {
     }
 
     private boolean isPodInterface(Link link, List<LinkAddress> addresses) {
-        if (link.isLoopback() || taps.contains(link.index())) {
-            return false;
-        }
-        for (LinkAddress a : addresses) {
-            if (a.index() == link.index() && a.scope() == Rtnetlink.RT_SCOPE_UNIVERSE) {
-                return true;
-            }
-        }
-        return false;
+        return !link.isLoopback() && !taps.contains(link.index()) && hasAddress(link, addresses);
     }
 
     /** Tap, filters and NIC for {@code link}; every step that fails undoes the ones before. */
