@@ -7,6 +7,7 @@ import dev.katajava.tests.support.ContainerdTest;
 import dev.katajava.tests.support.Leaks;
 import dev.katajava.tests.support.PodNetns;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -42,7 +43,7 @@ class NetworkIT extends ContainerdTest {
 
     /** Runs the script with the pod's namespace under {@code runtime}; returns its output and what was left. */
     private Commands.Result runInPod(String runtime, PodNetns net, String id) throws Exception {
-        Process listener = net.startInPeer("nc -l -p 7001");
+        Process listener = net.startInPeer("busybox nc -l -p 7001");
         CompletableFuture<Commands.Result> run = CompletableFuture.supplyAsync(() -> {
             try {
                 return ctr("run", "--rm", "--runtime", runtime, "--with-ns", "network:" + net.podPath(), image, id,
@@ -55,7 +56,7 @@ class NetworkIT extends ContainerdTest {
         Commands.Result sent = null;
         long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
         while (!run.isDone() && System.nanoTime() < deadline) {
-            sent = net.inPeer("echo from-peer | nc -w 3 " + PodNetns.POD_V4 + " 7002", Duration.ofSeconds(10));
+            sent = net.inPeer("echo from-peer | busybox nc -w 3 " + PodNetns.POD_V4 + " 7002", Duration.ofSeconds(10));
             if (sent.exitCode() == 0) {
                 break;
             }
@@ -87,10 +88,14 @@ class NetworkIT extends ContainerdTest {
                         .contains("addr inet " + PodNetns.POD_V4 + "/24")
                         .contains("addr inet6 " + PodNetns.POD_V6 + "/64")
                         .containsPattern("route4 default via " + PodNetns.PEER_V4 + " dev eth0")
-                        .containsPattern("route4 10.78.0.0/24 via " + PodNetns.PEER_V4 + " dev eth0 .*mtu "
-                                + PodNetns.ROUTE_MTU)
+                        .containsPattern("route4 10.78.0.0/24 via " + PodNetns.PEER_V4 + " dev eth0")
                         .containsPattern("route6 default via " + PodNetns.PEER_V6 + " dev eth0")
                         .contains("ping4-ok", "ping6-ok", "sent-ok", "got=from-peer", "hotplug-ok");
+                if (runtime.equals(RUNTIME)) {
+                    // busybox's ip shows no route metrics: the guest's own table, as the agent reads it back.
+                    assertThat(Files.readString(containerd.log())).as("guest routes in the shim log")
+                            .contains("10.78.0.0/24 via " + PodNetns.PEER_V4 + " dev eth0 mtu " + PodNetns.ROUTE_MTU);
+                }
                 ctr("containers", "rm", id);
                 assertThat(Leaks.awaitNone(id, containerd, Duration.ofSeconds(15))).as(runtime).isEmpty();
                 assertThat(net.leftovers()).as(runtime + ": taps and qdiscs left in the pod namespace").isEmpty();

@@ -31,7 +31,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -155,7 +157,13 @@ public final class Sandbox {
                     "addresses", now.getIPAddressesCount());
         }
         if (changes.routes() != null) {
-            agent.updateRoutes(changes.routes());
+            List<String> now = new ArrayList<>();
+            for (var r : agent.updateRoutes(changes.routes())) {
+                now.add((r.getDest().isEmpty() ? "default" : r.getDest())
+                        + (r.getGateway().isEmpty() ? "" : " via " + r.getGateway()) + " dev " + r.getDevice()
+                        + (r.getMtu() == 0 ? "" : " mtu " + r.getMtu()));
+            }
+            LOG.info("guest routes", "routes", String.join("; ", now));
         }
         if (!changes.neighbours().isEmpty()) {
             agent.addArpNeighbors(changes.neighbours());
