@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -100,6 +101,36 @@ class NetworkIT extends ContainerdTest {
                 assertThat(Leaks.awaitNone(id, containerd, Duration.ofSeconds(15))).as(runtime).isEmpty();
                 assertThat(net.leftovers()).as(runtime + ": taps and qdiscs left in the pod namespace").isEmpty();
             }
+        }
+    }
+
+    @Test
+    void afterASigkilledShimTheDeleteActionRemovesTheFiltersFromThePodNamespace() throws Exception {
+        String tag = "knd" + ProcessHandle.current().pid();
+        try (PodNetns net = PodNetns.create(tag)) {
+            String id = "net-shimkill-" + tag;
+            Commands.Result started = ctr("run", "-d", "--runtime", RUNTIME, "--with-ns", "network:" + net.podPath(),
+                    image, id, "sleep", "600");
+            assertThat(started.exitCode()).as(started.describe()).isZero();
+            assertThat(net.leftovers()).as("connected while running").isNotEmpty();
+            ProcessHandle shim;
+            try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
+                shim = all.filter(p -> {
+                    String cmd = p.info().commandLine().orElse("");
+                    return cmd.contains("dev.katajava.shim.ShimMain")
+                            && (cmd.contains("-id " + id + " ") || cmd.endsWith("-id " + id));
+                }).findFirst().orElseThrow();
+            }
+            shim.destroyForcibly();
+            shim.onExit().get();
+            for (int i = 0; i < 150 && ctr("task", "ls").stdout().lines()
+                    .anyMatch(l -> l.startsWith(id + " ") && l.contains("RUNNING")); i++) {
+                Thread.sleep(200);
+            }
+            ctr("task", "delete", id);
+            ctr("containers", "rm", id);
+            assertThat(Leaks.awaitNone(id, containerd, Duration.ofSeconds(30))).isEmpty();
+            assertThat(net.leftovers()).as("taps and qdiscs left in the pod namespace").isEmpty();
         }
     }
 
