@@ -68,7 +68,7 @@ else
 
     # --- modules, each after the ones it depends on ----------------------------------------------------
     # What the runtime uses; modinfo's "depends" brings in the rest (the package ships no modules.dep).
-    wanted="virtio_pci virtio_mmio virtio_console virtio_blk 9pnet_virtio 9p virtiofs overlay vmw_vsock_virtio_transport"
+    wanted="virtio_pci virtio_mmio virtio_console virtio_blk virtio_net 9pnet_virtio 9p virtiofs overlay vmw_vsock_virtio_transport"
     modinfo=$(command -v modinfo || echo /usr/sbin/modinfo)  # /usr/sbin is not on a user's PATH on Debian
     declare -A module_file=() placed=()
     while IFS= read -r f; do

@@ -6,6 +6,7 @@
 #   `ctr task exec` latency, kata and runc;  stdout throughput of 256 MiB through ctr (dd and head -c), kata
 #     and runc, with the guest's own dd-to-/dev/null rate as the ceiling;
 #   how many sandboxes run at once;  8 sandbox starts one after another against all at once;  the agent channel per transport (RPC round trip, one stream's throughput);
+#   TCP throughput between a peer namespace and a container in the pod's network namespace, kata and runc;
 # then a summary table against the targets. The steps live in scripts/bench/.
 # Needs a finished build (./mvnw -B package); uses a private containerd and the staged install in
 # tests/target/stage, or installs one there.
@@ -43,9 +44,11 @@ image=docker.io/library/busybox:bench
 . scripts/bench/stdio.sh
 . scripts/bench/sandboxes.sh
 . scripts/bench/parallel.sh
+. scripts/bench/network.sh
 # Containers go before containerd: their shims and QEMUs outlive it otherwise.
 cleanup() {
     bench_cleanup
+    bench_net_teardown
     if [ -n "${ctd_pid:-}" ]; then kill "$ctd_pid" 2>/dev/null && wait "$ctd_pid" 2>/dev/null || true; fi
     rm -rf "$work"
 }
@@ -130,6 +133,9 @@ fi
 step stdio && bench_stdio
 step sandboxes && bench_sandboxes
 step parallel && bench_parallel
+
+# --- TCP through the pod's network, peer namespace to container and back ---------------------------------
+bench_network
 
 # --- agent channel per transport (vhost-vsock needs /dev/vhost-vsock, which not every host has) ----------
 transports="vhost-user-vsock virtio-serial"

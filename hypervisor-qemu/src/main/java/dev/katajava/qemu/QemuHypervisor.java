@@ -9,17 +9,20 @@ import dev.katajava.qemu.cmdline.MachineKind;
 import dev.katajava.qemu.cmdline.QemuCommandLine;
 import dev.katajava.qemu.cmdline.RunFiles;
 import dev.katajava.qemu.hotplug.Hotplug;
+import dev.katajava.qemu.hotplug.NicHotplug;
 import dev.katajava.qemu.process.ConsoleRelay;
 import dev.katajava.qemu.process.LogTail;
 import dev.katajava.qemu.process.QemuProcess;
 import dev.katajava.qemu.qapi.QmpCommands;
 import dev.katajava.qemu.qmp.QmpClient;
 import dev.katajava.qemu.qmp.QmpException;
+import dev.katajava.qemu.qmp.QmpFdChannel;
 import dev.katajava.vhostuser.VhostUserVsockBackend;
 import dev.katajava.virtcontainers.hypervisor.AgentEndpoint;
 import dev.katajava.virtcontainers.hypervisor.Hypervisor;
 import dev.katajava.virtcontainers.hypervisor.HypervisorException;
 import dev.katajava.virtcontainers.hypervisor.LaunchBackends;
+import dev.katajava.virtcontainers.hypervisor.NetDevice;
 import dev.katajava.virtcontainers.hypervisor.VmSize;
 import dev.katajava.virtcontainers.hypervisor.VmSpec;
 import java.io.IOException;
@@ -51,6 +54,7 @@ public final class QemuHypervisor implements Hypervisor {
     private volatile Accel accel;
     private VmSize size;
     private Hotplug hotplug;
+    private NicHotplug nics;
     private volatile VhostUserVsockBackend vsockBackend;
 
     /** A hypervisor that remembers a failed KVM probe in {@code kvmVerdictFile}. */
@@ -117,6 +121,7 @@ public final class QemuHypervisor implements Hypervisor {
             ConsoleRelay.follow(files.consoleLog(), spec.sandboxId(), () -> running.isAlive());
         }
         var _ = running.process().onExit().thenAccept(p -> {
+            closeNics();
             running.closeQmp();
             closeVsockBackend();
             exited.complete(p.exitValue());
@@ -236,6 +241,49 @@ public final class QemuHypervisor implements Hypervisor {
         }
     }
 
+    @Override
+    public String addNetDevice(NetDevice nic) throws HypervisorException {
+        try {
+            return nicHotplug().plug(nic);
+        } catch (QmpException e) {
+            throw new HypervisorException("cannot plug NIC " + nic.id() + " (" + nic.mac() + ") into sandbox "
+                    + spec.sandboxId() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void removeNetDevice(String id, Duration wait) throws HypervisorException {
+        try {
+            nicHotplug().unplug(id, wait);
+        } catch (QmpException e) {
+            throw new HypervisorException("cannot unplug NIC " + id + " from sandbox " + spec.sandboxId() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private synchronized NicHotplug nicHotplug() throws QmpException {
+        if (spec.nicSlots() == 0) {
+            throw new QmpException("the VM was booted without network device ports");
+        }
+        if (nics == null) {
+            QemuProcess v = vm;
+            QmpClient q = v == null ? null : v.qmp();
+            if (q == null) {
+                throw new QmpException("QEMU for sandbox " + spec.sandboxId() + " is not running");
+            }
+            nics = new NicHotplug(q, QmpFdChannel.connect(files.qmpFdSocket(), qmpTimeout), spec.nicSlots(),
+                    qmpTimeout);
+        }
+        return nics;
+    }
+
+    private synchronized void closeNics() {
+        if (nics != null) {
+            nics.close();
+            nics = null;
+        }
+    }
+
     /** How long one QMP command may take on this VM. */
     public Duration qmpTimeout() {
         return qmpTimeout;
@@ -260,6 +308,7 @@ public final class QemuHypervisor implements Hypervisor {
             }
         }
         v.kill();
+        closeNics();
         closeVsockBackend();
         if (!v.isAlive()) {
             // Reaped: exited() completes before stop returns, not only on the asynchronous exit hook.

@@ -19,6 +19,13 @@ import dev.katajava.virtcontainers.hypervisor.HypervisorException;
 import dev.katajava.virtcontainers.hypervisor.HypervisorProvider;
 import dev.katajava.virtcontainers.hypervisor.VmSize;
 import dev.katajava.virtcontainers.hypervisor.VmSpec;
+import dev.katajava.virtcontainers.network.GuestNetwork;
+import dev.katajava.virtcontainers.network.NetworkException;
+import dev.katajava.virtcontainers.network.NetworkWatch;
+import dev.katajava.virtcontainers.network.NoNetwork;
+import dev.katajava.virtcontainers.network.PodNetwork;
+import dev.katajava.virtcontainers.network.PodNetworkSpec;
+import dev.katajava.virtcontainers.network.PodNetworks;
 import dev.katajava.virtcontainers.sizing.HostCapacity;
 import dev.katajava.virtcontainers.sizing.SandboxSizing;
 import dev.katajava.virtcontainers.sizing.Workload;
@@ -26,7 +33,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -60,11 +69,14 @@ public final class Sandbox {
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final Map<String, Workload> workloads = new HashMap<>();
     private final StdioStreamClient stdioStreams;
+    private final PodNetwork network;
+    private NetworkWatch networkWatch;
 
     private Sandbox(String id, Path runDir, SharedFilesystem share, Hypervisor hypervisor, AgentClient agent,
-                    RuntimeConfig config, SandboxSizing sizing, StdioStreamClient stdioStreams) {
+                    RuntimeConfig config, SandboxSizing sizing, StdioStreamClient stdioStreams, PodNetwork network) {
         this.stdioStreams = stdioStreams;
         this.id = id;
+        this.network = network;
         this.config = config;
         this.sizing = sizing;
         this.runDir = runDir;
@@ -79,20 +91,34 @@ public final class Sandbox {
      */
     public static Sandbox create(String id, String hostname, RuntimeConfig config, Workload workload,
                                  HypervisorProvider provider, SandboxPaths paths) throws SandboxException {
+        return create(id, hostname, config, workload, PodNetworkSpec.EMPTY, provider, paths);
+    }
+
+    /**
+     * Boots a VM for sandbox {@code id} as {@link #create(String, String, RuntimeConfig, Workload,
+     * HypervisorProvider, SandboxPaths)} does, with the interfaces of the pod's network namespace connected
+     * (configuration's {@code internetworking_model}) before it returns, and followed for the sandbox's life.
+     */
+    public static Sandbox create(String id, String hostname, RuntimeConfig config, Workload workload,
+                                 PodNetworkSpec podNetwork, HypervisorProvider provider, SandboxPaths paths)
+            throws SandboxException {
         long started = System.nanoTime();
         Path runDir = paths.runDir(id);
         SharedFilesystem share = SharedFilesystems.forConfig(config.hypervisor(), paths.share(id), runDir);
         Hypervisor hypervisor = null;
         AgentClient agent = null;
+        PodNetwork network = new NoNetwork();
         try {
             Files.createDirectories(runDir);
+            network = PodNetworks.open(config.network(), podNetwork, runDir);
             share.prepare();
             var hv = config.hypervisor();
             SandboxSizing sizing = new SandboxSizing(hv, HostCapacity.of());
             VmSize size = sizing.forWorkload(workload);
             VmSpec spec = new VmSpec(id, runDir, hv.path(), hv.kernel(), hv.initrd(), hv.machineType(),
                     hv.kernelParams(), size, hv.accelerator(),
-                    share.device(), AgentChannels.choose(config.agent().transport(), runDir), config.debug());
+                    share.device(), AgentChannels.choose(config.agent().transport(), runDir), config.debug(),
+                    network.nicSlots());
             hypervisor = provider.create(spec);
             hypervisor.start(share::startBackend);
             LOG.info("VM started", "sandbox", id, "pid", hypervisor.pid());
@@ -101,24 +127,78 @@ public final class Sandbox {
                     "ms", (System.nanoTime() - started) / 1_000_000);
             agent.createSandbox(CreateSandboxRequest.newBuilder()
                     .setHostname(hostname)
+                    .addAllDns(podNetwork.dns())
                     .addStorages(share.guestStorage())
                     .setGuestHookPath(hv.guestHookPath())
                     .setSandboxId(id)
                     .build());
             LOG.info("sandbox sized", "sandbox", id, "vcpus", size.vcpus(), "max_vcpus", size.maxVcpus(),
                     "memory_mib", size.memoryMiB(), "max_memory_mib", size.maxMemoryMiB());
+            applyNetwork(agent, network.sync(hypervisor));
             StdioStreamClient streams = stdioStreams(agent, spec);
-            Sandbox sandbox = new Sandbox(id, runDir, share, hypervisor, agent, config, sizing, streams);
+            Sandbox sandbox = new Sandbox(id, runDir, share, hypervisor, agent, config, sizing, streams, network);
             sandbox.workloads.put(POD, workload);
+            sandbox.networkWatch = NetworkWatch.start(id, network, sandbox::networkChanged);
             return sandbox;
+        } catch (NetworkException e) {
+            undo(agent, hypervisor, share, runDir, network);
+            throw new SandboxException("cannot start sandbox " + id + ": " + e.getMessage(), e);
         } catch (IOException | HypervisorException | TtrpcException e) {
             String console = hypervisor == null ? "" : hypervisor.consoleTail(2048);
-            undo(agent, hypervisor, share, runDir);
+            undo(agent, hypervisor, share, runDir, network);
             throw new SandboxException("cannot start sandbox " + id + ": " + e.getMessage()
                     + (console.isBlank() ? "" : "; guest console ends with: " + console.strip()), e);
         } catch (RuntimeException e) {
-            undo(agent, hypervisor, share, runDir);
+            undo(agent, hypervisor, share, runDir, network);
             throw e;
+        }
+    }
+
+    /** Tells the guest what changed in the pod's network: interfaces first, then routes, then neighbours. */
+    private static void applyNetwork(AgentClient agent, GuestNetwork changes) throws TtrpcException {
+        for (var iface : changes.interfaces()) {
+            var now = agent.updateInterface(iface);
+            LOG.info("guest interface configured", "name", now.getName(), "mac", now.getHwAddr(), "mtu", now.getMtu(),
+                    "addresses", now.getIPAddressesCount());
+        }
+        if (changes.routes() != null) {
+            List<String> now = new ArrayList<>();
+            for (var r : agent.updateRoutes(changes.routes())) {
+                now.add((r.getDest().isEmpty() ? "default" : r.getDest())
+                        + (r.getGateway().isEmpty() ? "" : " via " + r.getGateway()) + " dev " + r.getDevice()
+                        + (r.getMtu() == 0 ? "" : " mtu " + r.getMtu()));
+            }
+            LOG.info("guest routes", "routes", String.join("; ", now));
+        }
+        if (!changes.neighbours().isEmpty()) {
+            agent.addArpNeighbors(changes.neighbours());
+        }
+    }
+
+    /** A change in the pod's namespace after boot: late interfaces are hot-plugged and configured. */
+    private void networkChanged() throws NetworkException, TtrpcException {
+        synchronized (network) {
+            if (stopped.get()) {
+                return;
+            }
+            GuestNetwork changes = network.sync(hypervisor);
+            if (!changes.isEmpty()) {
+                LOG.info("pod network changed", "sandbox", id, "interfaces", changes.interfaces().size(),
+                        "routes", changes.routes() == null ? "unchanged" : changes.routes().size());
+                applyNetwork(agent, changes);
+            }
+        }
+    }
+
+    /**
+     * Looks at the pod's namespace now and connects what is new, rather than waiting for the watch to notice
+     * (for callers that just changed it).
+     */
+    public void rescanNetwork() throws SandboxException {
+        try {
+            networkChanged();
+        } catch (NetworkException | TtrpcException e) {
+            throw new SandboxException("sandbox " + id + ": " + e.getMessage(), e);
         }
     }
 
@@ -288,17 +368,22 @@ public final class Sandbox {
                 LOG.warn("DestroySandbox failed; stopping the VM anyway", "sandbox", id, "error", e.getMessage());
             }
         }
-        undo(agent, hypervisor, share, runDir);
+        if (networkWatch != null) {
+            networkWatch.stop();
+        }
+        undo(agent, hypervisor, share, runDir, network);
         LOG.info("sandbox stopped", "sandbox", id);
     }
 
-    private static void undo(AgentClient agent, Hypervisor hypervisor, SharedFilesystem share, Path runDir) {
+    private static void undo(AgentClient agent, Hypervisor hypervisor, SharedFilesystem share, Path runDir,
+                             PodNetwork network) {
         if (agent != null) {
             agent.close();
         }
         if (hypervisor != null) {
             hypervisor.stop(STOP_GRACE);
         }
+        network.close();
         share.cleanup();
         MountCleaner.removeTreeIfUnmounted(runDir);
     }

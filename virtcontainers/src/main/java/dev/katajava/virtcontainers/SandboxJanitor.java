@@ -3,6 +3,7 @@ package dev.katajava.virtcontainers;
 import dev.katajava.linux.Processes;
 import dev.katajava.logging.Log;
 import dev.katajava.virtcontainers.fs.MountCleaner;
+import dev.katajava.virtcontainers.network.NetworkRecord;
 import dev.katajava.virtcontainers.oci.OciSpecException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -31,6 +32,7 @@ public final class SandboxJanitor {
         for (long pid : pidsFromRunDir(runDir)) {
             killIfOwnedBy(pid, runDir);
         }
+        NetworkRecord.cleanup(runDir);
         MountCleaner.unmountAllUnder(paths.share(sandboxId).sandboxDir());
         MountCleaner.removeTreeIfUnmounted(paths.share(sandboxId).sandboxDir());
         MountCleaner.removeTreeIfUnmounted(runDir);

@@ -85,7 +85,7 @@ public final class AgentRpc {
     }
 
     public ServiceRegistry register(ServiceRegistry r) {
-        return r
+        return new NetworkRpc().register(r)
                 .register(HEALTH, "Check", CheckRequest.parser(), (ctx, req) ->
                         HealthCheckResponse.newBuilder().setStatus(HealthCheckResponse.ServingStatus.SERVING).build())
                 .register(HEALTH, "Version", CheckRequest.parser(), (ctx, req) ->
@@ -123,10 +123,23 @@ public final class AgentRpc {
     private Empty createSandbox(CallContext ctx, CreateSandboxRequest req) throws TtrpcException {
         try {
             sandbox.create(req.getSandboxId(), req.getHostname(), req.getStoragesList(), req.getGuestHookPath());
+            writeResolvConf(req.getDnsList());
         } catch (IOException e) {
             throw new TtrpcException(Code.INTERNAL, "create sandbox: " + e.getMessage(), e);
         }
         return Empty.getDefaultInstance();
+    }
+
+    /** The pod's resolver lines for the guest's own lookups, as Kata writes them; containers get theirs by mount. */
+    private static void writeResolvConf(java.util.List<String> dns) {
+        if (dns.isEmpty()) {
+            return;
+        }
+        try {
+            java.nio.file.Files.write(Path.of("/etc/resolv.conf"), dns);
+        } catch (IOException e) {
+            LOG.warn("cannot write the guest's resolv.conf", "error", e.getMessage());
+        }
     }
 
     private GuestDetailsResponse guestDetails(CallContext ctx, GuestDetailsRequest req) {

@@ -64,7 +64,30 @@ public final class QemuCommandLine {
         add(cmd, "-pidfile", files.pidFile().toString());
         agentDevices(cmd, spec, machine, files);
         shareDevices(cmd, spec.share(), machine);
+        nicPorts(cmd, spec, machine, files);
         return cmd;
+    }
+
+    /**
+     * PCIe root ports for network devices plugged after boot (the q35 root bus takes no hot-plug), and a
+     * second QMP monitor through which their tap descriptors are handed over.
+     */
+    private static void nicPorts(List<String> cmd, VmSpec spec, MachineKind machine, RunFiles files) {
+        if (spec.nicSlots() == 0) {
+            return;
+        }
+        if (!machine.supportsHotplug()) {
+            throw new IllegalArgumentException("machine type " + spec.machineType()
+                    + " has no PCI hot-plug for the pod's network interfaces (use q35, or internetworking_model"
+                    + " = \"none\")");
+        }
+        for (int i = 0; i < spec.nicSlots(); i++) {
+            int slot = NicPorts.FIRST_SLOT + i;
+            add(cmd, "-device", "pcie-root-port,id=" + NicPorts.portId(i) + ",bus=pcie.0,chassis=" + slot
+                    + ",addr=0x" + Integer.toHexString(slot));
+        }
+        add(cmd, "-chardev", "socket,id=qmpfd,path=" + optionPath(files.qmpFdSocket()) + ",server=on,wait=off");
+        add(cmd, "-mon", "chardev=qmpfd,mode=control");
     }
 
     /** Whether guest RAM, booted and hot-plugged, must be shared memory a vhost-user backend can map. */

@@ -18,4 +18,9 @@ public record RunFiles(Path qmpSocket, Path consoleLog, Path pidFile, Path qemuL
         return new RunFiles(runDir.resolve("qmp.sock"), runDir.resolve("console.log"), runDir.resolve("qemu.pid"),
                 runDir.resolve("qemu.log"), runDir.resolve("vhost-user-vsock.sock"));
     }
+
+    /** The second QMP monitor, used to hand QEMU descriptors (tap queues) with SCM_RIGHTS. */
+    public Path qmpFdSocket() {
+        return qmpSocket.resolveSibling("qmp-fd.sock");
+    }
 }

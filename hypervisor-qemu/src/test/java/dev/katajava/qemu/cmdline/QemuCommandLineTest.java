@@ -163,6 +163,37 @@ class QemuCommandLineTest {
         assertThat(value(cmd, "-m")).isEqualTo("512M");
     }
 
+    private static VmSpec withNicSlots(String machine, int slots) {
+        VmSpec base = spec(machine, false);
+        return new VmSpec(base.sandboxId(), base.runDir(), base.binary(), base.kernel(), base.initrd(), machine,
+                base.kernelParams(), base.size(), base.accelerator(), base.share(), base.agent(), false, slots);
+    }
+
+    @Test
+    void nicSlotsAreRootPortsAtFixedSlotsWithADescriptorMonitor() {
+        List<String> cmd = QemuCommandLine.build(withNicSlots("q35", 2), Accel.TCG, 0);
+        assertThat(values(cmd, "-device")).contains(
+                "pcie-root-port,id=kata-net-rp0,bus=pcie.0,chassis=24,addr=0x18",
+                "pcie-root-port,id=kata-net-rp1,bus=pcie.0,chassis=25,addr=0x19");
+        assertThat(values(cmd, "-chardev")).anyMatch(c -> c.startsWith("socket,id=qmpfd,path=")
+                && c.endsWith("/qmp-fd.sock,server=on,wait=off"));
+        assertThat(values(cmd, "-mon")).containsExactly("chardev=qmpfd,mode=control");
+        assertThat(NicPorts.pciPath(1)).isEqualTo("19/00");
+    }
+
+    @Test
+    void withoutNicSlotsThereAreNoPortsAndNoSecondMonitor() {
+        List<String> cmd = QemuCommandLine.build(withNicSlots("q35", 0), Accel.TCG, 0);
+        assertThat(values(cmd, "-device")).noneMatch(d -> d.startsWith("pcie-root-port"));
+        assertThat(values(cmd, "-mon")).isEmpty();
+    }
+
+    @Test
+    void microvmCannotTakeNicsAndSaysWhy() {
+        assertThatThrownBy(() -> QemuCommandLine.build(withNicSlots("microvm", 1), Accel.TCG, 0))
+                .hasMessageContaining("machine type microvm has no PCI hot-plug");
+    }
+
     private static VmSpec withAgent(String machine, AgentEndpoint agent) {
         VmSpec base = spec(machine, false);
         return new VmSpec(base.sandboxId(), base.runDir(), base.binary(), base.kernel(), base.initrd(), machine,

@@ -25,6 +25,7 @@ import dev.katajava.ttrpc.TtrpcException;
 import dev.katajava.virtcontainers.Sandbox;
 import dev.katajava.virtcontainers.fs.ContainerVolumes;
 import dev.katajava.virtcontainers.oci.AgentSpecConverter;
+import dev.katajava.virtcontainers.network.PodNetworkSpec;
 import dev.katajava.virtcontainers.oci.ContainerType;
 import dev.katajava.virtcontainers.oci.Identifiers;
 import dev.katajava.virtcontainers.oci.OciSpecException;
@@ -151,6 +152,9 @@ final class ContainerLifecycle {
      * boot alike, so a spec bound to fail boots no VM. Returns the container's hooks.
      */
     private static ContainerHooks checkBeforeBoot(String id, Path bundle, JsonNode spec) throws Exception {
+        if (ContainerType.of(id, spec).ownsVm()) {
+            PodNetworkSpec.of(spec);
+        }
         ContainerVolumes.requireSources(spec, bundle);
         SysctlCheck.check(spec);
         return ContainerHooks.of(id, bundle, spec);
@@ -195,7 +199,7 @@ final class ContainerLifecycle {
 
     private Sandbox boot(ContainerType type, JsonNode spec, Any options) throws Exception {
         return sandboxes.create(type.sandboxId(), RuncDefaults.hostname(spec),
-                Workload.of(spec, type), OciSpecReader.annotations(spec), options);
+                Workload.of(spec, type), PodNetworkSpec.of(spec), OciSpecReader.annotations(spec), options);
     }
 
     /**

@@ -13,6 +13,7 @@ import dev.katajava.virtcontainers.config.ConfigException;
 import dev.katajava.virtcontainers.config.ConfigLoader;
 import dev.katajava.virtcontainers.config.ConfigLocator;
 import dev.katajava.virtcontainers.config.RuntimeConfig;
+import dev.katajava.virtcontainers.network.PodNetworkSpec;
 import dev.katajava.virtcontainers.sizing.Workload;
 import dev.katajava.virtcontainers.hypervisor.HypervisorProvider;
 import java.util.Map;
@@ -33,8 +34,8 @@ final class SandboxFactory {
     }
 
     /** {@code annotations} are the pod's (the sandbox container's spec): they may override the file. */
-    Sandbox create(String sandboxId, String hostname, Workload workload, Map<String, String> annotations,
-                   Any options) throws ConfigException, SandboxException {
+    Sandbox create(String sandboxId, String hostname, Workload workload, PodNetworkSpec network,
+                   Map<String, String> annotations, Any options) throws ConfigException, SandboxException {
         RuntimeConfig config = AnnotationOverrides.apply(
                 ConfigLoader.load(ConfigLocator.locate(configPath(options), System.getenv())), annotations);
         for (String warning : config.warnings()) {
@@ -44,7 +45,8 @@ final class SandboxFactory {
             LOG.info("debug logging enabled by configuration", "file", config.source());
         }
         LOG.info("creating sandbox", "sandbox", sandboxId, "config", config.source());
-        return Sandbox.create(sandboxId, hostname, config, workload, provider(config.hypervisor().name()), paths);
+        return Sandbox.create(sandboxId, hostname, config, workload, network, provider(config.hypervisor().name()),
+                paths);
     }
 
     /** ctr's --runtime-config-path arrives as runtimeoptions.v1.Options in the Create options. */

@@ -45,6 +45,8 @@ public final class AgentClient implements Closeable {
     public static final int READ_CHUNK = 1024 * 1024;
 
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
+    /** A NIC plugged a moment ago may take the guest a while (TCG) to probe before it can be configured. */
+    private static final Duration NETWORK_CALL_TIMEOUT = Duration.ofSeconds(90);
     private static final Parser<Empty> EMPTY = Empty.parser();
 
     private final AgentConnection client;
@@ -176,6 +178,47 @@ public final class AgentClient implements Closeable {
     public String getMetrics() throws TtrpcException {
         return client.call(AGENT_SERVICE, "GetMetrics", dev.katajava.protocols.agent.GetMetricsRequest
                 .getDefaultInstance(), dev.katajava.protocols.agent.Metrics.parser(), CALL_TIMEOUT).getMetrics();
+    }
+
+    /**
+     * Configures the guest link whose hardware address is {@code iface.hwAddr} (Kata's UpdateInterface): name,
+     * MTU, addresses, up. Returns the link as the guest now has it. The guest may need a moment to see a NIC
+     * that was just plugged, so this waits longer than other calls.
+     */
+    public dev.katajava.protocols.types.Interface updateInterface(dev.katajava.protocols.types.Interface iface)
+            throws TtrpcException {
+        return client.call(AGENT_SERVICE, "UpdateInterface", dev.katajava.protocols.agent.UpdateInterfaceRequest
+                .newBuilder().setInterface(iface).build(), dev.katajava.protocols.types.Interface.parser(),
+                NETWORK_CALL_TIMEOUT);
+    }
+
+    /** Replaces the guest's routes on the named devices with {@code routes} (Kata's UpdateRoutes). */
+    public java.util.List<dev.katajava.protocols.types.Route> updateRoutes(
+            java.util.List<dev.katajava.protocols.types.Route> routes) throws TtrpcException {
+        return client.call(AGENT_SERVICE, "UpdateRoutes", dev.katajava.protocols.agent.UpdateRoutesRequest
+                .newBuilder().setRoutes(dev.katajava.protocols.agent.Routes.newBuilder().addAllRoutes(routes))
+                .build(), dev.katajava.protocols.agent.Routes.parser(), NETWORK_CALL_TIMEOUT).getRoutesList();
+    }
+
+    /** Adds permanent neighbour entries (Kata's AddARPNeighbors). */
+    public void addArpNeighbors(java.util.List<dev.katajava.protocols.types.ARPNeighbor> neighbors)
+            throws TtrpcException {
+        call("AddARPNeighbors", dev.katajava.protocols.agent.AddARPNeighborsRequest.newBuilder()
+                .setNeighbors(dev.katajava.protocols.agent.ARPNeighbors.newBuilder().addAllARPNeighbors(neighbors))
+                .build());
+    }
+
+    /** The guest's links (Kata's ListInterfaces). */
+    public java.util.List<dev.katajava.protocols.types.Interface> listInterfaces() throws TtrpcException {
+        return client.call(AGENT_SERVICE, "ListInterfaces", dev.katajava.protocols.agent.ListInterfacesRequest
+                .getDefaultInstance(), dev.katajava.protocols.agent.Interfaces.parser(), CALL_TIMEOUT)
+                .getInterfacesList();
+    }
+
+    /** The guest's main-table routes (Kata's ListRoutes). */
+    public java.util.List<dev.katajava.protocols.types.Route> listRoutes() throws TtrpcException {
+        return client.call(AGENT_SERVICE, "ListRoutes", dev.katajava.protocols.agent.ListRoutesRequest
+                .getDefaultInstance(), dev.katajava.protocols.agent.Routes.parser(), CALL_TIMEOUT).getRoutesList();
     }
 
     public boolean isClosed() {

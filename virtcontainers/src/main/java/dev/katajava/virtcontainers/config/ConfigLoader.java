@@ -30,9 +30,10 @@ public final class ConfigLoader {
     private static final Set<String> HYPERVISOR_KEYS = Set.of("path", "kernel", "initrd", "image", "machine_type",
             "kernel_params", "default_vcpus", "default_maxvcpus", "default_memory", "default_maxmemory",
             "shared_fs", "accelerator", "enable_debug", "memory_slots", "enable_annotations", "virtio_fs_daemon",
-            "virtio_fs_cache", "virtio_fs_extra_args", "virtio_fs_cache_size", "guest_hook_path");
+            "virtio_fs_cache", "disable_vhost_net", "virtio_fs_extra_args", "virtio_fs_cache_size", "guest_hook_path");
     private static final Set<String> AGENT_KEYS = Set.of("dial_timeout", "enable_debug", "transport");
-    private static final Set<String> RUNTIME_KEYS = Set.of("enable_debug", "disable_guest_seccomp");
+    private static final Set<String> RUNTIME_KEYS = Set.of("enable_debug", "disable_guest_seccomp",
+            "internetworking_model", "disable_new_netns");
     private static final Set<String> MACHINE_TYPES = Set.of("q35", "microvm");
     static final Set<String> SHARED_FS = Set.of("virtio-9p", "virtio-fs");
 
@@ -108,7 +109,19 @@ public final class ConfigLoader {
         r.unknownKeys("runtime", rt, RUNTIME_KEYS);
         boolean debug = r.bool("runtime", rt, "enable_debug", false);
         boolean noSeccomp = r.bool("runtime", rt, "disable_guest_seccomp", false);
-        return new RuntimeConfig(file, hypervisor, agent, debug, noSeccomp, List.copyOf(r.warnings));
+        String modelName = r.string("runtime", rt, "internetworking_model", NetworkConfig.Model.TCFILTER.key());
+        NetworkConfig.Model model = NetworkConfig.Model.of(modelName);
+        if (model == null) {
+            throw r.error("runtime.internetworking_model", "unsupported value \"" + modelName
+                    + "\" (expected one of [none, tcfilter])");
+        }
+        boolean noNewNetns = r.bool("runtime", rt, "disable_new_netns", false);
+        if (noNewNetns && model != NetworkConfig.Model.NONE) {
+            throw r.error("runtime.disable_new_netns", "true works only with internetworking_model = \"none\""
+                    + " (got \"" + model.key() + "\")");
+        }
+        NetworkConfig network = new NetworkConfig(model, noNewNetns, r.bool(h, hv, "disable_vhost_net", false));
+        return new RuntimeConfig(file, hypervisor, agent, debug, noSeccomp, List.copyOf(r.warnings), network);
     }
 
     private static VirtioFsConfig virtioFs(Reader r, String h, JsonNode hv) throws ConfigException {

@@ -9,6 +9,7 @@ import java.util.List;
  * @param source   the file that was read
  * @param disableGuestSeccomp true to drop containers' seccomp profiles instead of enforcing them in the guest
  * @param warnings things that were accepted but look wrong (unknown keys), each naming key and line
+ * @param network  how pods' network namespaces reach the VM
  */
 public record RuntimeConfig(
         Path source,
@@ -16,7 +17,14 @@ public record RuntimeConfig(
         AgentConfig agent,
         boolean enableDebug,
         boolean disableGuestSeccomp,
-        List<String> warnings) {
+        List<String> warnings,
+        NetworkConfig network) {
+
+    /** A configuration with Kata's network defaults. */
+    public RuntimeConfig(Path source, HypervisorConfig hypervisor, AgentConfig agent, boolean enableDebug,
+                         boolean disableGuestSeccomp, List<String> warnings) {
+        this(source, hypervisor, agent, enableDebug, disableGuestSeccomp, warnings, NetworkConfig.DEFAULT);
+    }
 
     /** True when any section asked for debug output. */
     public boolean debug() {

@@ -37,6 +37,23 @@ public interface Hypervisor {
      */
     VmSize grow(int vcpus, int memoryMiB) throws HypervisorException;
 
+    /**
+     * Plugs {@code nic} into the running VM and returns the guest's PCI path of the new function
+     * ({@code "18/00"}: slot of the port on the root bus, then the device's slot behind it). The VM must have
+     * been booted with {@link VmSpec#nicSlots} free ports.
+     */
+    default String addNetDevice(NetDevice nic) throws HypervisorException {
+        throw new HypervisorException("this hypervisor cannot plug network devices (" + nic.id() + ")");
+    }
+
+    /**
+     * Unplugs NIC {@code id}: asks the guest to release it, waits up to {@code wait} for that, then removes the
+     * backend. Unknown ids are ignored.
+     */
+    default void removeNetDevice(String id, Duration wait) throws HypervisorException {
+        throw new HypervisorException("this hypervisor cannot unplug network devices (" + id + ")");
+    }
+
     /** What the guest printed on its console so far, for error messages (may be truncated to the tail). */
     String consoleTail(int maxBytes);
 }

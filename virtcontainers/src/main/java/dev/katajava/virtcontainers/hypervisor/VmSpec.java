@@ -19,6 +19,7 @@ import java.util.Objects;
  * @param share         how the sandbox share reaches the guest (tag {@link #SHARED_FS_TAG})
  * @param agent         how the host reaches the agent (virtio-serial port {@link #AGENT_PORT_NAME} or vsock)
  * @param debug         keep the guest console verbose
+ * @param nicSlots      hot-plug ports for network devices ({@link Hypervisor#addNetDevice}); 0 for none
  */
 public record VmSpec(
         String sandboxId,
@@ -32,12 +33,15 @@ public record VmSpec(
         Accelerator accelerator,
         ShareDevice share,
         AgentEndpoint agent,
-        boolean debug) {
+        boolean debug,
+        int nicSlots) {
 
     /** The 9p/virtio-fs mount tag of the shared directory, as Kata names it. */
     public static final String SHARED_FS_TAG = "kataShared";
     /** The virtio-serial port name the guest agent opens. */
     public static final String AGENT_PORT_NAME = "agent.channel.0";
+    /** The most network device ports a VM gets. */
+    public static final int MAX_NIC_SLOTS = 8;
 
     public VmSpec {
         Objects.requireNonNull(sandboxId, "sandboxId");
@@ -51,5 +55,16 @@ public record VmSpec(
         Objects.requireNonNull(share, "share");
         Objects.requireNonNull(agent, "agent");
         Objects.requireNonNull(size, "size");
+        if (nicSlots < 0 || nicSlots > MAX_NIC_SLOTS) {
+            throw new IllegalArgumentException("NIC slots must be 0 to " + MAX_NIC_SLOTS + ", got " + nicSlots);
+        }
+    }
+
+    /** A VM without network device ports. */
+    public VmSpec(String sandboxId, Path runDir, Path binary, Path kernel, Path initrd, String machineType,
+                  List<String> kernelParams, VmSize size, Accelerator accelerator, ShareDevice share,
+                  AgentEndpoint agent, boolean debug) {
+        this(sandboxId, runDir, binary, kernel, initrd, machineType, kernelParams, size, accelerator, share, agent,
+                debug, 0);
     }
 }

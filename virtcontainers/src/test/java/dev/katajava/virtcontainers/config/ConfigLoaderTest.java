@@ -67,6 +67,36 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void networkDefaultsToTcfilterAsInKata() throws Exception {
+        RuntimeConfig config = ConfigLoader.parse(FILE, VALID);
+        assertThat(config.network()).isEqualTo(NetworkConfig.DEFAULT);
+        assertThat(config.network().model()).isEqualTo(NetworkConfig.Model.TCFILTER);
+    }
+
+    @Test
+    void theNetworkKeysAreRead() throws Exception {
+        RuntimeConfig config = ConfigLoader.parse(FILE, VALID.replace("accelerator = \"tcg\"",
+                "accelerator = \"tcg\"\ndisable_vhost_net = true")
+                + "internetworking_model = \"none\"\ndisable_new_netns = true\n");
+        assertThat(config.network()).isEqualTo(new NetworkConfig(NetworkConfig.Model.NONE, true, true));
+        assertThat(config.warnings()).isEmpty();
+    }
+
+    @Test
+    void anUnknownInternetworkingModelIsRejectedNamingFileKeyAndLine() {
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, VALID + "internetworking_model = \"macvtap\"\n"))
+                .hasMessageContaining(FILE + ":16: [runtime] internetworking_model: unsupported value \"macvtap\"")
+                .hasMessageContaining("[none, tcfilter]");
+    }
+
+    @Test
+    void disableNewNetnsWorksOnlyWithoutAnInternetworkingModel() {
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, VALID + "disable_new_netns = true\n"))
+                .hasMessageContaining(FILE + ":16: [runtime] disable_new_netns: true works only with"
+                        + " internetworking_model = \"none\"");
+    }
+
+    @Test
     void wrongTypeNamesFileKeyAndLine() {
         String text = VALID.replace("default_vcpus = 2", "default_vcpus = \"two\"");
         assertThatThrownBy(() -> ConfigLoader.parse(FILE, text))
