@@ -12,6 +12,8 @@ import dev.katajava.virtcontainers.config.RuntimeConfig;
 import dev.katajava.virtcontainers.fs.MountCleaner;
 import dev.katajava.virtcontainers.fs.SharedFilesystem;
 import dev.katajava.virtcontainers.fs.SharedFilesystems;
+import dev.katajava.virtcontainers.hostsockets.HostSocketRelay;
+import dev.katajava.virtcontainers.hypervisor.AgentEndpoint;
 import dev.katajava.virtcontainers.hypervisor.Hypervisor;
 import dev.katajava.virtcontainers.hypervisor.HypervisorException;
 import dev.katajava.virtcontainers.hypervisor.HypervisorProvider;
@@ -58,9 +60,14 @@ public final class Sandbox {
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final Map<String, Workload> workloads = new HashMap<>();
 
+    private final AgentEndpoint endpoint;
+    /** Made on first use; guarded by this. */
+    private HostSocketRelay hostSocketRelay;
+
     private Sandbox(String id, Path runDir, SharedFilesystem share, Hypervisor hypervisor, AgentClient agent,
-                    RuntimeConfig config, SandboxSizing sizing) {
+                    RuntimeConfig config, SandboxSizing sizing, AgentEndpoint endpoint) {
         this.id = id;
+        this.endpoint = endpoint;
         this.config = config;
         this.sizing = sizing;
         this.runDir = runDir;
@@ -103,7 +110,7 @@ public final class Sandbox {
                     .build());
             LOG.info("sandbox sized", "sandbox", id, "vcpus", size.vcpus(), "max_vcpus", size.maxVcpus(),
                     "memory_mib", size.memoryMiB(), "max_memory_mib", size.maxMemoryMiB());
-            Sandbox sandbox = new Sandbox(id, runDir, share, hypervisor, agent, config, sizing);
+            Sandbox sandbox = new Sandbox(id, runDir, share, hypervisor, agent, config, sizing, spec.agent());
             sandbox.workloads.put(POD, workload);
             return sandbox;
         } catch (IOException | HypervisorException | TtrpcException e) {
@@ -245,6 +252,37 @@ public final class Sandbox {
         return hypervisor;
     }
 
+    /** The channel the agent is reached through. */
+    public AgentEndpoint agentEndpoint() {
+        return endpoint;
+    }
+
+    /**
+     * The host end of the sandbox's forwarded host sockets, listening from the first call on; only vsock
+     * channels have it (a virtio-serial port is one stream).
+     */
+    public synchronized HostSocketRelay hostSocketRelay() throws IOException {
+        if (stopped.get()) {
+            throw new IOException("sandbox " + id + " is stopped");
+        }
+        if (hostSocketRelay == null) {
+            hostSocketRelay = switch (endpoint.kind()) {
+                case VHOST_USER_VSOCK -> HostSocketRelay.overHybridVsock(endpoint.socket());
+                case VHOST_VSOCK -> HostSocketRelay.overVsock();
+                case VIRTIO_SERIAL -> throw new IOException("host sockets cannot be forwarded over a virtio-serial"
+                        + " agent channel (one stream); use a vsock transport");
+            };
+        }
+        return hostSocketRelay;
+    }
+
+    /** Closes the container's forwarded host socket connections. */
+    public synchronized void releaseHostSockets(String containerId) {
+        if (hostSocketRelay != null) {
+            hostSocketRelay.release(containerId);
+        }
+    }
+
     public boolean isStopped() {
         return stopped.get();
     }
@@ -259,6 +297,11 @@ public final class Sandbox {
                 agent.destroySandbox(DESTROY_TIMEOUT);
             } catch (TtrpcException e) {
                 LOG.warn("DestroySandbox failed; stopping the VM anyway", "sandbox", id, "error", e.getMessage());
+            }
+        }
+        synchronized (this) {
+            if (hostSocketRelay != null) {
+                hostSocketRelay.close();
             }
         }
         undo(agent, hypervisor, share, runDir);

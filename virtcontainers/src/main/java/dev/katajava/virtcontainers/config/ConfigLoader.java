@@ -32,7 +32,8 @@ public final class ConfigLoader {
             "shared_fs", "accelerator", "enable_debug", "memory_slots", "enable_annotations", "virtio_fs_daemon",
             "virtio_fs_cache", "virtio_fs_extra_args", "virtio_fs_cache_size", "guest_hook_path");
     private static final Set<String> AGENT_KEYS = Set.of("dial_timeout", "enable_debug", "transport");
-    private static final Set<String> RUNTIME_KEYS = Set.of("enable_debug", "disable_guest_seccomp");
+    private static final Set<String> RUNTIME_KEYS = Set.of("enable_debug", "disable_guest_seccomp",
+            "disable_host_socket_forwarding");
     private static final Set<String> MACHINE_TYPES = Set.of("q35", "microvm");
     static final Set<String> SHARED_FS = Set.of("virtio-9p", "virtio-fs");
 
@@ -108,7 +109,8 @@ public final class ConfigLoader {
         r.unknownKeys("runtime", rt, RUNTIME_KEYS);
         boolean debug = r.bool("runtime", rt, "enable_debug", false);
         boolean noSeccomp = r.bool("runtime", rt, "disable_guest_seccomp", false);
-        return new RuntimeConfig(file, hypervisor, agent, debug, noSeccomp, List.copyOf(r.warnings));
+        boolean noHostSockets = r.bool("runtime", rt, "disable_host_socket_forwarding", false);
+        return new RuntimeConfig(file, hypervisor, agent, debug, noSeccomp, noHostSockets, List.copyOf(r.warnings));
     }
 
     private static VirtioFsConfig virtioFs(Reader r, String h, JsonNode hv) throws ConfigException {

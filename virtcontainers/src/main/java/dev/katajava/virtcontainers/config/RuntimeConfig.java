@@ -8,6 +8,7 @@ import java.util.List;
  *
  * @param source   the file that was read
  * @param disableGuestSeccomp true to drop containers' seccomp profiles instead of enforcing them in the guest
+ * @param disableHostSocketForwarding true to leave host Unix sockets in bind mounts unreachable from the guest
  * @param warnings things that were accepted but look wrong (unknown keys), each naming key and line
  */
 public record RuntimeConfig(
@@ -16,6 +17,7 @@ public record RuntimeConfig(
         AgentConfig agent,
         boolean enableDebug,
         boolean disableGuestSeccomp,
+        boolean disableHostSocketForwarding,
         List<String> warnings) {
 
     /** True when any section asked for debug output. */
