@@ -83,7 +83,25 @@ class HostSocketsIT extends ContainerdTest {
         List<String> args = new ArrayList<>(List.of("run", "--rm", "--runtime", runtime));
         args.addAll(mounts);
         args.addAll(List.of(image, id, "sh", "-c", script));
-        return containerd.ctr(args, timeout);
+        try {
+            return containerd.ctr(args, timeout);
+        } catch (java.io.IOException e) {
+            StringBuilder dumps = new StringBuilder();
+            for (ProcessHandle p : ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("")
+                    .contains(id)).toList()) {
+                dumps.append("PROCESS ").append(p.pid()).append(' ').append(p.info().commandLine().orElse("")).append('\n');
+                Path out = tools.resolve("dump-" + p.pid() + ".txt");
+                Commands.Result r = Commands.run(List.of("/usr/lib/jvm/temurin-25-jdk-amd64/bin/jcmd",
+                        String.valueOf(p.pid()), "Thread.dump_to_file", out.toString()), Map.of(), Duration.ofSeconds(30));
+                dumps.append(r.describe()).append('\n');
+                if (Files.exists(out)) {
+                    dumps.append(Files.readString(out));
+                }
+            }
+            System.out.println("DUMPS\n" + dumps);
+            String log = Files.readString(containerd.log());
+            throw new java.io.IOException(e.getMessage() + "\nDEBUGLOG\n" + log.substring(Math.max(0, log.length() - 400_000)), e);
+        }
     }
 
     private static String id(String name, String runtime) {
@@ -139,6 +157,7 @@ class HostSocketsIT extends ContainerdTest {
         for (String runtime : List.of(RUNC, RUNTIME)) {
             server.holdFor(50);
             Commands.Result r = run(runtime, id("fifty", runtime), mounts, script, Duration.ofMinutes(4));
+            System.out.println("accepted by the daemon: " + server.accepted());
             assertThat(r.exitCode()).as(r.describe()).isZero();
             outputs.add(r.stdout().strip());
         }
@@ -174,6 +193,7 @@ class HostSocketsIT extends ContainerdTest {
         List<String> mounts = mounts("type=bind,src=" + sockets + ",dst=/s,options=rbind");
         for (String runtime : List.of(RUNC, RUNTIME)) {
             String id = id("restart", runtime);
+            Files.createDirectories(sockets);
             HostSocketServer first = HostSocketServer.start(path);
             List<String> args = new ArrayList<>(List.of("run", "-d", "--runtime", runtime));
             args.addAll(mounts);

@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 import dev.katajava.linux.ErrnoException;
 import dev.katajava.linux.Fds;
+import dev.katajava.linux.Poll;
 import dev.katajava.linux.UnixSocketMessages;
 import dev.katajava.linux.UnixSockets;
 import dev.katajava.logging.Log;
@@ -29,6 +30,7 @@ final class GuestRelay {
     static final int CHUNK = 64 * 1024;
     private static final int MAX_REPLY = 512;
     private static final long STACK = 256 * 1024;
+    static final long ANSWER_TIMEOUT_MS = 30_000;
 
     private final int container;
     private final HostDialer dialer;
@@ -67,9 +69,9 @@ final class GuestRelay {
             if (!reply.equals("OK")) {
                 throw new IOException("the runtime refused: " + reply);
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | OutOfMemoryError e) {
             LOG.warn("host socket connection refused; closing the container's connection", "socket", socketName,
-                    "error", e.getMessage());
+                    "error", String.valueOf(e.getMessage()));
             closeQuietly(fd);
             closeQuietly(container);
             onClosed.accept(this);
@@ -80,11 +82,20 @@ final class GuestRelay {
             // Reset while dialling: the shutdown then found no host side to stop.
             shutdownQuietly(fd, UnixSockets.SHUT_RDWR);
         }
-        Thread.ofPlatform().daemon().name("host-socket-in").stackSize(STACK).start(this::hostToContainer);
+        try {
+            Thread.ofPlatform().daemon().name("host-socket-in").stackSize(STACK).start(this::hostToContainer);
+        } catch (OutOfMemoryError e) {
+            LOG.warn("no thread for a host socket connection; closing it", "socket", socketName);
+            reset();
+            finished();
+        }
         containerToHost();
     }
 
-    /** Writes {@code HOSTSOCK <token>\n} and reads the runtime's one-line answer. */
+    /**
+     * Writes {@code HOSTSOCK <token>\n} and reads the runtime's one-line answer; a runtime that does not answer
+     * within {@link #ANSWER_TIMEOUT_MS} gets no connection, so the container's connection never hangs on it.
+     */
     static String handshake(int host, String token) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             byte[] header = ("HOSTSOCK " + token + "\n").getBytes(StandardCharsets.US_ASCII);
@@ -92,7 +103,12 @@ final class GuestRelay {
             Fds.writeFully(host, out, header.length);
             MemorySegment one = arena.allocate(1);
             StringBuilder line = new StringBuilder();
+            long deadline = System.nanoTime() + ANSWER_TIMEOUT_MS * 1_000_000L;
             while (line.length() < MAX_REPLY) {
+                long left = (deadline - System.nanoTime()) / 1_000_000L;
+                if (left <= 0 || Poll.waitReadable(new int[] {host}, (int) left) == 0) {
+                    return "no answer within " + ANSWER_TIMEOUT_MS + " ms";
+                }
                 if (Fds.read(host, one, 1) == 0) {
                     return "connection closed before an answer";
                 }

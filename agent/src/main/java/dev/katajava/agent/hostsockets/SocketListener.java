@@ -85,7 +85,14 @@ final class SocketListener implements AutoCloseable {
             }
             GuestRelay relay = new GuestRelay(fd, dialer, token, name, relays::remove);
             relays.add(relay);
-            relay.start();
+            try {
+                relay.start();
+            } catch (OutOfMemoryError e) {
+                // No thread to serve it: the container's connection is closed rather than left hanging.
+                LOG.warn("no thread for a host socket connection; closing it", "socket", name);
+                relays.remove(relay);
+                GuestRelay.closeQuietly(fd);
+            }
         }
     }
 

@@ -36,6 +36,7 @@ public final class HostSocketRelay implements AutoCloseable {
     /** The host vsock port guest connections use behind our own backend (ports are private to the VM there). */
     public static final int HYBRID_PORT = 1030;
     private static final int MAX_HEADER = 128;
+    static final long HEADER_TIMEOUT_MS = 30_000;
     private static final String VERB = "HOSTSOCK ";
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -173,6 +174,18 @@ public final class HostSocketRelay implements AutoCloseable {
             return;
         }
         handshaking.add(guest);
+        // A guest that never names its socket does not keep the connection (and a thread) forever.
+        Thread.ofVirtual().name("host-socket-header-timeout").start(() -> {
+            try {
+                Thread.sleep(HEADER_TIMEOUT_MS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (handshaking.contains(guest)) {
+                LOG.warn("guest connection named no socket in time; closed", "ms", HEADER_TIMEOUT_MS);
+                guest.close();
+            }
+        });
         threads.newThread(() -> {
             try {
                 connect(guest);
