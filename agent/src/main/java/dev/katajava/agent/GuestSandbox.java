@@ -4,17 +4,20 @@ import dev.katajava.agent.container.Container;
 import dev.katajava.agent.container.ContainerException;
 import dev.katajava.agent.container.ContainerRuntime;
 import dev.katajava.agent.container.GuestHookDir;
+import dev.katajava.agent.hostsockets.HostSocketForwarder;
 import dev.katajava.agent.storage.StorageMounter;
 import dev.katajava.logging.Log;
 import dev.katajava.protocols.agent.Spec;
 import dev.katajava.protocols.agent.Storage;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** The agent's state: the sandbox's storages and its containers. */
 public final class GuestSandbox {
     private static final Log LOG = Log.of("agent");
+    private static final Path HOST_SOCKETS = Path.of("/run/kata-agent/host-sockets");
 
     private final ContainerRuntime runtime;
     private final StorageMounter storages = new StorageMounter();
@@ -25,8 +28,20 @@ public final class GuestSandbox {
     private static final int SIGKILL = 9;
     private final Map<String, Long> oomSeen = new ConcurrentHashMap<>();
 
+    private final HostSocketForwarder hostSockets;
+
     public GuestSandbox(ContainerRuntime runtime) {
+        this(runtime, HostSocketForwarder.overVsock(HOST_SOCKETS));
+    }
+
+    public GuestSandbox(ContainerRuntime runtime, HostSocketForwarder hostSockets) {
         this.runtime = runtime;
+        this.hostSockets = hostSockets;
+    }
+
+    /** The listening sockets standing in for the host sockets containers' bind mounts bring in. */
+    public HostSocketForwarder hostSockets() {
+        return hostSockets;
     }
 
     /**
@@ -87,7 +102,9 @@ public final class GuestSandbox {
         }
     }
 
+    /** Removes the container; its host sockets' stand-ins go even when the container was never created. */
     public void removeContainer(String id, int timeoutSeconds) throws ContainerException {
+        hostSockets.release(id);
         Container c = container(id);
         c.destroy(timeoutSeconds);
         containers.remove(id);
@@ -126,6 +143,7 @@ public final class GuestSandbox {
             }
         }
         containers.clear();
+        hostSockets.releaseAll();
         storages.unmountAll();
         LOG.info("sandbox destroyed", "sandbox", sandboxId);
     }

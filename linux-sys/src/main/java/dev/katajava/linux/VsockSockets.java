@@ -39,6 +39,9 @@ public final class VsockSockets {
     private static final Downcall CONNECT = Downcall.errno("connect",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
 
+    private static final Downcall GETSOCKNAME = Downcall.errno("getsockname",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+
     private VsockSockets() {
     }
 
@@ -93,6 +96,22 @@ public final class VsockSockets {
             if (t instanceof ErrnoException e) {
                 throw e;
             }
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /** The port a socket is bound to (the one the kernel picked for {@link #VMADDR_PORT_ANY}). */
+    public static int localPort(int fd) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = Libc.captureState(arena);
+            MemorySegment addr = arena.allocate(SOCKADDR_VM);
+            MemorySegment len = arena.allocateFrom(JAVA_INT, (int) SOCKADDR_VM.byteSize());
+            int rc = (int) GETSOCKNAME.handle().invokeExact(capture, fd, addr, len);
+            Libc.check(rc, capture, "getsockname", "fd " + fd);
+            return addr.get(JAVA_INT, 4);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
             throw Libc.rethrow(t);
         }
     }

@@ -14,6 +14,8 @@ import dev.katajava.virtcontainers.config.RuntimeConfig;
 import dev.katajava.virtcontainers.fs.MountCleaner;
 import dev.katajava.virtcontainers.fs.SharedFilesystem;
 import dev.katajava.virtcontainers.fs.SharedFilesystems;
+import dev.katajava.virtcontainers.hostsockets.HostSocketRelay;
+import dev.katajava.virtcontainers.hypervisor.AgentEndpoint;
 import dev.katajava.virtcontainers.hypervisor.Hypervisor;
 import dev.katajava.virtcontainers.hypervisor.HypervisorException;
 import dev.katajava.virtcontainers.hypervisor.HypervisorProvider;
@@ -72,11 +74,17 @@ public final class Sandbox {
     private final PodNetwork network;
     private NetworkWatch networkWatch;
 
+    private final AgentEndpoint endpoint;
+    /** Made on first use; guarded by this. */
+    private HostSocketRelay hostSocketRelay;
+
     private Sandbox(String id, Path runDir, SharedFilesystem share, Hypervisor hypervisor, AgentClient agent,
-                    RuntimeConfig config, SandboxSizing sizing, StdioStreamClient stdioStreams, PodNetwork network) {
+                    RuntimeConfig config, SandboxSizing sizing, StdioStreamClient stdioStreams, PodNetwork network,
+                    AgentEndpoint endpoint) {
         this.stdioStreams = stdioStreams;
         this.id = id;
         this.network = network;
+        this.endpoint = endpoint;
         this.config = config;
         this.sizing = sizing;
         this.runDir = runDir;
@@ -136,7 +144,8 @@ public final class Sandbox {
                     "memory_mib", size.memoryMiB(), "max_memory_mib", size.maxMemoryMiB());
             applyNetwork(agent, network.sync(hypervisor));
             StdioStreamClient streams = stdioStreams(agent, spec);
-            Sandbox sandbox = new Sandbox(id, runDir, share, hypervisor, agent, config, sizing, streams, network);
+            Sandbox sandbox = new Sandbox(id, runDir, share, hypervisor, agent, config, sizing, streams, network,
+                    spec.agent());
             sandbox.workloads.put(POD, workload);
             sandbox.networkWatch = NetworkWatch.start(id, network, sandbox::networkChanged);
             return sandbox;
@@ -352,6 +361,37 @@ public final class Sandbox {
         return hypervisor;
     }
 
+    /** The channel the agent is reached through. */
+    public AgentEndpoint agentEndpoint() {
+        return endpoint;
+    }
+
+    /**
+     * The host end of the sandbox's forwarded host sockets, listening from the first call on; only vsock
+     * channels have it (a virtio-serial port is one stream).
+     */
+    public synchronized HostSocketRelay hostSocketRelay() throws IOException {
+        if (stopped.get()) {
+            throw new IOException("sandbox " + id + " is stopped");
+        }
+        if (hostSocketRelay == null) {
+            hostSocketRelay = switch (endpoint.kind()) {
+                case VHOST_USER_VSOCK -> HostSocketRelay.overHybridVsock(endpoint.socket());
+                case VHOST_VSOCK -> HostSocketRelay.overVsock();
+                case VIRTIO_SERIAL -> throw new IOException("host sockets cannot be forwarded over a virtio-serial"
+                        + " agent channel (one stream); use a vsock transport");
+            };
+        }
+        return hostSocketRelay;
+    }
+
+    /** Closes the container's forwarded host socket connections. */
+    public synchronized void releaseHostSockets(String containerId) {
+        if (hostSocketRelay != null) {
+            hostSocketRelay.release(containerId);
+        }
+    }
+
     public boolean isStopped() {
         return stopped.get();
     }
@@ -370,6 +410,11 @@ public final class Sandbox {
         }
         if (networkWatch != null) {
             networkWatch.stop();
+        }
+        synchronized (this) {
+            if (hostSocketRelay != null) {
+                hostSocketRelay.close();
+            }
         }
         undo(agent, hypervisor, share, runDir, network);
         LOG.info("sandbox stopped", "sandbox", id);

@@ -17,6 +17,8 @@ import dev.katajava.protocols.agent.CreateContainerRequest;
 import dev.katajava.protocols.agent.CreateSandboxRequest;
 import dev.katajava.protocols.agent.DestroySandboxRequest;
 import dev.katajava.protocols.agent.ExecProcessRequest;
+import dev.katajava.protocols.agent.ForwardHostSocketsRequest;
+import dev.katajava.protocols.agent.ForwardHostSocketsResponse;
 import dev.katajava.protocols.agent.GetMetricsRequest;
 import dev.katajava.protocols.agent.GetOOMEventRequest;
 import dev.katajava.protocols.agent.Metrics;
@@ -117,7 +119,8 @@ public final class AgentRpc {
                 .register(AGENT, "GetOOMEvent", GetOOMEventRequest.parser(), (ctx, req) ->
                         OOMEvent.newBuilder().setContainerId(sandbox.awaitOom()).build())
                 .register(AGENT, "GetMetrics", GetMetricsRequest.parser(), (ctx, req) ->
-                        Metrics.newBuilder().setMetrics(metrics.scrape()).build());
+                        Metrics.newBuilder().setMetrics(metrics.scrape()).build())
+                .register(AGENT, "ForwardHostSockets", ForwardHostSocketsRequest.parser(), this::forwardHostSockets);
     }
 
     private Empty createSandbox(CallContext ctx, CreateSandboxRequest req) throws TtrpcException {
@@ -165,6 +168,20 @@ public final class AgentRpc {
             throw failed(e);
         }
         return Empty.getDefaultInstance();
+    }
+
+    private ForwardHostSocketsResponse forwardHostSockets(CallContext ctx, ForwardHostSocketsRequest req)
+            throws TtrpcException {
+        try {
+            SpecValidator.requireId("container id", req.getContainerId());
+            var paths = sandbox.hostSockets().forward(req.getContainerId(), req.getVsockPort(), req.getSocketsList());
+            return ForwardHostSocketsResponse.newBuilder()
+                    .addAllGuestPaths(paths.stream().map(Path::toString).toList()).build();
+        } catch (ContainerException | IllegalArgumentException e) {
+            throw new TtrpcException(Code.INVALID_ARGUMENT, "forward host sockets: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new TtrpcException(Code.INTERNAL, "forward host sockets: " + e.getMessage(), e);
+        }
     }
 
     private Empty startContainer(CallContext ctx, StartContainerRequest req) throws TtrpcException {

@@ -24,6 +24,7 @@ import dev.katajava.ttrpc.Code;
 import dev.katajava.ttrpc.TtrpcException;
 import dev.katajava.virtcontainers.Sandbox;
 import dev.katajava.virtcontainers.fs.ContainerVolumes;
+import dev.katajava.virtcontainers.hostsockets.HostSocketForwarding;
 import dev.katajava.virtcontainers.oci.AgentSpecConverter;
 import dev.katajava.virtcontainers.network.PodNetworkSpec;
 import dev.katajava.virtcontainers.oci.ContainerType;
@@ -87,6 +88,11 @@ final class ContainerLifecycle {
                 }
                 String guestRoot = target.share().shareRootfs(id, hostRootfs);
                 JsonNode guestSpec = ContainerVolumes.share(spec, bundle, target.share(), id);
+                if (!target.config().disableHostSocketForwarding()) {
+                    // From here a failure must also take the guest's listeners down: RemoveContainer does.
+                    inGuest = true;
+                    guestSpec = HostSocketForwarding.apply(target, id, spec, bundle, guestSpec);
+                }
                 target.setWorkload(id, Workload.ofResources(spec.path("linux").path("resources")));
                 target.agent().createContainer(CreateContainerRequest.newBuilder()
                         .setContainerId(id)
@@ -120,6 +126,7 @@ final class ContainerLifecycle {
                 LOG.error("create failed", e, "container", id);
                 discardEarlyBoot();
                 if (inGuest && created == null && state.sandbox != null) {
+                    state.sandbox.releaseHostSockets(id);
                     try {
                         state.sandbox.agent().removeContainer(id, REMOVE_TIMEOUT);
                     } catch (TtrpcException ignored) {
@@ -274,6 +281,7 @@ final class ContainerLifecycle {
 
     private void teardown(ShimContainer c) {
         Sandbox s = c.sandbox();
+        s.releaseHostSockets(c.id());
         if (!s.isStopped() && !s.agent().isClosed()) {
             try {
                 s.agent().removeContainer(c.id(), REMOVE_TIMEOUT);

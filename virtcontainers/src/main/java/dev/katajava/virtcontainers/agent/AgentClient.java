@@ -221,6 +221,13 @@ public final class AgentClient implements Closeable {
                 .getDefaultInstance(), dev.katajava.protocols.agent.Routes.parser(), CALL_TIMEOUT).getRoutesList();
     }
 
+    /** This runtime's own call (Kata's agent answers UNIMPLEMENTED): listen in the guest for host sockets. */
+    public dev.katajava.protocols.agent.ForwardHostSocketsResponse forwardHostSockets(
+            dev.katajava.protocols.agent.ForwardHostSocketsRequest request) throws TtrpcException {
+        return client.call(AGENT_SERVICE, "ForwardHostSockets", request,
+                dev.katajava.protocols.agent.ForwardHostSocketsResponse.parser(), CALL_TIMEOUT);
+    }
+
     public boolean isClosed() {
         return client.isClosed();
     }

@@ -14,13 +14,16 @@ import java.util.regex.Pattern;
  * <p>Hypervisor annotations choose what runs on the host, so each one must be named by the file's
  * {@code enable_annotations} (regular expressions matched against the whole name after the prefix); one that
  * is not fails the sandbox rather than being dropped, so a pod never runs with a size it did not ask for.
- * Runtime annotations are not gated, as in Kata. Annotations Kata knows but this runtime has no use for are
- * ignored with a warning.
+ * Runtime annotations are not gated, as in Kata, except where one would give the pod more than the file does:
+ * {@code disable_host_socket_forwarding} may always turn forwarding off, but turning it back on over a file
+ * that turned it off needs {@code enable_annotations} to name it. Annotations Kata knows but this runtime has
+ * no use for are ignored with a warning.
  */
 public final class AnnotationOverrides {
     public static final String HYPERVISOR = "io.katacontainers.config.hypervisor.";
     public static final String RUNTIME = "io.katacontainers.config.runtime.";
     public static final String AGENT = "io.katacontainers.config.agent.";
+    public static final String HOST_SOCKETS = "disable_host_socket_forwarding";
 
     private static final Set<String> MACHINE_TYPES = Set.of("q35", "microvm");
 
@@ -31,6 +34,7 @@ public final class AnnotationOverrides {
     public static RuntimeConfig apply(RuntimeConfig config, Map<String, String> annotations) throws ConfigException {
         HypervisorConfig hv = config.hypervisor();
         boolean noSeccomp = config.disableGuestSeccomp();
+        boolean noHostSockets = config.disableHostSocketForwarding();
         List<String> warnings = new ArrayList<>(config.warnings());
         Map<String, String> hvValues = new TreeMap<>();
         // Sorted, so the first problem reported is the same on every run.
@@ -45,6 +49,14 @@ public final class AnnotationOverrides {
                 hvValues.put(name, e.getValue());
             } else if (key.equals(RUNTIME + "disable_guest_seccomp")) {
                 noSeccomp = bool(key, e.getValue());
+            } else if (key.equals(RUNTIME + HOST_SOCKETS)) {
+                noHostSockets = bool(key, e.getValue());
+                if (!noHostSockets && config.disableHostSocketForwarding()
+                        && !enabled(hv.enableAnnotations(), HOST_SOCKETS)) {
+                    throw new ConfigException("annotation " + key + ": host socket forwarding is turned off by "
+                            + config.source() + "; turning it on needs \"" + HOST_SOCKETS + "\" in"
+                            + " enable_annotations of [hypervisor.qemu]");
+                }
             } else if (key.startsWith(RUNTIME) || key.startsWith(AGENT)) {
                 warnings.add("annotation " + key + " is not supported by this runtime; ignored");
             }
@@ -75,7 +87,7 @@ public final class AnnotationOverrides {
                 sharedFs.equals("virtio-fs") ? hv.virtioFs() : null, hv.accelerator(), hv.enableDebug(),
                 hv.enableAnnotations(), hv.guestHookPath());
         return new RuntimeConfig(config.source(), overridden, config.agent(), config.enableDebug(), noSeccomp,
-                List.copyOf(warnings), config.network());
+                noHostSockets, List.copyOf(warnings), config.network());
     }
 
     private static boolean enabled(List<String> patterns, String name) {

@@ -8,6 +8,7 @@ import java.util.List;
  *
  * @param source   the file that was read
  * @param disableGuestSeccomp true to drop containers' seccomp profiles instead of enforcing them in the guest
+ * @param disableHostSocketForwarding true to leave host Unix sockets in bind mounts unreachable from the guest
  * @param warnings things that were accepted but look wrong (unknown keys), each naming key and line
  * @param network  how pods' network namespaces reach the VM
  */
@@ -17,14 +18,9 @@ public record RuntimeConfig(
         AgentConfig agent,
         boolean enableDebug,
         boolean disableGuestSeccomp,
+        boolean disableHostSocketForwarding,
         List<String> warnings,
         NetworkConfig network) {
-
-    /** A configuration with Kata's network defaults. */
-    public RuntimeConfig(Path source, HypervisorConfig hypervisor, AgentConfig agent, boolean enableDebug,
-                         boolean disableGuestSeccomp, List<String> warnings) {
-        this(source, hypervisor, agent, enableDebug, disableGuestSeccomp, warnings, NetworkConfig.DEFAULT);
-    }
 
     /** True when any section asked for debug output. */
     public boolean debug() {

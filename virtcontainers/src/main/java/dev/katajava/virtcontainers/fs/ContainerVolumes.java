@@ -61,7 +61,8 @@ public final class ContainerVolumes {
         return copy;
     }
 
-    static boolean needsSharing(JsonNode m) {
+    /** True for a bind mount of a host path the guest can only see through the share. */
+    public static boolean needsSharing(JsonNode m) {
         boolean bind = m.path("type").asText("").equals("bind") || hasOption(m, "bind") || hasOption(m, "rbind");
         String destination = m.path("destination").asText("");
         String source = m.path("source").asText("");

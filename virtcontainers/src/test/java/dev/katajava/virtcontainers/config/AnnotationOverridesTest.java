@@ -90,6 +90,21 @@ class AnnotationOverridesTest {
     }
 
     @Test
+    void aPodMayTurnHostSocketForwardingOffButOnlyEnabledAnnotationsTurnItBackOn() throws Exception {
+        String key = AnnotationOverrides.RUNTIME + "disable_host_socket_forwarding";
+        assertThat(AnnotationOverrides.apply(config(""), Map.of(key, "true")).disableHostSocketForwarding())
+                .isTrue();
+        String off = "\n[runtime]\ndisable_host_socket_forwarding = true";
+        assertThatThrownBy(() -> AnnotationOverrides.apply(config(off), Map.of(key, "false")))
+                .hasMessageContaining("annotation " + key + ": host socket forwarding is turned off by " + FILE)
+                .hasMessageContaining("enable_annotations");
+        assertThat(AnnotationOverrides.apply(config("enable_annotations = [\"disable_host_socket_forwarding\"]" + off),
+                Map.of(key, "false")).disableHostSocketForwarding()).isFalse();
+        assertThatThrownBy(() -> AnnotationOverrides.apply(config(""), Map.of(key, "no way")))
+                .hasMessageContaining("is not true or false");
+    }
+
+    @Test
     void annotationsThisRuntimeDoesNotUseAreIgnoredWithAWarning() throws Exception {
         RuntimeConfig c = AnnotationOverrides.apply(config("enable_annotations = [\"enable_iommu\"]"),
                 Map.of(H + "enable_iommu", "true", AnnotationOverrides.AGENT + "kernel_modules", "e1000e",

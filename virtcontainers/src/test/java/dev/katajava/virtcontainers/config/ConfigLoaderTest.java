@@ -97,6 +97,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void hostSocketForwardingIsOnUnlessTheRuntimeSectionTurnsItOff() throws Exception {
+        assertThat(ConfigLoader.parse(FILE, VALID).disableHostSocketForwarding()).isFalse();
+        RuntimeConfig config = ConfigLoader.parse(FILE, VALID + "disable_host_socket_forwarding = true\n");
+        assertThat(config.disableHostSocketForwarding()).isTrue();
+        assertThat(config.warnings()).isEmpty();
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, VALID + "disable_host_socket_forwarding = \"yes\"\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("[runtime] disable_host_socket_forwarding");
+    }
+
+    @Test
     void wrongTypeNamesFileKeyAndLine() {
         String text = VALID.replace("default_vcpus = 2", "default_vcpus = \"two\"");
         assertThatThrownBy(() -> ConfigLoader.parse(FILE, text))
