@@ -3,7 +3,7 @@
 # leaves a pod, without the bridge); the container joins it with `ctr run --with-ns network:PATH`. 64 MiB
 # each way through busybox nc, timed on the peer from connect to the last byte (boot is not in the
 # figure): peer to container (the container's nc -l counts what it got), then container to peer (the
-# container's nc -l sends dd's zeros, the peer counts them). Under kata the bytes cross the tc mirred
+# container's nc -l sends dd's zeros, the peer counts them). Each figure is one transfer; the step runs once. Under kata the bytes cross the tc mirred
 # redirects, the tap and QEMU's virtio-net (vhost off: this host has no /dev/vhost-net). Sourced by
 # benchmark.sh.
 
@@ -19,6 +19,8 @@ bench_net_setup() {
     ip -n "$net_pod" link set eth0 up
     ip -n "$net_peer" link set peer0 up
     ip -n "$net_pod" link set lo up
+    # busybox nc quits at the end of its stdin: a receiver reads a FIFO opened read-write, which never ends.
+    mkfifo "$work/net-hold"
 }
 
 bench_net_teardown() {
@@ -46,14 +48,14 @@ net_peer_timed() { # shell command -> ms
 bench_net_run() { # runtime label -> adds two summary rows
     local runtime=$1 label=$2 id=bench-net-$2 in_ms out_ms got out mbs_in mbs_out
     "${ctr[@]}" run --rm --runtime "$runtime" --with-ns "network:/var/run/netns/$net_pod" "$image" "$id" \
-        sh -c "nc -l -p 5000 >/dev/null; nc -l -p 5001 | wc -c;
+        sh -c "mkfifo /dev/shm/hold; nc -l -p 5000 <>/dev/shm/hold >/dev/null; nc -l -p 5001 <>/dev/shm/hold | wc -c;
                dd if=/dev/zero bs=65536 count=$((net_bytes / 65536)) 2>/dev/null | nc -l -p 5002" \
         </dev/null > "$work/net-$label.out" 2>&1 &
     local run_pid=$!
     net_peer_timed "echo ready | busybox nc -w 2 10.88.0.2 5000" >/dev/null
     in_ms=$(net_peer_timed "dd if=/dev/zero bs=65536 count=$((net_bytes / 65536)) 2>/dev/null |
         busybox nc -w 5 10.88.0.2 5001")
-    out_ms=$(net_peer_timed "busybox nc -w 5 10.88.0.2 5002 | wc -c | grep -qx $net_bytes")
+    out_ms=$(net_peer_timed "busybox nc -w 5 10.88.0.2 5002 <>$work/net-hold | wc -c | grep -qx $net_bytes")
     wait "$run_pid" || { echo "error: network run ($label) failed: $(cat "$work/net-$label.out")" >&2; exit 1; }
     got=$(tr -dc '0-9\n' < "$work/net-$label.out" | grep -m1 .)
     [ "$got" = "$net_bytes" ] || { echo "error: container ($label) received $got bytes, expected $net_bytes" >&2; exit 1; }

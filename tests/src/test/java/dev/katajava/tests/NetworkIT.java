@@ -36,7 +36,8 @@ class NetworkIT extends ContainerdTest {
             "ping -c 1 -W 10 " + PodNetns.PEER_V4 + " >/dev/null && echo ping4-ok",
             "ping6 -c 1 -W 10 " + PodNetns.PEER_V6 + " >/dev/null && echo ping6-ok",
             "echo from-container | nc -w 10 " + PodNetns.PEER_V4 + " 7001 && echo sent-ok",
-            "echo got=$(nc -l -p 7002)",
+            // busybox nc quits at the end of its stdin: a FIFO opened read-write never ends.
+            "mkfifo /dev/shm/hold; echo got=$(nc -l -p 7002 <>/dev/shm/hold)",
             "i=0; until ip -o addr show dev eth1 2>/dev/null | grep -q 10.79.0.2; do i=$((i+1)); "
                     + "[ $i -gt 120 ] && break; sleep 1; done",
             "ping -c 1 -W 10 10.79.0.1 >/dev/null && echo hotplug-ok",
