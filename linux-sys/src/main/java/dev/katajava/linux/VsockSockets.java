@@ -3,6 +3,7 @@ package dev.katajava.linux;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
@@ -39,6 +40,10 @@ public final class VsockSockets {
     private static final Downcall CONNECT = Downcall.errno("connect",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
 
+    private static final Downcall SETSOCKOPT = Downcall.errno("setsockopt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    /** SO_VM_SOCKETS_CONNECT_TIMEOUT on 64-bit: a struct timeval at level AF_VSOCK. */
+    private static final int SO_VM_SOCKETS_CONNECT_TIMEOUT = 6;
     private static final Downcall GETSOCKNAME = Downcall.errno("getsockname",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
 
@@ -85,9 +90,25 @@ public final class VsockSockets {
 
     /** A socket connected to {@code cid:port}. */
     public static int connect(int cid, int port) throws ErrnoException {
+        return connect(cid, port, 0);
+    }
+
+    /**
+     * A socket connected to {@code cid:port}, waiting up to {@code timeoutMillis} for the peer to answer (0: the
+     * kernel's default of 2 s, short for a peer on a loaded host).
+     */
+    public static int connect(int cid, int port, long timeoutMillis) throws ErrnoException {
         int fd = socket();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
+            if (timeoutMillis > 0) {
+                MemorySegment tv = arena.allocate(16, 8);
+                tv.set(JAVA_LONG, 0, timeoutMillis / 1000);
+                tv.set(JAVA_LONG, 8, (timeoutMillis % 1000) * 1000);
+                int set = (int) SETSOCKOPT.handle().invokeExact(capture, fd, AF_VSOCK, SO_VM_SOCKETS_CONNECT_TIMEOUT,
+                        tv, 16);
+                Libc.check(set, capture, "setsockopt(SO_VM_SOCKETS_CONNECT_TIMEOUT)", describe(cid, port));
+            }
             int rc = (int) CONNECT.handle().invokeExact(capture, fd, address(arena, cid, port), (int) SOCKADDR_VM.byteSize());
             Libc.check(rc, capture, "connect", describe(cid, port));
             return fd;

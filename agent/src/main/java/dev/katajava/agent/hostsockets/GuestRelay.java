@@ -188,6 +188,8 @@ final class GuestRelay {
 
     private void finished() {
         if (running.decrementAndGet() == 0) {
+            // A reset from now on must not reach descriptor numbers the kernel may already have handed out again.
+            reset.set(true);
             closeQuietly(container);
             closeQuietly(host);
             onClosed.accept(this);

@@ -20,6 +20,8 @@ public final class HostSocketForwarder {
     private static final Log LOG = Log.of("agent");
     /** Sockets at most per container, so a request cannot make the guest open descriptors without bound. */
     public static final int MAX_SOCKETS = 256;
+    /** The kernel's 2 s default fails containers' connections on a loaded host; 30 s is the handshake's limit too. */
+    private static final long CONNECT_TIMEOUT_MS = 30_000;
 
     private final Path root;
     private final IntFunction<HostDialer> dialers;
@@ -36,7 +38,8 @@ public final class HostSocketForwarder {
 
     /** In the guest: each connection dials the host (CID 2) on AF_VSOCK. */
     public static HostSocketForwarder overVsock(Path root) {
-        return new HostSocketForwarder(root, port -> () -> VsockSockets.connect(VsockSockets.VMADDR_CID_HOST, port));
+        return new HostSocketForwarder(root, port -> () -> VsockSockets.connect(VsockSockets.VMADDR_CID_HOST, port,
+                CONNECT_TIMEOUT_MS));
     }
 
     /**

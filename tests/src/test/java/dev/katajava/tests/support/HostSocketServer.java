@@ -34,6 +34,7 @@ public final class HostSocketServer implements AutoCloseable {
     private volatile CountDownLatch holding;
     private final AtomicLong flooded = new AtomicLong();
     private final AtomicInteger accepted = new AtomicInteger();
+    private final AtomicInteger noRequest = new AtomicInteger();
 
     private HostSocketServer(Path path, ServerSocketChannel server) {
         this.path = path;
@@ -63,6 +64,11 @@ public final class HostSocketServer implements AutoCloseable {
 
     public int accepted() {
         return accepted.get();
+    }
+
+    /** Connections closed because their request line did not arrive within a minute. */
+    public int withoutRequest() {
+        return noRequest.get();
     }
 
     /** The bytes {@code GEN n} sends, hashed: SHA-256 in hex. */
@@ -103,8 +109,19 @@ public final class HostSocketServer implements AutoCloseable {
     }
 
     private void serve(SocketChannel c) {
+        // A request line that never comes ends the connection rather than the test.
+        Thread watchdog = Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(60_000);
+                noRequest.incrementAndGet();
+                c.close();
+            } catch (InterruptedException | IOException e) {
+                // Answered in time, or already closed.
+            }
+        });
         try (c) {
             String line = readLine(c);
+            watchdog.interrupt();
             if (line.equals("ECHO")) {
                 ByteBuffer b = ByteBuffer.allocate(CHUNK);
                 while (c.read(b) >= 0) {
