@@ -12,11 +12,8 @@ import java.io.IOException;
 final class Connection implements GuestStream {
     enum State { CONNECTING, ESTABLISHED, CLOSED }
 
-    /**
-     * Bytes we let the guest have in flight towards us. Large enough that a bulk stream never waits for a
-     * credit update while the host side is writing out what it has; the queue it bounds is per stream.
-     */
-    static final int BUF_ALLOC = 2 * 1024 * 1024;
+    /** Bytes we let the guest have in flight towards us. */
+    static final int BUF_ALLOC = 256 * 1024;
     /** Largest payload we put in one packet; the receive side splits it further to fit guest buffers. */
     static final int MAX_PAYLOAD = 64 * 1024;
 
