@@ -67,7 +67,8 @@ struct mnt {
 };
 
 struct config {
-	int clone_flags;
+	int clone_flags, cgroupns;
+	char *cgroup_dir;
 	char *rootfs, *hostname, *cwd, *sync_path, *exec_path;
 	int nopivot, readonly, nonewprivs, console, has_caps, has_oom;
 	unsigned long root_propagation;
@@ -215,6 +216,8 @@ static void parse(struct config *c, char *buf, size_t len)
 			else if (!strcmp(value, "ipc")) c->clone_flags |= CLONE_NEWIPC;
 			else fail("unsupported namespace %s", value);
 		} else if (!strcmp(key, "rootfs")) c->rootfs = value;
+		else if (!strcmp(key, "cgroup")) c->cgroup_dir = value;
+		else if (!strcmp(key, "cgroupns")) c->cgroupns = 1;
 		else if (!strcmp(key, "nopivot")) c->nopivot = 1;
 		else if (!strcmp(key, "readonly")) c->readonly = 1;
 		else if (!strcmp(key, "nonewprivs")) c->nonewprivs = 1;
@@ -628,8 +631,30 @@ static void write_sysctl(char *kv)
 	*eq = '=';
 }
 
+/*
+ * Joins the container's cgroup (the agent made it) and, when asked, makes a cgroup namespace rooted there,
+ * so a cgroup2 mount and /proc/self/cgroup show the container's own group as "/". The launcher, this
+ * process's parent, stays outside: nothing in the group but the container's processes.
+ */
+static void join_cgroup(struct config *c)
+{
+	if (!c->cgroup_dir)
+		return;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/cgroup.procs", c->cgroup_dir);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		fail("open %s: %s", path, strerror(errno));
+	if (write(fd, "0", 1) != 1)
+		fail("join cgroup %s: %s", c->cgroup_dir, strerror(errno));
+	close(fd);
+	if (c->cgroupns && unshare(CLONE_NEWCGROUP) != 0)
+		fail("unshare cgroup namespace: %s", strerror(errno));
+}
+
 static void setup_container(struct config *c)
 {
+	join_cgroup(c);
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
 		fail("make mounts private: %s", strerror(errno));
 	if (mount(c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) != 0)
@@ -657,7 +682,8 @@ static void setup_container(struct config *c)
 static void join_container(long pid)
 {
 	static const struct { const char *name; int type; } order[] = {
-		{"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"pid", CLONE_NEWPID}, {"mnt", CLONE_NEWNS},
+		{"cgroup", CLONE_NEWCGROUP}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"pid", CLONE_NEWPID},
+		{"mnt", CLONE_NEWNS},
 	};
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%ld/root", pid);

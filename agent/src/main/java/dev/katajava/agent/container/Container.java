@@ -58,15 +58,17 @@ public final class Container {
         if (Files.exists(stateDir)) {
             throw ContainerException.alreadyExists("container " + id + " already exists");
         }
-        byte[] config = LaunchConfig.forContainer(id, spec, stateDir.resolve("sync"), stateDir.resolve("exec"),
-                runtime.noPivot());
         DeviceRules devices = deviceRules(id, spec);
         ContainerProcess init = null;
         CgroupV2 cgroup = null;
         try {
+            cgroup = new CgroupV2(runtime.cgroupRoot(), cgroupPath(id, spec));
+            // The init joins its group itself, before its mounts: a cgroup namespace is rooted where it is then.
+            cgroup.create();
+            byte[] config = LaunchConfig.forContainer(id, spec, stateDir.resolve("sync"), stateDir.resolve("exec"),
+                    runtime.noPivot(), cgroup.dir());
             init = ContainerProcess.launch(runtime.nsexec(), stateDir, config, spec.getProcess().getTerminal());
             // The process waits at its start gate: everything it runs from now on is inside the cgroup.
-            cgroup = new CgroupV2(runtime.cgroupRoot(), cgroupPath(id, spec));
             cgroup.apply(init.pid());
             cgroup.set(spec.getLinux().getResources());
             // Before the start byte, so not one instruction of the container runs unfiltered; execs join later.

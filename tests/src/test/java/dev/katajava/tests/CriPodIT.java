@@ -1,0 +1,121 @@
+package dev.katajava.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.katajava.tests.cri.v1.Container;
+import dev.katajava.tests.cri.v1.ContainerState;
+import dev.katajava.tests.cri.v1.ContainerStatus;
+import dev.katajava.tests.cri.v1.ExecSyncResponse;
+import dev.katajava.tests.cri.v1.PodSandboxConfig;
+import dev.katajava.tests.cri.v1.PodSandboxState;
+import dev.katajava.tests.cri.v1.PodSandboxStatus;
+import dev.katajava.tests.support.CriConfigs;
+import dev.katajava.tests.support.CriTest;
+import dev.katajava.tests.support.Leaks;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A pod's life through containerd's CRI plugin, as the kubelet drives it, under the {@code kata} handler and
+ * under {@code runc} as the reference: the pod's DNS and hostname, two containers talking over the pod's
+ * localhost, exec probes, status, logs, and nothing left once the pod is removed.
+ */
+class CriPodIT extends CriTest {
+    /** containerd's CRI log line: RFC 3339 time, stream, P(artial) or F(ull), the text. */
+    private static final Pattern CRI_LOG_LINE =
+            Pattern.compile("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?(Z|[+-]\\d\\d:\\d\\d) (stdout|stderr) [PF] .*");
+
+    @ParameterizedTest
+    @ValueSource(strings = {KATA, RUNC})
+    void twoContainersOfOnePodShareLocalhostDnsAndHostname(String handler) throws Exception {
+        PodSandboxConfig pod = CriConfigs.pod("talk-" + handler, logRoot).build();
+        String podId = runPod(pod, handler);
+        PodSandboxStatus status = cri.podStatus(podId);
+        assertThat(status.getState()).isEqualTo(PodSandboxState.SANDBOX_READY);
+        assertThat(status.getRuntimeHandler()).isEqualTo(handler);
+
+        String server = cri.runContainer(podId, pod, CriConfigs.container("server", image,
+                "sh", "-c", "echo serving; nc -l -p 7070 -e echo hello-from-server; sleep 600").build());
+        cri.awaitState(server, ContainerState.CONTAINER_RUNNING, Duration.ofMinutes(1));
+        String client = cri.runContainer(podId, pod, CriConfigs.container("client", image, "sleep", "600").build());
+
+        assertThat(cri.exec(client, "cat", "/etc/resolv.conf"))
+                .contains("nameserver 10.99.0.53").contains("search e2e.svc.cluster.local").contains("options ndots:5");
+        assertThat(cri.exec(client, "hostname").strip()).isEqualTo("talk-" + handler);
+        assertThat(cri.exec(server, "hostname").strip()).isEqualTo("talk-" + handler);
+        assertThat(retryNc(client)).contains("hello-from-server");
+
+        List<Container> containers = cri.listContainers(podId);
+        assertThat(containers).extracting(c -> c.getMetadata().getName()).containsExactlyInAnyOrder("server", "client");
+        assertThat(containers).allSatisfy(c -> assertThat(c.getState()).isEqualTo(ContainerState.CONTAINER_RUNNING));
+
+        Path log = Path.of(pod.getLogDirectory(), "server/0.log");
+        assertThat(Files.readAllLines(log, StandardCharsets.UTF_8)).isNotEmpty()
+                .allSatisfy(line -> assertThat(line).matches(CRI_LOG_LINE))
+                .anySatisfy(line -> assertThat(line).endsWith(" stdout F serving"));
+    }
+
+    /** The server may still be starting nc when the client first tries. */
+    private static String retryNc(String client) throws InterruptedException {
+        String out = "";
+        for (int i = 0; i < 50 && !out.contains("hello"); i++) {
+            ExecSyncResponse r = cri.execSync(client, 10, "sh", "-c", "nc 127.0.0.1 7070 </dev/null");
+            out = r.getStdout().toString(StandardCharsets.UTF_8);
+            if (!out.contains("hello")) {
+                Thread.sleep(200);
+            }
+        }
+        return out;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {KATA, RUNC})
+    void execSyncReportsOutputExitCodeAndTimeout(String handler) throws Exception {
+        PodSandboxConfig pod = CriConfigs.pod("exec-" + handler, logRoot).build();
+        String podId = runPod(pod, handler);
+        String c = cri.runContainer(podId, pod, CriConfigs.container("main", image, "sleep", "600").build());
+
+        ExecSyncResponse ok = cri.execSync(c, 0, "sh", "-c", "echo out; echo err >&2; exit 3");
+        assertThat(ok.getStdout().toString(StandardCharsets.UTF_8)).isEqualTo("out\n");
+        assertThat(ok.getStderr().toString(StandardCharsets.UTF_8)).isEqualTo("err\n");
+        assertThat(ok.getExitCode()).isEqualTo(3);
+
+        long start = System.nanoTime();
+        Throwable timedOut = org.assertj.core.api.Assertions.catchThrowable(() -> cri.execSync(c, 2, "sleep", "60"));
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        assertThat(timedOut).as("an exec past its timeout").isNotNull();
+        assertThat(timedOut.getMessage()).containsIgnoringCase("timeout");
+        assertThat(took).isLessThan(Duration.ofSeconds(40));
+        assertThat(cri.exec(c, "echo", "still-there")).isEqualTo("still-there\n");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {KATA, RUNC})
+    void containerStatusReportsExitCodeReasonAndTimes(String handler) throws Exception {
+        PodSandboxConfig pod = CriConfigs.pod("status-" + handler, logRoot).build();
+        String podId = runPod(pod, handler);
+        long before = System.currentTimeMillis() * 1_000_000L;
+        String c = cri.runContainer(podId, pod, CriConfigs.container("ends", image, "sh", "-c", "exit 7").build());
+        ContainerStatus exited = cri.awaitState(c, ContainerState.CONTAINER_EXITED, Duration.ofMinutes(1));
+        assertThat(exited.getExitCode()).isEqualTo(7);
+        assertThat(exited.getReason()).isEqualTo("Error");
+        assertThat(exited.getCreatedAt()).isGreaterThanOrEqualTo(before - 1_000_000_000L);
+        assertThat(exited.getStartedAt()).isGreaterThanOrEqualTo(exited.getCreatedAt());
+        assertThat(exited.getFinishedAt()).isGreaterThanOrEqualTo(exited.getStartedAt());
+
+        String ok = cri.runContainer(podId, pod, CriConfigs.container("fine", image, "true").build());
+        ContainerStatus completed = cri.awaitState(ok, ContainerState.CONTAINER_EXITED, Duration.ofMinutes(1));
+        assertThat(completed.getExitCode()).isZero();
+        assertThat(completed.getReason()).isEqualTo("Completed");
+
+        // The kubelet stops a pod right after a member's process ended: nothing of that exit may race it.
+        removePod(podId);
+        assertThat(Leaks.awaitNone(podId, containerd, Duration.ofSeconds(30))).isEmpty();
+    }
+}
