@@ -25,6 +25,7 @@ import java.util.stream.Collectors;
 final class LaunchConfig {
     private static final Set<String> SUPPORTED_NAMESPACES = Set.of("pid", "mount", "uts", "ipc");
     private static final Set<String> VM_NAMESPACES = Set.of("network", "cgroup");
+    private static final Set<String> POD_SHARED_NAMESPACES = Set.of("ipc", "uts");
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
@@ -37,10 +38,18 @@ final class LaunchConfig {
      */
     static byte[] forContainer(String containerId, Spec spec, Path syncFifo, Path execFifo, boolean noPivot,
                                Path cgroupDir) throws ContainerException {
+        return forContainer(containerId, spec, syncFifo, execFifo, noPivot, cgroupDir, 0);
+    }
+
+    /** As above; with {@code podSandboxInit} (not 0) the IPC and UTS namespaces asked for are that process's. */
+    static byte[] forContainer(String containerId, Spec spec, Path syncFifo, Path execFifo, boolean noPivot,
+                               Path cgroupDir, long podSandboxInit) throws ContainerException {
         LaunchConfig c = new LaunchConfig();
         for (var ns : spec.getLinux().getNamespacesList()) {
             String type = ns.getType();
-            if (SUPPORTED_NAMESPACES.contains(type)) {
+            if (podSandboxInit > 0 && POD_SHARED_NAMESPACES.contains(type)) {
+                c.put("nsjoin", type + " " + podSandboxInit);
+            } else if (SUPPORTED_NAMESPACES.contains(type)) {
                 c.put("ns", type);
             } else if (!VM_NAMESPACES.contains(type)) {
                 throw ContainerException.invalid("namespace \"" + type + "\" is not supported in the guest");

@@ -143,6 +143,20 @@ class LaunchConfigTest {
     }
 
     @Test
+    void aPodMemberJoinsTheSandboxsIpcAndUtsNamespacesAndGetsItsOwnOthers() throws Exception {
+        Spec s = spec().setLinux(Linux.newBuilder()
+                .addNamespaces(LinuxNamespace.newBuilder().setType("ipc"))
+                .addNamespaces(LinuxNamespace.newBuilder().setType("uts"))
+                .addNamespaces(LinuxNamespace.newBuilder().setType("pid"))
+                .addNamespaces(LinuxNamespace.newBuilder().setType("mount"))).build();
+
+        var records = records(LaunchConfig.forContainer("c1", s, SYNC, EXEC, false, CGROUP, 42));
+
+        assertThat(values(records, "nsjoin")).containsExactly("ipc 42", "uts 42");
+        assertThat(values(records, "ns")).containsExactly("pid", "mount");
+    }
+
+    @Test
     void withoutACgroupMountOrNamespaceTheInitJoinsItsGroupInTheVmsCgroupNamespace() throws Exception {
         var records = records(LaunchConfig.forContainer("c1", spec().build(), SYNC, EXEC, false, CGROUP));
 
