@@ -3,6 +3,12 @@ package dev.katajava.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.katajava.tests.cri.v1.Container;
+import dev.katajava.tests.cri.v1.ContainerStats;
+import dev.katajava.tests.cri.v1.ContainerStatsRequest;
+import dev.katajava.tests.cri.v1.LinuxContainerResources;
+import dev.katajava.tests.cri.v1.PodSandboxStats;
+import dev.katajava.tests.cri.v1.PodSandboxStatsRequest;
+import dev.katajava.tests.cri.v1.UpdateContainerResourcesRequest;
 import dev.katajava.tests.cri.v1.ContainerState;
 import dev.katajava.tests.cri.v1.ContainerStatus;
 import dev.katajava.tests.cri.v1.ExecSyncResponse;
@@ -120,5 +126,59 @@ class CriPodIT extends CriTest {
         // The kubelet stops a pod right after a member's process ended: nothing of that exit may race it.
         removePod(podId);
         assertThat(Leaks.awaitNone(podId, containerd, Duration.ofSeconds(30))).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {KATA, RUNC})
+    void statsAndResourceUpdatesReachTheContainer(String handler) throws Exception {
+        PodSandboxConfig pod = CriConfigs.pod("stats-" + handler, logRoot).build();
+        String podId = runPod(pod, handler);
+        String c = cri.runContainer(podId, pod, CriConfigs.container("busy", image, "sh", "-c",
+                "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; sleep 600").build());
+        cri.awaitState(c, ContainerState.CONTAINER_RUNNING, Duration.ofMinutes(1));
+
+        ContainerStats stats = cri.runtime().containerStats(ContainerStatsRequest.newBuilder().setContainerId(c).build())
+                .getStats();
+        assertThat(stats.getAttributes().getId()).isEqualTo(c);
+        assertThat(stats.getMemory().getWorkingSetBytes().getValue()).isPositive();
+        assertThat(stats.getCpu().getUsageCoreNanoSeconds().getValue()).isPositive();
+
+        PodSandboxStats podStats = cri.runtime().podSandboxStats(PodSandboxStatsRequest.newBuilder()
+                .setPodSandboxId(podId).build()).getStats();
+        assertThat(podStats.getAttributes().getId()).isEqualTo(podId);
+        assertThat(podStats.getLinux().getContainersList()).extracting(s -> s.getAttributes().getId()).contains(c);
+
+        cri.runtime().updateContainerResources(UpdateContainerResourcesRequest.newBuilder().setContainerId(c)
+                .setLinux(LinuxContainerResources.newBuilder().setMemoryLimitInBytes(96L << 20)
+                        .setCpuPeriod(100_000).setCpuQuota(50_000)).build());
+        String limits = cri.exec(c, "sh", "-c", "cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/cpu.max 2>/dev/null"
+                + " || cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us");
+        assertThat(limits).contains(Long.toString(96L << 20)).contains("50000");
+    }
+
+    @org.junit.jupiter.api.Test
+    void aKataContainerSeesItsOwnCgroupV2GroupReadOnlyWhateverTheHostRuns() throws Exception {
+        PodSandboxConfig pod = CriConfigs.pod("cgroup-view", logRoot).build();
+        String podId = runPod(pod, KATA);
+        String c = cri.runContainer(podId, pod, CriConfigs.container("main", image, "sleep", "600").build());
+
+        assertThat(cri.exec(c, "cat", "/proc/self/cgroup")).isEqualTo("0::/\n");
+        assertThat(cri.exec(c, "sh", "-c", "grep ' /sys/fs/cgroup ' /proc/self/mountinfo"))
+                .contains(" - cgroup2 ").contains(" ro,");
+        assertThat(cri.exec(c, "cat", "/sys/fs/cgroup/cgroup.procs")).isNotBlank();
+        assertThat(cri.execSync(c, 0, "sh", "-c", "mkdir /sys/fs/cgroup/escape").getExitCode()).isNotZero();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {KATA, RUNC})
+    void stoppingThePodAsAMemberEndsLeavesNothingBehind(String handler) throws Exception {
+        for (int round = 0; round < 3; round++) {
+            PodSandboxConfig pod = CriConfigs.pod("race-" + round + "-" + handler, logRoot).build();
+            String podId = runPod(pod, handler);
+            cri.runContainer(podId, pod, CriConfigs.container("brief", image, "sh", "-c", "sleep 0." + round).build());
+            cri.runContainer(podId, pod, CriConfigs.container("long", image, "sleep", "600").build());
+            removePod(podId);
+            assertThat(Leaks.awaitNone(podId, containerd, Duration.ofSeconds(30))).isEmpty();
+        }
     }
 }

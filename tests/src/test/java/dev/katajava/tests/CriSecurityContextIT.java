@@ -8,7 +8,6 @@ import dev.katajava.tests.cri.v1.ExecSyncResponse;
 import dev.katajava.tests.cri.v1.Int64Value;
 import dev.katajava.tests.cri.v1.LinuxContainerConfig;
 import dev.katajava.tests.cri.v1.LinuxContainerSecurityContext;
-import dev.katajava.tests.cri.v1.LinuxPodSandboxConfig;
 import dev.katajava.tests.cri.v1.LinuxSandboxSecurityContext;
 import dev.katajava.tests.cri.v1.PodSandboxConfig;
 import dev.katajava.tests.cri.v1.SecurityProfile;
@@ -62,8 +61,9 @@ class CriSecurityContextIT extends CriTest {
 
     /** Runs one pod under {@code handler} with a container per context and collects what each reports. */
     private Map<String, String> observe(String handler, Path seccompProfile) throws Exception {
-        PodSandboxConfig pod = CriConfigs.pod("secure-pod", logRoot)
-                .setLinux(LinuxPodSandboxConfig.newBuilder()
+        PodSandboxConfig.Builder builder = CriConfigs.pod("secure-pod", logRoot);
+        PodSandboxConfig pod = builder
+                .setLinux(builder.getLinux().toBuilder()
                         .setSecurityContext(LinuxSandboxSecurityContext.newBuilder().setPrivileged(true))
                         .putSysctls("kernel.shm_rmid_forced", "1")
                         .putSysctls("net.ipv4.ping_group_range", "80 80"))

@@ -19,7 +19,8 @@ public final class CriConfigs {
 
     /**
      * A pod named {@code name} in namespace {@code e2e}: a fresh uid, the kubelet's log directory layout under
-     * {@code logRoot}, hostname = name, and DNS options a test can recognise in /etc/resolv.conf.
+     * {@code logRoot}, hostname = name, DNS options a test can recognise in /etc/resolv.conf, and a cgroup
+     * parent of the kubelet's cgroupfs layout (containerd needs one for PodSandboxStats).
      */
     public static PodSandboxConfig.Builder pod(String name, Path logRoot) {
         String uid = UUID.randomUUID().toString();
@@ -30,7 +31,7 @@ public final class CriConfigs {
                 .setDnsConfig(DNSConfig.newBuilder().addServers("10.99.0.53").addSearches("e2e.svc.cluster.local")
                         .addOptions("ndots:5"))
                 .putLabels("io.kubernetes.pod.name", name)
-                .setLinux(LinuxPodSandboxConfig.newBuilder());
+                .setLinux(LinuxPodSandboxConfig.newBuilder().setCgroupParent("/kubepods/besteffort/pod" + uid));
     }
 
     /** A container of {@code image} running {@code command}, logging to {@code <name>/0.log} in the pod's directory. */

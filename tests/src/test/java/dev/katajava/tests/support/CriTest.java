@@ -23,6 +23,7 @@ public abstract class CriTest {
     protected static String image;
     protected static Path logRoot;
     private final List<String> pods = new ArrayList<>();
+    private final List<String> podCgroups = new ArrayList<>();
 
     @BeforeAll
     static void startCri() throws Exception {
@@ -47,9 +48,17 @@ public abstract class CriTest {
         }
     }
 
-    /** Runs a pod with {@code handler}; it is stopped and removed after the test. */
+    /**
+     * Runs a pod with {@code handler}, after making its log directory and cgroup parent as the kubelet does;
+     * it is stopped and removed after the test.
+     */
     protected String runPod(PodSandboxConfig config, String handler) throws Exception {
         Files.createDirectories(Path.of(config.getLogDirectory()));
+        String cgroupParent = config.getLinux().getCgroupParent();
+        if (!cgroupParent.isEmpty()) {
+            PodCgroups.create(cgroupParent);
+            podCgroups.add(cgroupParent);
+        }
         String id = cri.runPod(config, handler);
         pods.add(id);
         return id;
@@ -68,6 +77,10 @@ public abstract class CriTest {
             removePod(id);
             leaks.addAll(Leaks.awaitNone(id, containerd, Duration.ofSeconds(30)));
         }
+        for (String cgroup : podCgroups) {
+            PodCgroups.remove(cgroup);
+        }
+        podCgroups.clear();
         if (!leaks.isEmpty()) {
             throw new AssertionError("left behind: " + leaks);
         }
