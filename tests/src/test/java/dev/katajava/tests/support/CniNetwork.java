@@ -17,17 +17,21 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class CniNetwork implements AutoCloseable {
     /** Where Debian's containernetworking-plugins installs the plugins. */
     public static final Path BIN_DIR = Path.of("/usr/lib/cni");
+    private static final Path IP_FORWARD = Path.of("/proc/sys/net/ipv4/ip_forward");
 
     private final Path confDir;
     private final Path dataDir;
     private final String bridge;
     private final String subnetPrefix;
+    /** The host's IPv4 forwarding before the bridge plugin (as a gateway) turned it on. */
+    private final String ipForward;
 
-    private CniNetwork(Path confDir, Path dataDir, String bridge, String subnetPrefix) {
+    private CniNetwork(Path confDir, Path dataDir, String bridge, String subnetPrefix) throws IOException {
         this.confDir = confDir;
         this.dataDir = dataDir;
         this.bridge = bridge;
         this.subnetPrefix = subnetPrefix;
+        this.ipForward = Files.readString(IP_FORWARD).strip();
     }
 
     /** Writes the conflist under {@code dir} for a subnet no route of this host uses yet. */
@@ -99,9 +103,13 @@ public final class CniNetwork implements AutoCloseable {
         return subnetPrefix + ".0/24";
     }
 
-    /** Removes the bridge the plugin made (the pods' veths went with their namespaces). */
+    /**
+     * Removes the bridge the plugin made (the pods' veths went with their namespaces) and puts the host's
+     * IPv4 forwarding back as it was: new network namespaces copy it, so other tests would see it changed.
+     */
     @Override
     public void close() throws IOException {
         Commands.run(List.of("ip", "link", "del", bridge), Map.of(), Duration.ofSeconds(10));
+        Files.writeString(IP_FORWARD, ipForward + "\n");
     }
 }

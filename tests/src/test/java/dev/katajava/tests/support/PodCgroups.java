@@ -35,8 +35,30 @@ public final class PodCgroups {
         }
     }
 
-    /** Removes {@code parent} and whichever of its ancestors are left empty, in every hierarchy. */
-    public static void remove(String parent) throws IOException {
+    /**
+     * Removes {@code parent} and whichever of its ancestors are left empty, in every hierarchy, waiting a
+     * little for the runtime to remove its containers' groups inside it.
+     */
+    public static void remove(String parent) throws IOException, InterruptedException {
+        for (int i = 0; i < 50 && exists(parent); i++) {
+            removeOnce(parent);
+            Thread.sleep(100);
+        }
+        if (exists(parent)) {
+            throw new IOException("pod cgroup " + parent + " is not empty");
+        }
+    }
+
+    private static boolean exists(String parent) throws IOException {
+        for (Path root : hierarchies()) {
+            if (Files.exists(root.resolve(parent.substring(1)))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void removeOnce(String parent) throws IOException {
         for (Path root : hierarchies()) {
             Path dir = root.resolve(parent.substring(1));
             while (!dir.equals(root)) {
