@@ -6,6 +6,7 @@
 #   `ctr task exec` latency, kata and runc;  stdout throughput of 256 MiB through ctr, kata and runc;
 #   how many sandboxes run at once;  8 sandbox starts one after another against all at once;  the agent channel per transport (RPC round trip, one stream's throughput);
 #   TCP throughput between a peer namespace and a container in the pod's network namespace, kata and runc;
+#   CRI pod start to container running (containerd's CRI plugin, CNI), kata and runc;
 # then a summary table against the targets. The steps live in scripts/bench/.
 # Needs a finished build (./mvnw -B package); uses a private containerd and the staged install in
 # tests/target/stage, or installs one there.
@@ -14,6 +15,7 @@
 #   BENCH_MAX_SANDBOXES   cap on concurrent sandboxes (default 16; 0 skips that step)
 #   BENCH_SANDBOX_TIMEOUT seconds one sandbox may take to start in that step (default 600)
 #   BENCH_PARALLEL        sandboxes in the sequential/parallel start step (default 8; 0 skips it)
+#   BENCH_CRI_RUNS        CRI pod starts per handler (default: RUNS; 0 skips that step)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -24,7 +26,8 @@ runs=${1:-5}
 stage=$here/tests/target/stage
 [ -x "$stage/bin/containerd-shim-kata-v2" ] || scripts/install.sh --prefix "$stage" >/dev/null
 exec_runs=${BENCH_EXEC_RUNS:-10}
-for n in "$runs" "$exec_runs" "${BENCH_MAX_SANDBOXES:-16}" "${BENCH_SANDBOX_TIMEOUT:-600}" "${BENCH_PARALLEL:-8}"; do
+cri_runs=${BENCH_CRI_RUNS:-$runs}
+for n in "$runs" "$exec_runs" "${BENCH_MAX_SANDBOXES:-16}" "${BENCH_SANDBOX_TIMEOUT:-600}" "${BENCH_PARALLEL:-8}" "$cri_runs"; do
     case "$n" in ''|*[!0-9]*) echo "error: counts must be whole numbers, got '$n'" >&2; exit 2 ;; esac
 done
 work=$(mktemp -d)
@@ -37,6 +40,7 @@ image=docker.io/library/busybox:bench
 . scripts/bench/sandboxes.sh
 . scripts/bench/parallel.sh
 . scripts/bench/network.sh
+. scripts/bench/cri.sh
 # Containers go before containerd: their shims and QEMUs outlive it otherwise.
 cleanup() {
     bench_cleanup
@@ -122,6 +126,7 @@ bench_tput io.containerd.kata.v2 bench-tput kata
 bench_tput io.containerd.runc.v2 bench-tput-runc runc
 bench_sandboxes
 bench_parallel
+[ "$cri_runs" -eq 0 ] || bench_cri "$cri_runs"
 
 # --- TCP through the pod's network, peer namespace to container and back ---------------------------------
 bench_network

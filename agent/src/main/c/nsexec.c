@@ -67,7 +67,10 @@ struct mnt {
 };
 
 struct config {
-	int clone_flags;
+	int clone_flags, cgroupns;
+	char *cgroup_dir;
+	struct { int type; long pid; } joins[4];
+	int njoins;
 	char *rootfs, *hostname, *cwd, *sync_path, *exec_path;
 	int nopivot, readonly, nonewprivs, console, has_caps, has_oom;
 	unsigned long root_propagation;
@@ -215,6 +218,19 @@ static void parse(struct config *c, char *buf, size_t len)
 			else if (!strcmp(value, "ipc")) c->clone_flags |= CLONE_NEWIPC;
 			else fail("unsupported namespace %s", value);
 		} else if (!strcmp(key, "rootfs")) c->rootfs = value;
+		else if (!strcmp(key, "cgroup")) c->cgroup_dir = value;
+		else if (!strcmp(key, "nsjoin") && c->njoins < 4) {
+			char *pid = strchr(value, ' ');
+			if (!pid)
+				fail("nsjoin %s: no pid", value);
+			*pid++ = '\0';
+			int type = !strcmp(value, "ipc") ? CLONE_NEWIPC : !strcmp(value, "uts") ? CLONE_NEWUTS : 0;
+			if (!type)
+				fail("nsjoin: namespace %s cannot be joined", value);
+			c->joins[c->njoins].type = type;
+			c->joins[c->njoins++].pid = strtol(pid, NULL, 10);
+		}
+		else if (!strcmp(key, "cgroupns")) c->cgroupns = 1;
 		else if (!strcmp(key, "nopivot")) c->nopivot = 1;
 		else if (!strcmp(key, "readonly")) c->readonly = 1;
 		else if (!strcmp(key, "nonewprivs")) c->nonewprivs = 1;
@@ -628,8 +644,30 @@ static void write_sysctl(char *kv)
 	*eq = '=';
 }
 
+/*
+ * Joins the container's cgroup (the agent made it) and, when asked, makes a cgroup namespace rooted there,
+ * so a cgroup2 mount and /proc/self/cgroup show the container's own group as "/". The launcher, this
+ * process's parent, stays outside: nothing in the group but the container's processes.
+ */
+static void join_cgroup(struct config *c)
+{
+	if (!c->cgroup_dir)
+		return;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/cgroup.procs", c->cgroup_dir);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		fail("open %s: %s", path, strerror(errno));
+	if (write(fd, "0", 1) != 1)
+		fail("join cgroup %s: %s", c->cgroup_dir, strerror(errno));
+	close(fd);
+	if (c->cgroupns && unshare(CLONE_NEWCGROUP) != 0)
+		fail("unshare cgroup namespace: %s", strerror(errno));
+}
+
 static void setup_container(struct config *c)
 {
+	join_cgroup(c);
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
 		fail("make mounts private: %s", strerror(errno));
 	if (mount(c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) != 0)
@@ -657,7 +695,8 @@ static void setup_container(struct config *c)
 static void join_container(long pid)
 {
 	static const struct { const char *name; int type; } order[] = {
-		{"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"pid", CLONE_NEWPID}, {"mnt", CLONE_NEWNS},
+		{"cgroup", CLONE_NEWCGROUP}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"pid", CLONE_NEWPID},
+		{"mnt", CLONE_NEWNS},
 	};
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%ld/root", pid);
@@ -856,6 +895,23 @@ static void child(struct config *c, int exec_fd)
 
 #define OUTPUT_PIPE_SIZE (1 << 20)
 
+/* A pod member's IPC and UTS namespaces are the pod sandbox's (its init's), not new ones. */
+static void join_pod_namespaces(struct config *c)
+{
+	for (int i = 0; i < c->njoins; i++) {
+		const char *name = c->joins[i].type == CLONE_NEWIPC ? "ipc" : "uts";
+		char path[64];
+		snprintf(path, sizeof path, "/proc/%ld/ns/%s", c->joins[i].pid, name);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			fail("open %s: %s", path, strerror(errno));
+		if (setns(fd, c->joins[i].type) != 0)
+			fail("setns %s of the pod sandbox (pid %ld): %s", name, c->joins[i].pid, strerror(errno));
+		close(fd);
+		c->clone_flags &= ~c->joins[i].type;
+	}
+}
+
 static void grow_pipe(int fd)
 {
 	struct stat st;
@@ -889,8 +945,11 @@ int main(int argc, char **argv)
 		fail("open exec fifo %s: %s", c.exec_path, strerror(errno));
 	if (c.join_pid)
 		join_container(c.join_pid);
-	else if (c.clone_flags && unshare(c.clone_flags) != 0)
-		fail("unshare: %s", strerror(errno));
+	else {
+		join_pod_namespaces(&c);
+		if (c.clone_flags && unshare(c.clone_flags) != 0)
+			fail("unshare: %s", strerror(errno));
+	}
 	pid_t pid = fork();
 	if (pid < 0)
 		fail("fork: %s", strerror(errno));

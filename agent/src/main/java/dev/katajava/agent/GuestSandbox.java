@@ -70,7 +70,7 @@ public final class GuestSandbox {
             if (containers.containsKey(id)) {
                 throw ContainerException.alreadyExists("container " + id + " already exists");
             }
-            Container c = Container.create(id, spec, runtime);
+            Container c = Container.create(id, spec, runtime, podSandboxInit(spec));
             try {
                 guestHooks.prestart(c);
             } catch (ContainerException e) {
@@ -80,6 +80,23 @@ public final class GuestSandbox {
             containers.put(id, c);
             return c;
         }
+    }
+
+    /**
+     * The init pid of the pod sandbox container a pod member belongs to (CRI's and CRI-O's annotations), or
+     * 0: the containers of a pod share the sandbox's IPC and UTS namespaces, as Kata's agent shares them
+     * and as runc joins the pause container's.
+     */
+    private long podSandboxInit(Spec spec) {
+        var annotations = spec.getAnnotationsMap();
+        String sandbox = "";
+        if ("container".equals(annotations.get("io.kubernetes.cri.container-type"))) {
+            sandbox = annotations.getOrDefault("io.kubernetes.cri.sandbox-id", "");
+        } else if ("container".equals(annotations.get("io.kubernetes.cri-o.ContainerType"))) {
+            sandbox = annotations.getOrDefault("io.kubernetes.cri-o.SandboxID", "");
+        }
+        Container c = containers.get(sandbox);
+        return c == null ? 0 : c.initPid();
     }
 
     public Container container(String id) throws ContainerException {

@@ -11,12 +11,13 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * {@code kata-runtime check | env | version | metrics SANDBOX}, as Kata users know them.
+ * {@code kata-runtime check | env | version | metrics SANDBOX}, as Kata users know them, and
+ * {@code containerd-config [--handler NAME]} (containerd's CRI runtime handler for this runtime).
  * {@code --config FILE} picks the configuration file; otherwise it is found as the shim finds it.
  */
 public final class KataRuntime {
     public static final String VERSION = "0.1.0";
-    private static final String USAGE = "usage: kata-runtime [--config FILE] check|env|version|metrics SANDBOX";
+    private static final String USAGE = "usage: kata-runtime [--config FILE] check|env|version|metrics SANDBOX|containerd-config [--handler NAME]";
 
     private KataRuntime() {
     }
@@ -29,6 +30,7 @@ public final class KataRuntime {
         String command = "";
         String configPath = "";
         String sandboxId = "";
+        String handler = "kata";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--config", "-config" -> {
@@ -38,7 +40,14 @@ public final class KataRuntime {
                     }
                     configPath = args[++i];
                 }
-                case "check", "env", "version", "help", "--help", "-h" -> command = args[i];
+                case "check", "env", "version", "containerd-config", "help", "--help", "-h" -> command = args[i];
+                case "--handler" -> {
+                    if (i + 1 >= args.length) {
+                        err.println("--handler needs a name");
+                        return 2;
+                    }
+                    handler = args[++i];
+                }
                 case "metrics" -> {
                     if (i + 1 >= args.length) {
                         err.println("metrics needs a sandbox id; " + USAGE);
@@ -58,6 +67,7 @@ public final class KataRuntime {
                 case "check" -> check(load(configPath), out, root);
                 case "env" -> env(load(configPath), out);
                 case "version" -> version(configPath, out);
+                case "containerd-config" -> ContainerdConfigCommand.run(handler, load(configPath).source(), out, err);
                 case "metrics" -> MetricsCommand.run(sandboxId, id -> root.resolve(
                         SandboxPaths.DEFAULT.monitorSocket(id).toString().substring(1)), out, err);
                 default -> {

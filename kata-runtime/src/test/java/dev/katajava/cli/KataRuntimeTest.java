@@ -96,4 +96,24 @@ class KataRuntimeTest {
         assertThat(o.code()).isEqualTo(2);
         assertThat(o.err()).contains("unknown argument \"frobnicate\"").contains("check|env|version");
     }
+
+    @Test
+    void containerdConfigPrintsTheCriHandlerWithTheConfigurationFileItResolved() throws Exception {
+        Path file = config("");
+        Output o = run("--config", file.toString(), "containerd-config", "--handler", "kata-qemu");
+        assertThat(o.code()).isZero();
+        assertThat(o.out()).contains("[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.kata-qemu]\n"
+                        + "  runtime_type = \"io.containerd.kata.v2\"")
+                .contains("  privileged_without_host_devices = true")
+                .contains("  pod_annotations = [\"io.katacontainers.*\"]")
+                .contains("[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.kata-qemu.options]\n"
+                        + "    ConfigPath = \"" + file + "\"");
+    }
+
+    @Test
+    void containerdConfigRefusesAHandlerKubernetesCouldNotName() throws Exception {
+        Output o = run("--config", config("").toString(), "containerd-config", "--handler", "Kata_1");
+        assertThat(o.code()).isEqualTo(2);
+        assertThat(o.err()).contains("\"Kata_1\"").contains("DNS label");
+    }
 }

@@ -47,8 +47,11 @@ public final class CgroupV2 implements CgroupManager {
         return dir;
     }
 
-    @Override
-    public void apply(long pid) throws IOException {
+    /**
+     * Makes the group (and its parents, with the controllers enabled on the way) without moving anything in,
+     * so a process can join it itself: a container's init joins before it makes its cgroup namespace.
+     */
+    public void create() throws IOException {
         Path parent = root;
         for (Path part : root.relativize(dir)) {
             enableControllers(parent);
@@ -57,6 +60,11 @@ public final class CgroupV2 implements CgroupManager {
                 Files.createDirectory(parent);
             }
         }
+    }
+
+    @Override
+    public void apply(long pid) throws IOException {
+        create();
         write("cgroup.procs", Long.toString(pid));
     }
 

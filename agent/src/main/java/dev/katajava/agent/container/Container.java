@@ -53,20 +53,31 @@ public final class Container {
 
     /** Sets up the container's init process; it waits at its start gate until {@link #start}. */
     public static Container create(String id, Spec spec, ContainerRuntime runtime) throws ContainerException {
+        return create(id, spec, runtime, 0);
+    }
+
+    /**
+     * Sets up the container's init process; with {@code podSandboxInit} (not 0) its IPC and UTS namespaces,
+     * when the spec asks for them, are those of that process: the pod sandbox's.
+     */
+    public static Container create(String id, Spec spec, ContainerRuntime runtime, long podSandboxInit)
+            throws ContainerException {
         SpecValidator.validate(id, spec);
         Path stateDir = runtime.stateRoot().resolve(id);
         if (Files.exists(stateDir)) {
             throw ContainerException.alreadyExists("container " + id + " already exists");
         }
-        byte[] config = LaunchConfig.forContainer(id, spec, stateDir.resolve("sync"), stateDir.resolve("exec"),
-                runtime.noPivot());
         DeviceRules devices = deviceRules(id, spec);
         ContainerProcess init = null;
         CgroupV2 cgroup = null;
         try {
+            cgroup = new CgroupV2(runtime.cgroupRoot(), cgroupPath(id, spec));
+            // The init joins its group itself, before its mounts: a cgroup namespace is rooted where it is then.
+            cgroup.create();
+            byte[] config = LaunchConfig.forContainer(id, spec, stateDir.resolve("sync"), stateDir.resolve("exec"),
+                    runtime.noPivot(), cgroup.dir(), podSandboxInit);
             init = ContainerProcess.launch(runtime.nsexec(), stateDir, config, spec.getProcess().getTerminal());
             // The process waits at its start gate: everything it runs from now on is inside the cgroup.
-            cgroup = new CgroupV2(runtime.cgroupRoot(), cgroupPath(id, spec));
             cgroup.apply(init.pid());
             cgroup.set(spec.getLinux().getResources());
             // Before the start byte, so not one instruction of the container runs unfiltered; execs join later.
@@ -114,6 +125,11 @@ public final class Container {
 
     public String id() {
         return id;
+    }
+
+    /** The pid of the container's init process in the guest. */
+    public long initPid() {
+        return init.pid();
     }
 
     public CgroupManager cgroup() {

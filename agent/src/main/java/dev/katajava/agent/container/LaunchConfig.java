@@ -25,23 +25,40 @@ import java.util.stream.Collectors;
 final class LaunchConfig {
     private static final Set<String> SUPPORTED_NAMESPACES = Set.of("pid", "mount", "uts", "ipc");
     private static final Set<String> VM_NAMESPACES = Set.of("network", "cgroup");
+    private static final Set<String> POD_SHARED_NAMESPACES = Set.of("ipc", "uts");
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
     private LaunchConfig() {
     }
 
-    /** Builds the launch of a container's init from its spec. */
-    static byte[] forContainer(String containerId, Spec spec, Path syncFifo, Path execFifo, boolean noPivot)
-            throws ContainerException {
+    /**
+     * Builds the launch of a container's init from its spec; the init joins {@code cgroupDir} (a cgroup v2
+     * group the caller made) before anything else.
+     */
+    static byte[] forContainer(String containerId, Spec spec, Path syncFifo, Path execFifo, boolean noPivot,
+                               Path cgroupDir) throws ContainerException {
+        return forContainer(containerId, spec, syncFifo, execFifo, noPivot, cgroupDir, 0);
+    }
+
+    /** As above; with {@code podSandboxInit} (not 0) the IPC and UTS namespaces asked for are that process's. */
+    static byte[] forContainer(String containerId, Spec spec, Path syncFifo, Path execFifo, boolean noPivot,
+                               Path cgroupDir, long podSandboxInit) throws ContainerException {
         LaunchConfig c = new LaunchConfig();
         for (var ns : spec.getLinux().getNamespacesList()) {
             String type = ns.getType();
-            if (SUPPORTED_NAMESPACES.contains(type)) {
+            if (podSandboxInit > 0 && POD_SHARED_NAMESPACES.contains(type)) {
+                c.put("nsjoin", type + " " + podSandboxInit);
+            } else if (SUPPORTED_NAMESPACES.contains(type)) {
                 c.put("ns", type);
             } else if (!VM_NAMESPACES.contains(type)) {
                 throw ContainerException.invalid("namespace \"" + type + "\" is not supported in the guest");
             }
+        }
+        c.put("cgroup", cgroupDir.toString());
+        boolean cgroupMount = spec.getMountsList().stream().anyMatch(m -> isCgroupMount(m.getType()));
+        if (cgroupMount || spec.getLinux().getNamespacesList().stream().anyMatch(ns -> ns.getType().equals("cgroup"))) {
+            c.put("cgroupns", "1");
         }
         c.put("rootfs", spec.getRoot().getPath());
         if (spec.getRoot().getReadonly()) {
@@ -144,16 +161,32 @@ final class LaunchConfig {
         }
     }
 
+    /**
+     * A cgroup filesystem, whichever version the spec names: the guest has only cgroup v2, and such a mount
+     * shows the container's own group (its cgroup namespace is rooted there), as runc shows it on a unified
+     * host. So runc's cgroup v1 mount of a CRI or ctr spec works whatever the host runs.
+     */
+    static boolean isCgroupMount(String type) {
+        return type.equals("cgroup") || type.equals("cgroup2");
+    }
+
     private void mount(Mount m) throws ContainerException {
         List<String> options = m.getOptionsList();
         MountOptions parsed = MountOptions.parse(options);
         long flags = parsed.flags();
         String type = m.getType();
+        String source = m.getSource();
+        String data = parsed.data();
         if (type.equals("bind")) {
             flags |= Mounts.MS_BIND;
             type = "";
+        } else if (isCgroupMount(type)) {
+            // v1 data (controller names) means nothing to cgroup2, whose mount takes no such options.
+            type = "cgroup2";
+            source = "cgroup2";
+            data = "";
         }
-        for (String field : List.of(m.getSource(), m.getDestination(), type, parsed.data())) {
+        for (String field : List.of(source, m.getDestination(), type, data)) {
             if (field.indexOf('\t') >= 0 || field.indexOf('\0') >= 0) {
                 throw ContainerException.invalid("mount " + m.getDestination() + " has a tab or NUL in a field");
             }
@@ -161,7 +194,7 @@ final class LaunchConfig {
         if (!m.getDestination().startsWith("/")) {
             throw ContainerException.invalid("mount destination must be absolute: \"" + m.getDestination() + "\"");
         }
-        put("mount", m.getSource() + "\t" + m.getDestination() + "\t" + type + "\t" + flags + "\t" + parsed.data()
+        put("mount", source + "\t" + m.getDestination() + "\t" + type + "\t" + flags + "\t" + data
                 + "\t" + parsed.propagation());
     }
 

@@ -35,7 +35,8 @@ class ContainerSpecFuzzTest {
         try {
             SpecValidator.requireId("container id", id);
             SpecValidator.validate(id, spec);
-            config = LaunchConfig.forContainer(id, spec, ROOT.resolve("sync"), ROOT.resolve("exec"), data.consumeBoolean());
+            config = LaunchConfig.forContainer(id, spec, ROOT.resolve("sync"), ROOT.resolve("exec"), data.consumeBoolean(),
+                    ROOT.resolve("cgroup"));
         } catch (ContainerException e) {
             assertThat(e.getMessage()).isNotBlank();
             return;

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 class LaunchConfigTest {
     private static final Path SYNC = Path.of("/state/c1/sync");
     private static final Path EXEC = Path.of("/state/c1/exec");
+    private static final Path CGROUP = Path.of("/sys/fs/cgroup/kata/c1");
 
     /** Splits {@code KEY LEN\n<LEN bytes>\n} records, checking each length and terminator. */
     static List<Map.Entry<String, String>> records(byte[] config) {
@@ -75,7 +76,7 @@ class LaunchConfigTest {
         Spec s = spec().setProcess(spec().getProcess().toBuilder().clearArgs().addAllArgs(args)
                 .addEnv("MULTI=line1\nline2")).build();
 
-        var records = records(LaunchConfig.forContainer("c1", s, SYNC, EXEC, false));
+        var records = records(LaunchConfig.forContainer("c1", s, SYNC, EXEC, false, CGROUP));
 
         assertThat(values(records, "arg")).containsExactlyElementsOf(args);
         assertThat(values(records, "env")).containsExactly("PATH=/bin", "MULTI=line1\nline2");
@@ -83,7 +84,7 @@ class LaunchConfigTest {
 
     @Test
     void mapsTheSpecToLauncherRecords() throws Exception {
-        var records = records(LaunchConfig.forContainer("c1", spec().build(), SYNC, EXEC, true));
+        var records = records(LaunchConfig.forContainer("c1", spec().build(), SYNC, EXEC, true, CGROUP));
 
         assertThat(values(records, "ns")).containsExactly("pid", "ipc", "uts", "mount");
         assertThat(values(records, "rootfs")).containsExactly("/run/kata-containers/shared/containers/c1/rootfs");
@@ -100,7 +101,7 @@ class LaunchConfigTest {
     @Test
     void anEmptyCwdIsTheRootAndPivotIsTheDefault() throws Exception {
         Spec s = spec().setProcess(spec().getProcess().toBuilder().clearCwd()).build();
-        var records = records(LaunchConfig.forContainer("c1", s, SYNC, EXEC, false));
+        var records = records(LaunchConfig.forContainer("c1", s, SYNC, EXEC, false, CGROUP));
         assertThat(values(records, "cwd")).containsExactly("/");
         assertThat(values(records, "nopivot")).isEmpty();
     }
@@ -116,7 +117,7 @@ class LaunchConfigTest {
                         .addAllOptions(List.of("rbind", "ro", "rslave")))
                 .build();
 
-        List<String> mounts = values(records(LaunchConfig.forContainer("c1", s, SYNC, EXEC, false)), "mount");
+        List<String> mounts = values(records(LaunchConfig.forContainer("c1", s, SYNC, EXEC, false, CGROUP)), "mount");
 
         assertThat(mounts).containsExactly(
                 "tmpfs\t/dev\ttmpfs\t" + (Mounts.MS_NOSUID | Mounts.MS_STRICTATIME) + "\tmode=755,size=65536k\t0",
@@ -127,11 +128,48 @@ class LaunchConfigTest {
     }
 
     @Test
+    void aCgroupMountOfEitherVersionIsTheContainersOwnCgroup2GroupInACgroupNamespace() throws Exception {
+        Spec s = spec().addMounts(Mount.newBuilder().setDestination("/sys/fs/cgroup").setType("cgroup")
+                .setSource("cgroup").addAllOptions(List.of("nosuid", "noexec", "nodev", "relatime", "ro", "cpu")))
+                .build();
+
+        var records = records(LaunchConfig.forContainer("c1", s, SYNC, EXEC, false, CGROUP));
+
+        assertThat(values(records, "cgroup")).containsExactly(CGROUP.toString());
+        assertThat(values(records, "cgroupns")).containsExactly("1");
+        assertThat(values(records, "mount")).containsExactly("cgroup2\t/sys/fs/cgroup\tcgroup2\t"
+                + (Mounts.MS_NOSUID | Mounts.MS_NOEXEC | Mounts.MS_NODEV | Mounts.MS_RELATIME | Mounts.MS_RDONLY)
+                + "\t\t0");
+    }
+
+    @Test
+    void aPodMemberJoinsTheSandboxsIpcAndUtsNamespacesAndGetsItsOwnOthers() throws Exception {
+        Spec s = spec().setLinux(Linux.newBuilder()
+                .addNamespaces(LinuxNamespace.newBuilder().setType("ipc"))
+                .addNamespaces(LinuxNamespace.newBuilder().setType("uts"))
+                .addNamespaces(LinuxNamespace.newBuilder().setType("pid"))
+                .addNamespaces(LinuxNamespace.newBuilder().setType("mount"))).build();
+
+        var records = records(LaunchConfig.forContainer("c1", s, SYNC, EXEC, false, CGROUP, 42));
+
+        assertThat(values(records, "nsjoin")).containsExactly("ipc 42", "uts 42");
+        assertThat(values(records, "ns")).containsExactly("pid", "mount");
+    }
+
+    @Test
+    void withoutACgroupMountOrNamespaceTheInitJoinsItsGroupInTheVmsCgroupNamespace() throws Exception {
+        var records = records(LaunchConfig.forContainer("c1", spec().build(), SYNC, EXEC, false, CGROUP));
+
+        assertThat(values(records, "cgroup")).containsExactly(CGROUP.toString());
+        assertThat(values(records, "cgroupns")).isEmpty();
+    }
+
+    @Test
     void rootfsPropagationBecomesFlagsForTheLauncher() throws Exception {
         Spec.Builder s = spec();
         s.getLinuxBuilder().setRootfsPropagation("rslave");
 
-        assertThat(values(records(LaunchConfig.forContainer("c1", s.build(), SYNC, EXEC, false)), "rootprop"))
+        assertThat(values(records(LaunchConfig.forContainer("c1", s.build(), SYNC, EXEC, false, CGROUP)), "rootprop"))
                 .containsExactly(Long.toString(Mounts.MS_SLAVE | Mounts.MS_REC));
     }
 
@@ -139,7 +177,7 @@ class LaunchConfigTest {
     void namesRlimitsByTheirLinuxNumbers() throws Exception {
         Spec s = spec().setProcess(spec().getProcess().toBuilder()
                 .addRlimits(POSIXRlimit.newBuilder().setType("RLIMIT_NOFILE").setSoft(1024).setHard(4096))).build();
-        assertThat(values(records(LaunchConfig.forContainer("c1", s, SYNC, EXEC, false)), "rlimit"))
+        assertThat(values(records(LaunchConfig.forContainer("c1", s, SYNC, EXEC, false, CGROUP)), "rlimit"))
                 .containsExactly("7 1024 4096");
     }
 
@@ -156,17 +194,17 @@ class LaunchConfigTest {
     void refusesWhatTheLauncherCannotDo() {
         Spec userNs = spec().setLinux(spec().getLinux().toBuilder()
                 .addNamespaces(LinuxNamespace.newBuilder().setType("user"))).build();
-        assertThatThrownBy(() -> LaunchConfig.forContainer("c1", userNs, SYNC, EXEC, false))
+        assertThatThrownBy(() -> LaunchConfig.forContainer("c1", userNs, SYNC, EXEC, false, CGROUP))
                 .hasMessage("namespace \"user\" is not supported in the guest");
 
         Spec nulArg = spec().setProcess(spec().getProcess().toBuilder().addArgs("a\0b")).build();
-        assertThatThrownBy(() -> LaunchConfig.forContainer("c1", nulArg, SYNC, EXEC, false))
+        assertThatThrownBy(() -> LaunchConfig.forContainer("c1", nulArg, SYNC, EXEC, false, CGROUP))
                 .hasMessage("arg \"a\\0b\" contains a NUL byte")
                 .satisfies(e -> assertThat(((ContainerException) e).kind()).isEqualTo(ContainerException.Kind.INVALID));
 
         Spec badRlimit = spec().setProcess(spec().getProcess().toBuilder()
                 .addRlimits(POSIXRlimit.newBuilder().setType("RLIMIT_FLY"))).build();
-        assertThatThrownBy(() -> LaunchConfig.forContainer("c1", badRlimit, SYNC, EXEC, false))
+        assertThatThrownBy(() -> LaunchConfig.forContainer("c1", badRlimit, SYNC, EXEC, false, CGROUP))
                 .hasMessage("unknown rlimit type \"RLIMIT_FLY\"");
     }
 }

@@ -17,6 +17,9 @@ public final class TaskProcess {
     private final String execId;
     private final Stdio stdio;
     private final CompletableFuture<ExitInfo> exit = new CompletableFuture<>();
+    private final CompletableFuture<ExitInfo> reaped = new CompletableFuture<>();
+    /** Kills being served; the array is the monitor. */
+    private final int[] kills = new int[1];
     private volatile Status status = Status.CREATED;
     private volatile ProcessOutputs outputs;
     private volatile StdinRelay stdinRelay;
@@ -74,8 +77,47 @@ public final class TaskProcess {
         return exit;
     }
 
+    /** Completed when the agent has reaped the process, before its exit is reported (see {@link #exited}). */
+    public CompletableFuture<ExitInfo> reaped() {
+        return reaped;
+    }
+
+    /**
+     * A Kill for this process is being served. Its exit is reported only once every such Kill has answered:
+     * containerd deletes a task as soon as it learns of the exit and closes that task's connection, so a
+     * Kill answered after the exit would fail with "ttrpc: closed" (CRI stops a pod that way).
+     */
+    public void killStarted() {
+        synchronized (kills) {
+            kills[0]++;
+        }
+    }
+
+    public void killAnswered() {
+        synchronized (kills) {
+            kills[0]--;
+            kills.notifyAll();
+        }
+    }
+
+    /** Waits until no Kill is being served, at most {@code patience}; true if none is. */
+    public boolean awaitKillsAnswered(java.time.Duration patience) throws InterruptedException {
+        long deadline = System.nanoTime() + patience.toNanos();
+        synchronized (kills) {
+            while (kills[0] > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(kills, left);
+            }
+            return true;
+        }
+    }
+
     /** Records the exit; later calls are ignored. */
     public void exited(ExitInfo info) {
+        reaped.complete(info);
         status = Status.STOPPED;
         exit.complete(info);
     }

@@ -20,6 +20,8 @@ import java.util.concurrent.CompletableFuture;
  */
 final class ExitWatcher {
     private static final Log LOG = Log.of("shim");
+    /** How long an exit waits for Kill calls of the process still being answered. */
+    private static final java.time.Duration KILL_ANSWER_PATIENCE = java.time.Duration.ofSeconds(10);
 
     private ExitWatcher() {
     }
@@ -42,6 +44,15 @@ final class ExitWatcher {
                 stdin.abandon();
             }
             ExitInfo info = new ExitInfo(status, Instant.now());
+            process.reaped().complete(info);
+            try {
+                if (!process.awaitKillsAnswered(KILL_ANSWER_PATIENCE)) {
+                    LOG.warn("a kill is still unanswered; reporting the exit anyway", "container",
+                            process.containerId(), "exec", process.execId());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             process.exited(info);
             LOG.info("process exited", "container", process.containerId(), "exec", process.execId(),
                     "status", status);

@@ -61,6 +61,8 @@ public final class TaskService {
     private static final Log LOG = Log.of("shim");
     private static final String SERVICE = "containerd.task.v2.Task";
     private static final Duration CLOSE_STDIN_TIMEOUT = Duration.ofSeconds(30);
+    /** How long a failed kill waits for the exit of a process that may just have ended in the guest. */
+    private static final Duration KILL_EXIT_GRACE = Duration.ofSeconds(5);
     private static final int SIGKILL = 9;
 
     private final ShimState state;
@@ -249,16 +251,36 @@ public final class TaskService {
         if (p.status() == Status.STOPPED) {
             return Empty.getDefaultInstance();
         }
+        p.killStarted();
         try {
             // For init, an empty exec id makes the agent signal every process of the container, as Kata does.
             c.sandbox().agent().signalProcess(c.id(), req.getExecId(), req.getSignal());
         } catch (TtrpcException e) {
-            if (p.status() == Status.STOPPED) {
+            if (p.status() == Status.STOPPED || exitsSoon(p)) {
                 return Empty.getDefaultInstance();
             }
             throw ErrorMapping.toStatus("kill " + p.agentExecId(), e);
+        } finally {
+            p.killAnswered();
         }
         return Empty.getDefaultInstance();
+    }
+
+    /**
+     * A process that ended in the guest is reaped once its output is drained, so the agent may already
+     * have forgotten it when a kill for it arrives (CRI stops a pod right after a member ended): that kill
+     * answers normally, as runc's shim answers for a finished process. Its exit waits for this answer.
+     */
+    private static boolean exitsSoon(TaskProcess p) {
+        try {
+            p.reaped().get(KILL_EXIT_GRACE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            return true;
+        } catch (java.util.concurrent.TimeoutException | ExecutionException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /**

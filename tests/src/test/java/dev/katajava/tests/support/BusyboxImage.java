@@ -15,6 +15,11 @@ public final class BusyboxImage {
     }
 
     public static String importInto(PrivateContainerd containerd, Path repo) throws IOException {
+        return importInto(containerd, PrivateContainerd.NAMESPACE, repo);
+    }
+
+    /** Imports the image into {@code namespace} (the CRI plugin's is {@link PrivateContainerd#CRI_NAMESPACE}). */
+    public static String importInto(PrivateContainerd containerd, String namespace, Path repo) throws IOException {
         Path tar = Files.createTempFile("busybox", ".tar");
         try {
             Commands.Result built = Commands.run(List.of(repo.resolve("scripts/busybox-image.sh").toString(),
@@ -22,7 +27,8 @@ public final class BusyboxImage {
             if (built.exitCode() != 0) {
                 throw new IOException("building the busybox image failed: " + built.describe());
             }
-            Commands.Result imported = containerd.ctr(List.of("images", "import", tar.toString()), Duration.ofMinutes(2));
+            Commands.Result imported = containerd.ctrIn(namespace, List.of("images", "import", tar.toString()),
+                    Duration.ofMinutes(2));
             if (imported.exitCode() != 0) {
                 throw new IOException("importing the busybox image failed: " + imported.describe());
             }
