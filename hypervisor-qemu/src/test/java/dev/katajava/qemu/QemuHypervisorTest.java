@@ -120,6 +120,11 @@ class QemuHypervisorTest {
             assertThat(tookMs).isGreaterThanOrEqualTo(PROBE_WINDOW.toMillis()).isLessThan(PROBE_WINDOW.toMillis() + 8000);
             assertThat(Files.readString(verdict)).contains("the guest kernel did not start within")
                     .contains("Booting from ROM..");
+            // The stand-in prints its init line once running, which may come after start returned.
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!vm.consoleTail(4096).contains(StandInQemu.INIT_LINE.strip()) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
             assertThat(vm.consoleTail(4096)).contains(StandInQemu.INIT_LINE.strip());
         } finally {
             vm.stop(Duration.ofSeconds(2));
