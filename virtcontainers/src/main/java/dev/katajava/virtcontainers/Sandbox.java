@@ -2,12 +2,10 @@ package dev.katajava.virtcontainers;
 
 import dev.katajava.logging.Log;
 import dev.katajava.protocols.agent.CreateSandboxRequest;
-import dev.katajava.protocols.agent.HealthCheckResponse;
-import dev.katajava.ttrpc.TtrpcClient;
 import dev.katajava.ttrpc.TtrpcException;
-import dev.katajava.transport.AgentTransport;
 import dev.katajava.virtcontainers.agent.AgentChannels;
 import dev.katajava.virtcontainers.agent.AgentClient;
+import dev.katajava.virtcontainers.agent.AgentStartup;
 import dev.katajava.virtcontainers.config.RuntimeConfig;
 import dev.katajava.virtcontainers.fs.MountCleaner;
 import dev.katajava.virtcontainers.fs.SharedFilesystem;
@@ -33,14 +31,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -56,8 +48,6 @@ public final class Sandbox {
     private static final Duration DESTROY_TIMEOUT = Duration.ofSeconds(5);
     /** The workload key of what the pod declared at boot (CRI annotations, or the single container's limits). */
     private static final String POD = "";
-    private static final Duration EXIT_GRACE = Duration.ofMillis(300);
-    private static final Duration RECONNECT_TIMEOUT = Duration.ofSeconds(5);
 
     private final String id;
     private final Path runDir;
@@ -125,7 +115,7 @@ public final class Sandbox {
             hypervisor = provider.create(spec);
             hypervisor.start(share::startBackend);
             LOG.info("VM started", "sandbox", id, "pid", hypervisor.pid());
-            agent = connectAgent(AgentChannels.transport(spec.agent()), hypervisor, config.agent().dialTimeout());
+            agent = AgentStartup.connect(AgentChannels.transport(spec.agent()), hypervisor, config.agent().dialTimeout());
             LOG.info("agent is up", "sandbox", id, "channel", spec.agent().kind(),
                     "ms", (System.nanoTime() - started) / 1_000_000);
             agent.createSandbox(CreateSandboxRequest.newBuilder()
@@ -137,7 +127,7 @@ public final class Sandbox {
                     .build());
             LOG.info("sandbox sized", "sandbox", id, "vcpus", size.vcpus(), "max_vcpus", size.maxVcpus(),
                     "memory_mib", size.memoryMiB(), "max_memory_mib", size.maxMemoryMiB());
-            applyNetwork(agent, network.sync(hypervisor));
+            GuestNetworkUpdate.apply(agent, network.sync(hypervisor));
             Sandbox sandbox = new Sandbox(id, runDir, share, hypervisor, agent, config, sizing, network,
                     spec.agent());
             sandbox.workloads.put(POD, workload);
@@ -157,27 +147,6 @@ public final class Sandbox {
         }
     }
 
-    /** Tells the guest what changed in the pod's network: interfaces first, then routes, then neighbours. */
-    private static void applyNetwork(AgentClient agent, GuestNetwork changes) throws TtrpcException {
-        for (var iface : changes.interfaces()) {
-            var now = agent.updateInterface(iface);
-            LOG.info("guest interface configured", "name", now.getName(), "mac", now.getHwAddr(), "mtu", now.getMtu(),
-                    "addresses", now.getIPAddressesCount());
-        }
-        if (changes.routes() != null) {
-            List<String> now = new ArrayList<>();
-            for (var r : agent.updateRoutes(changes.routes())) {
-                now.add((r.getDest().isEmpty() ? "default" : r.getDest())
-                        + (r.getGateway().isEmpty() ? "" : " via " + r.getGateway()) + " dev " + r.getDevice()
-                        + (r.getMtu() == 0 ? "" : " mtu " + r.getMtu()));
-            }
-            LOG.info("guest routes", "routes", String.join("; ", now));
-        }
-        if (!changes.neighbours().isEmpty()) {
-            agent.addArpNeighbors(changes.neighbours());
-        }
-    }
-
     /** A change in the pod's namespace after boot: late interfaces are hot-plugged and configured. */
     private void networkChanged() throws NetworkException, TtrpcException {
         synchronized (network) {
@@ -188,7 +157,7 @@ public final class Sandbox {
             if (!changes.isEmpty()) {
                 LOG.info("pod network changed", "sandbox", id, "interfaces", changes.interfaces().size(),
                         "routes", changes.routes() == null ? "unchanged" : changes.routes().size());
-                applyNetwork(agent, changes);
+                GuestNetworkUpdate.apply(agent, changes);
             }
         }
     }
@@ -202,68 +171,6 @@ public final class Sandbox {
             networkChanged();
         } catch (NetworkException | TtrpcException e) {
             throw new SandboxException("sandbox " + id + ": " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * A new connection after the old one dropped, unless the VM is what went away: a VMM on its way out
-     * closes the connection a moment before it is reaped, so its exit is given that moment to show.
-     */
-    private static TtrpcClient redial(AgentTransport transport, Hypervisor hypervisor) throws IOException {
-        try {
-            hypervisor.exited().get(EXIT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
-            return null;
-        } catch (TimeoutException alive) {
-            return new TtrpcClient(transport.dial(RECONNECT_TIMEOUT));
-        } catch (ExecutionException e) {
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while reconnecting to the agent", e);
-        }
-    }
-
-    /**
-     * Dials the agent and waits for Health.Check, giving up early if the VMM exits meanwhile so a VM that
-     * died at boot fails the request in seconds, not after the whole dial timeout.
-     */
-    private static AgentClient connectAgent(AgentTransport transport, Hypervisor hypervisor, Duration timeout)
-            throws IOException, HypervisorException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        CompletableFuture<AgentClient> up = CompletableFuture.supplyAsync(() -> {
-            try {
-                AgentClient client = new AgentClient(new TtrpcClient(transport.dial(timeout)),
-                        () -> redial(transport, hypervisor));
-                Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
-                HealthCheckResponse.ServingStatus status = client.check(left);
-                if (status != HealthCheckResponse.ServingStatus.SERVING) {
-                    client.close();
-                    throw new IllegalStateException("agent health check answered " + status);
-                }
-                return client;
-            } catch (IOException | TtrpcException e) {
-                throw new IllegalStateException(e.getMessage(), e);
-            }
-        }, Thread::startVirtualThread);
-        try {
-            Object first = CompletableFuture.anyOf(up, hypervisor.exited())
-                    .get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
-            if (first instanceof AgentClient client) {
-                return client;
-            }
-            var _ = up.thenAccept(AgentClient::close);
-            throw new HypervisorException("the VM exited with code " + first + " before its agent answered");
-        } catch (TimeoutException e) {
-            var _ = up.thenAccept(AgentClient::close);
-            throw new IOException("the agent did not answer within " + timeout + " (" + transport.describe() + ")");
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause() instanceof IllegalStateException ise && ise.getCause() != null
-                    ? ise.getCause() : e.getCause();
-            throw new IOException("cannot reach the agent over " + transport.describe() + ": " + cause.getMessage(),
-                    cause);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while waiting for the agent", e);
         }
     }
 

@@ -61,6 +61,15 @@ public final class FdByteStream implements ByteStream {
         }
     }
 
+    /** Tells the peer nothing more comes (SHUT_WR) while reads go on. */
+    public void shutdownOutput() throws IOException {
+        synchronized (writeLock) {
+            if (!closed.get()) {
+                UnixSockets.shutdown(fd, UnixSockets.SHUT_WR);
+            }
+        }
+    }
+
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
