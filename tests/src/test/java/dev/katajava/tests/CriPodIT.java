@@ -169,6 +169,11 @@ class CriPodIT extends CriTest {
         assertThat(cri.execSync(c, 0, "sh", "-c", "mkdir /sys/fs/cgroup/escape").getExitCode()).isNotZero();
     }
 
+    /**
+     * A member's process exits while the pod is stopped. Ours must answer every Kill and stop on the first
+     * StopPodSandbox; containerd's runc shim sometimes fails it with {@code ttrpc: closed}, so runc's pods are
+     * stopped as the kubelet does, trying again.
+     */
     @ParameterizedTest
     @ValueSource(strings = {KATA, RUNC})
     void stoppingThePodAsAMemberEndsLeavesNothingBehind(String handler) throws Exception {
@@ -177,7 +182,11 @@ class CriPodIT extends CriTest {
             String podId = runPod(pod, handler);
             cri.runContainer(podId, pod, CriConfigs.container("brief", image, "sh", "-c", "sleep 0." + round).build());
             cri.runContainer(podId, pod, CriConfigs.container("long", image, "sleep", "600").build());
-            removePod(podId);
+            if (handler.equals(KATA)) {
+                removePod(podId);
+            } else {
+                removePodRetrying(podId);
+            }
             assertThat(Leaks.awaitNone(podId, containerd, Duration.ofSeconds(30))).isEmpty();
         }
     }
