@@ -26,6 +26,10 @@ public final class StdinRelay {
         int write(ByteString data) throws TtrpcException;
 
         void close() throws TtrpcException;
+
+        /** Frees what the target holds, whether or not the copy got as far as {@link #close}. */
+        default void release() {
+        }
     }
 
     private final Path fifo;
@@ -83,6 +87,7 @@ public final class StdinRelay {
         } catch (IOException | TtrpcException e) {
             LOG.debug("stdin relay ended", "stream", name, "error", e.getMessage());
         } finally {
+            target.release();
             done.complete(null);
         }
     }

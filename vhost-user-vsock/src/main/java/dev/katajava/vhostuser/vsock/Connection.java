@@ -12,7 +12,10 @@ import java.io.IOException;
 final class Connection implements GuestStream {
     enum State { CONNECTING, ESTABLISHED, CLOSED }
 
-    /** Bytes we let the guest have in flight towards us. */
+    /**
+     * Bytes we let the guest have in flight towards us: four 64 KiB packets, with a credit update after each
+     * quarter. Much more (2 MiB was tried) stalled a bulk stream from a Linux 6.1 guest.
+     */
     static final int BUF_ALLOC = 256 * 1024;
     /** Largest payload we put in one packet; the receive side splits it further to fit guest buffers. */
     static final int MAX_PAYLOAD = 64 * 1024;
