@@ -14,8 +14,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * The copy loops of one direct stdio stream. A pipe is spliced to the socket, so its bytes never enter
- * the JVM; a terminal (whose master the agent reads itself) goes through its stream.
+ * The copy loops of one direct stdio stream. A pipe is copied to the socket through a native buffer, so its
+ * bytes never enter the Java heap; a terminal (whose master the agent reads itself) goes through its stream.
  */
 final class StreamPumps {
     private static final int CHUNK = 64 * 1024;
@@ -32,7 +32,10 @@ final class StreamPumps {
         long total;
         if (pipe >= 0) {
             try {
-                total = StreamCopy.copy(pipe, socket);
+                // Read and write through one native buffer rather than splice: AF_VSOCK has no sendpage, so
+                // the kernel turns a splice into one send per 4 KiB pipe page, each its own vsock packet,
+                // while one large write leaves as 64 KiB packets (16 times fewer kicks and interrupts).
+                total = StreamCopy.readWrite(pipe, socket);
             } finally {
                 Fds.close(pipe);
             }
