@@ -83,7 +83,10 @@ public final class StdinRelay {
                     off += target.write(data.substring(off));
                 }
             }
-            target.close();
+            // An abandoned relay's process is gone: there is no stdin left to close, and asking would fail.
+            if (!abandoned) {
+                target.close();
+            }
         } catch (IOException | TtrpcException e) {
             LOG.debug("stdin relay ended", "stream", name, "error", e.getMessage());
         } finally {
