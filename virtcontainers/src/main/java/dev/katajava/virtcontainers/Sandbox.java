@@ -216,12 +216,20 @@ public final class Sandbox {
      * and an agent that advertises its stdio port (Kata's agents do not; they keep ReadStdout/WriteStdin).
      * Null otherwise, and then every stream goes through the agent API.
      */
-    private static StdioStreamClient stdioStreams(AgentClient agent, VmSpec spec) throws TtrpcException {
+    private static StdioStreamClient stdioStreams(AgentClient agent, VmSpec spec) {
         GuestPortDialer dialer = AgentChannels.portDialer(spec.agent());
         if (dialer == null) {
             return null;
         }
-        int port = agent.guestDetails().getAgentDetails().getStdioStreamPort();
+        int port;
+        try {
+            port = agent.guestDetails().getAgentDetails().getStdioStreamPort();
+        } catch (TtrpcException e) {
+            // Only an optimisation is lost: every stream still works through the agent API.
+            LOG.warn("GetGuestDetails failed; stdio through the agent API", "sandbox", spec.sandboxId(),
+                    "error", e.getMessage());
+            return null;
+        }
         if (port == 0) {
             return null;
         }
