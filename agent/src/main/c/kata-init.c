@@ -176,7 +176,11 @@ static int switch_to_image(const char *device)
 	return 0;
 }
 
-static void load_modules(void)
+/*
+ * Loads the modules in /etc/kata-modules. With drop set (the loader, whose initramfs stays in guest RAM below
+ * the root image) each module file is deleted once loaded: the kernel has its own copy.
+ */
+static void load_modules(int drop)
 {
 	char *list = slurp("/etc/kata-modules");
 	if (!list)
@@ -192,6 +196,8 @@ static void load_modules(void)
 		if (syscall(SYS_finit_module, fd, "", 0) != 0 && errno != EEXIST)
 			dprintf(2, "kata-init: load %s: %s\n", line, strerror(errno));
 		close(fd);
+		if (drop)
+			unlink(line);
 	}
 	free(list);
 }
@@ -279,7 +285,7 @@ int main(void)
 	if (image) {
 		mount_or_warn("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 		mount_or_warn("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
-		load_modules();
+		load_modules(1);
 		if (switch_to_image(root) != 0)
 			power_off();
 	} else {
@@ -295,7 +301,7 @@ int main(void)
 	mount_or_warn("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
 	mount_or_warn("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	if (!image)
-		load_modules();
+		load_modules(0);
 	loopback_up();
 
 	pid_t agent = start_agent();

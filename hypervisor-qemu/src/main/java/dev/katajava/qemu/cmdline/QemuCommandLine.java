@@ -18,9 +18,11 @@ import java.util.List;
 public final class QemuCommandLine {
     /**
      * Translation-block cache under TCG (MiB). QEMU's default reserves 1 GiB per VM, which fills up over a
-     * long-lived sandbox's life; a small guest's kernel plus a JVM's hot code fit in far less.
+     * long-lived sandbox's life; a small guest's kernel plus a JVM's hot code fit in far less. Each VM
+     * keeps what it filled for its whole life: at 128 the buffer was ~105 MiB of every QEMU's memory once
+     * the agent was up; 64 started the agent as fast (docs/benchmarks.md).
      */
-    static final int TCG_TB_SIZE_MIB = 128;
+    static final int TCG_TB_SIZE_MIB = 64;
     /**
      * The CPU model under TCG. "max" is every feature TCG emulates; it boots Debian's kernel fastest of
      * the models tried (qemu64, Nehalem, Haswell-noTSX are 8-30% slower) and gives a JVM SSE4.2/AVX2.
