@@ -34,8 +34,12 @@ public final class QemuCommandLine {
     static final int VIRTIO_FS_QUEUE_SIZE = 1024;
     /** The id of the root image's memory object. */
     static final String IMAGE_ID = "rootimg";
-    /** The guest maps persistent memory in 2 MiB sections: an image must be a whole number of them. */
-    static final long IMAGE_ALIGNMENT = 2L << 20;
+    /**
+     * The image takes its size of the hot-plug memory area, ahead of any DIMM plugged later; the guest
+     * accepts hot-plugged memory only in whole 128 MiB blocks on 128 MiB boundaries, so an image must be a
+     * whole number of them.
+     */
+    static final long IMAGE_ALIGNMENT = 128L << 20;
 
     private QemuCommandLine() {
     }
@@ -114,7 +118,7 @@ public final class QemuCommandLine {
         }
         if (bytes == 0 || bytes % IMAGE_ALIGNMENT != 0) {
             throw new IllegalArgumentException("the root image " + spec.image() + " is " + bytes
-                    + " bytes, not a whole number of 2 MiB (build it with guest-image/root-image.sh)");
+                    + " bytes, not a whole number of 128 MiB (build it with guest-image/root-image.sh)");
         }
         return bytes;
     }

@@ -47,18 +47,18 @@ class GuestMemoryDevicesTest {
 
     @Test
     void theImageIsAReadOnlySharedFileMappingBehindAVirtioPmemDevice() throws Exception {
-        Path image = image(96 * MIB);
+        Path image = image(128 * MIB);
         List<String> cmd = QemuCommandLine.build(spec("q35", VmSize.fixed(1, 512), image, false), Accel.TCG, 0);
 
         assertThat(all(cmd, "-object")).contains("memory-backend-file,id=rootimg,mem-path=" + image
-                + ",size=" + 96 * MIB + ",share=on,readonly=on");
+                + ",size=" + 128 * MIB + ",share=on,readonly=on");
         assertThat(all(cmd, "-device")).contains("virtio-pmem-pci,id=rootimg0,memdev=rootimg");
         assertThat(one(cmd, "-initrd")).isEqualTo("/k/initrd");
     }
 
     @Test
     void theKernelIsToldToMountThePmemDeviceAsRootWithDax() throws Exception {
-        List<String> cmd = QemuCommandLine.build(spec("q35", VmSize.fixed(1, 512), image(4 * MIB), false),
+        List<String> cmd = QemuCommandLine.build(spec("q35", VmSize.fixed(1, 512), image(128 * MIB), false),
                 Accel.TCG, 0);
         assertThat(one(cmd, "-append")).contains(" root=/dev/pmem0 rootfstype=ext4 rootflags=dax ");
     }
@@ -74,21 +74,21 @@ class GuestMemoryDevicesTest {
 
     @Test
     void aFixedSizeVmGetsAMemoryAreaJustLargeEnoughForTheImage() throws Exception {
-        List<String> cmd = QemuCommandLine.build(spec("q35", VmSize.fixed(1, 512), image(96 * MIB), false),
+        List<String> cmd = QemuCommandLine.build(spec("q35", VmSize.fixed(1, 512), image(128 * MIB), false),
                 Accel.TCG, 0);
-        assertThat(one(cmd, "-m")).isEqualTo("size=512M,maxmem=608M");
+        assertThat(one(cmd, "-m")).isEqualTo("size=512M,maxmem=640M");
     }
 
     @Test
     void theImageDoesNotEatIntoTheRoomForMemoryHotplug() throws Exception {
-        List<String> cmd = QemuCommandLine.build(spec("q35", new VmSize(1, 2, 512, 4096, 10), image(96 * MIB),
+        List<String> cmd = QemuCommandLine.build(spec("q35", new VmSize(1, 2, 512, 4096, 10), image(128 * MIB),
                 false), Accel.TCG, 0);
-        assertThat(one(cmd, "-m")).isEqualTo("size=512M,slots=10,maxmem=4192M");
+        assertThat(one(cmd, "-m")).isEqualTo("size=512M,slots=10,maxmem=4224M");
     }
 
     @Test
     void microvmCannotAttachAnImageAndSaysWhy() throws Exception {
-        Path image = image(4 * MIB);
+        Path image = image(128 * MIB);
         assertThatThrownBy(() -> QemuCommandLine.build(spec("microvm", VmSize.fixed(1, 512), image, false),
                 Accel.TCG, 0)).hasMessageContaining("machine type microvm cannot attach the root image " + image)
                 .hasMessageContaining("use q35");
@@ -102,10 +102,11 @@ class GuestMemoryDevicesTest {
     }
 
     @Test
-    void anImageThatIsNotWholeTwoMibSectionsIsRefusedWithItsSize() throws Exception {
-        Path image = image(3 * MIB);
+    void anImageThatIsNotWholeMemoryBlocksIsRefusedWithItsSize() throws Exception {
+        Path image = image(130 * MIB);
         assertThatThrownBy(() -> QemuCommandLine.build(spec("q35", VmSize.fixed(1, 512), image, false),
-                Accel.TCG, 0)).hasMessageContaining(image + " is " + 3 * MIB + " bytes, not a whole number of 2 MiB");
+                Accel.TCG, 0))
+                .hasMessageContaining(image + " is " + 130 * MIB + " bytes, not a whole number of 128 MiB");
     }
 
     @Test
