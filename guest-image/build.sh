@@ -8,8 +8,9 @@
 #   kata-containers-loader.img   a small initramfs with kata-init and the modules that mount the image
 #
 #   guest-image/build.sh [--install [--config FILE]]
-#       builds the agent with Maven first, then the image; --install copies kernel and initrd to the
-#       paths FILE's [hypervisor.qemu] names (default: configuration.toml at the top of the repository)
+#       builds the agent with Maven first, then the image; --install copies the kernel, and the root
+#       image with its loader (when FILE names an image) or the whole initramfs, to the paths FILE's
+#       [hypervisor.qemu] names (default: configuration.toml at the top of the repository)
 #   guest-image/build.sh --from-maven --agent-lib DIR --native DIR --out DIR
 #       the image step alone, as the guest-image module's build runs it
 set -euo pipefail
