@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Builds the guest: Debian's generic kernel as an uncompressed vmlinux (booted through its PVH entry)
-# and an uncompressed initramfs with kata-init, the kernel modules the runtime needs, a jlinked JRE,
-# the agent, its launcher and the agent's AOT cache (trained by aot-train.sh on this very tree).
+# and the guest's root tree (kata-init, the kernel modules the runtime needs, a jlinked JRE, the agent,
+# its launcher and the agent's AOT cache, trained by aot-train.sh on this very tree) in two layouts:
+#   kata-containers-initrd.img   the whole tree as an uncompressed initramfs (configuration key initrd)
+#   kata-containers.img          the tree as a read-only ext4 image, attached as a virtio-pmem device and
+#                                mapped from the host's page cache (key image), booted through
+#   kata-containers-loader.img   a small initramfs with kata-init and the modules that mount the image
 #
 #   guest-image/build.sh [--install [--config FILE]]
-#       builds the agent with Maven first, then the image; --install copies kernel and initrd to the
-#       paths FILE's [hypervisor.qemu] names (default: configuration.toml at the top of the repository)
+#       builds the agent with Maven first, then the image; --install copies the kernel, and the root
+#       image with its loader (when FILE names an image) or the whole initramfs, to the paths FILE's
+#       [hypervisor.qemu] names (default: configuration.toml at the top of the repository)
 #   guest-image/build.sh --from-maven --agent-lib DIR --native DIR --out DIR
 #       the image step alone, as the guest-image module's build runs it
 set -euo pipefail
@@ -68,7 +73,12 @@ else
 
     # --- modules, each after the ones it depends on ----------------------------------------------------
     # What the runtime uses; modinfo's "depends" brings in the rest (the package ships no modules.dep).
-    wanted="virtio_pci virtio_mmio virtio_console virtio_blk virtio_net 9pnet_virtio 9p virtiofs overlay vmw_vsock_virtio_transport"
+    # virtio_balloon reports pages the guest frees back to the host (QEMU's free-page-reporting).
+    wanted="virtio_pci virtio_mmio virtio_console virtio_blk virtio_net 9pnet_virtio 9p virtiofs overlay"
+    wanted="$wanted vmw_vsock_virtio_transport virtio_balloon"
+    # What the loader needs besides to mount the root image: the virtio-pmem device and ext4 (which
+    # always asks the crypto API for crc32c, even without metadata checksums).
+    wanted_for_image="virtio_pmem nd_pmem ext4 crc32c_generic"
     modinfo=$(command -v modinfo || echo /usr/sbin/modinfo)  # /usr/sbin is not on a user's PATH on Debian
     declare -A module_file=() placed=()
     while IFS= read -r f; do
@@ -89,14 +99,25 @@ else
     for m in $wanted; do
         place "$m"
     done
-    mkdir -p "$root/etc"
+    common_count=${#load_order[@]}
+    for m in $wanted_for_image; do
+        place "$m"
+    done
+    loader=$work/loader
+    mkdir -p "$root/etc" "$loader/etc"
     : > "$root/etc/kata-modules"
-    for m in "${load_order[@]}"; do
-        src=${module_file[$m]}
+    : > "$loader/etc/kata-modules"
+    for i in "${!load_order[@]}"; do
+        src=${module_file[${load_order[$i]}]}
         rel=${src#"$work/kernel"}
-        mkdir -p "$root$(dirname "$rel")"
-        cp "$src" "$root$rel"
-        echo "$rel" >> "$root/etc/kata-modules"
+        mkdir -p "$loader$(dirname "$rel")"
+        cp "$src" "$loader$rel"
+        echo "$rel" >> "$loader/etc/kata-modules"
+        if [ "$i" -lt "$common_count" ]; then
+            mkdir -p "$root$(dirname "$rel")"
+            cp "$src" "$root$rel"
+            echo "$rel" >> "$root/etc/kata-modules"
+        fi
     done
 
     # --- JRE ----------------------------------------------------------------------------------------
@@ -125,6 +146,7 @@ else
     mkdir -p "$root/opt/kata-agent/lib" "$root/opt/kata-agent/bin" "$root/bin"
     cp "${jars[@]}" "$root/opt/kata-agent/lib/"
     install -m 0755 "$native/kata-init" "$root/init"
+    install -m 0755 "$native/kata-init" "$loader/init"
     install -m 0755 "$native/nsexec" "$root/opt/kata-agent/bin/nsexec"
     # busybox must be the static build: the guest carries no libraries for it.
     if [ "$(dpkg-query -W -f='${Status}' busybox-static 2>/dev/null || true)" = "install ok installed" ]; then
@@ -168,10 +190,14 @@ else
 
     # --- outputs ------------------------------------------------------------------------------------
     (cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) > "$out/kata-containers-initrd.img"
+    (cd "$loader" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) > "$out/kata-containers-loader.img"
+    "$here/root-image.sh" "$root" "$out/kata-containers.img"
     mv "$work/vmlinux" "$out/vmlinux.container"
     echo "$kver" > "$out/kernel-release"
     rm -rf "$work"
-    echo "guest image: $out (kernel $kver, initrd $(du -h "$out/kata-containers-initrd.img" | cut -f1))"
+    echo "guest image: $out (kernel $kver, initrd $(du -h "$out/kata-containers-initrd.img" | cut -f1)," \
+        "root image $(du -h --apparent-size "$out/kata-containers.img" | cut -f1)," \
+        "loader $(du -h "$out/kata-containers-loader.img" | cut -f1))"
 fi
 
 if [ $install -eq 1 ]; then
@@ -179,10 +205,18 @@ if [ $install -eq 1 ]; then
         awk -v key="$1" '/^\[/ {in_qemu = ($0 ~ /^\[hypervisor\.qemu\]/)}
             in_qemu && $1 == key {sub(/^[^=]*=[ \t]*"/, ""); sub(/".*$/, ""); print; exit}' "$config"
     }
-    kernel=$(value kernel) initrd=$(value initrd)
+    kernel=$(value kernel) initrd=$(value initrd) image=$(value image)
     [ -n "$kernel" ] && [ -n "$initrd" ] || { echo "error: $config names no kernel/initrd" >&2; exit 1; }
     install -D -m 0644 "$out/vmlinux.container" "$kernel"
-    install -D -m 0644 "$out/kata-containers-initrd.img" "$initrd"
     install -D -m 0644 "$out/kernel-release" "$(dirname "$kernel")/kernel-release"
-    echo "installed: $kernel, $initrd"
+    if [ -n "$image" ]; then
+        # With an image, initrd is its loader. Running VMs map the image: replace it, never rewrite it.
+        install -D -m 0644 "$out/kata-containers-loader.img" "$initrd"
+        install -D -m 0444 "$out/kata-containers.img" "$image.tmp"
+        mv "$image.tmp" "$image"
+        echo "installed: $kernel, $initrd, $image"
+    else
+        install -D -m 0644 "$out/kata-containers-initrd.img" "$initrd"
+        echo "installed: $kernel, $initrd"
+    fi
 fi

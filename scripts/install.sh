@@ -22,7 +22,8 @@ else
 fi
 java_home=${JAVA_HOME:?JAVA_HOME must point at a JDK 25}
 guest=$here/guest-image/target/kata-containers
-for f in "$here/shim-kata/target/lib" "$here/kata-runtime/target" "$guest/vmlinux.container" "$guest/kata-containers-initrd.img"; do
+for f in "$here/shim-kata/target/lib" "$here/kata-runtime/target" "$guest/vmlinux.container" \
+         "$guest/kata-containers-initrd.img" "$guest/kata-containers-loader.img" "$guest/kata-containers.img"; do
     [ -e "$f" ] || { echo "error: $f is missing; build first (./mvnw -B package)" >&2; exit 1; }
 done
 
@@ -43,10 +44,14 @@ for launcher in shim-kata/src/main/dist/containerd-shim-kata-v2 kata-runtime/src
     chmod 0755 "$bindir/$name.tmp"
     mv "$bindir/$name.tmp" "$bindir/$name"
 done
-install -m 0644 "$guest/vmlinux.container" "$guest/kata-containers-initrd.img" "$sharedir/"
+install -m 0644 "$guest/vmlinux.container" "$guest/kata-containers-initrd.img" "$guest/kata-containers-loader.img" \
+    "$sharedir/"
+# The root image is mapped by every VM: replace it by renaming, never rewrite it under running guests.
+install -m 0444 "$guest/kata-containers.img" "$sharedir/kata-containers.img.tmp"
+mv "$sharedir/kata-containers.img.tmp" "$sharedir/kata-containers.img"
 [ -f "$guest/kernel-release" ] && install -m 0644 "$guest/kernel-release" "$sharedir/"
-sed -e "s#^kernel = .*#kernel = \"$sharedir/vmlinux.container\"#" \
-    -e "s#^initrd = .*#initrd = \"$sharedir/kata-containers-initrd.img\"#" \
+# The guest files keep their names; only the directory is this installation's.
+sed -E -e "s#^(kernel|initrd|image) = \".*/([^/\"]+)\"#\1 = \"$sharedir/\2\"#" \
     "$here/configuration.toml" > "$confdir/configuration.toml"
 # The shim's AOT cache, trained on the installed jars and configuration (it starts no VM). Without it the
 # shim still runs, only slower to start.

@@ -6,6 +6,9 @@
  * line) and reaps every process that ends up as its child. When the agent exits the VM powers off, so a
  * dead agent never leaves a VM that nobody can talk to.
  *
+ * Two layouts: everything in the initramfs, or (kernel parameter root=DEVICE) a small initramfs holding
+ * only this program and the modules, which mounts the read-only root image on DEVICE and switches to it.
+ *
  * PID 1 must never exit (the kernel panics), so every failure here is reported and then leads to power-off.
  */
 #define _GNU_SOURCE
@@ -24,10 +27,14 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_ARGS 128
 #define MAX_FILE (64 * 1024)
+#define MAX_WORD 256
+/* How long the root device may take to appear once its drivers are loaded (they probe asynchronously). */
+#define ROOT_WAIT_MS 10000
 
 static void say(const char *fmt, const char *arg)
 {
@@ -93,7 +100,87 @@ static void stack_root(void)
 		dprintf(2, "kata-init: move the root bind onto /: %s\n", strerror(errno));
 }
 
-static void load_modules(void)
+/*
+ * The value of kernel parameter NAME (e.g. "root") from /proc/cmdline into out; false when absent. Values
+ * with spaces or quotes are not needed here and not supported.
+ */
+static int kernel_param(const char *name, char *out, size_t size)
+{
+	char *cmdline = slurp("/proc/cmdline");
+	if (!cmdline)
+		return 0;
+	size_t len = strlen(name);
+	int found = 0;
+	for (char *word = strtok(cmdline, " \n"); word; word = strtok(NULL, " \n")) {
+		if (strncmp(word, name, len) == 0 && word[len] == '=') {
+			snprintf(out, size, "%s", word + len + 1);
+			found = 1;
+		}
+	}
+	free(cmdline);
+	return found;
+}
+
+static int wait_for(const char *path)
+{
+	struct stat st;
+	struct timespec step = {0, 10 * 1000 * 1000};
+	for (int waited = 0; waited < ROOT_WAIT_MS; waited += 10) {
+		if (stat(path, &st) == 0)
+			return 1;
+		nanosleep(&step, NULL);
+	}
+	return stat(path, &st) == 0;
+}
+
+/*
+ * Mounts the root image read-only on /sysroot and makes it the root: the mounts made so far move along,
+ * then the image's mount moves onto / and becomes the root with chroot (switch_root's way; the initramfs
+ * stays below, holding only this program and the modules). The image's mount has a parent, so pivot_root
+ * works for containers as after stack_root. DAX (rootflags=dax) maps the image's pages straight from the
+ * device instead of copying them into the guest's page cache; a device that cannot do DAX is mounted
+ * without it. Returns 0 on success; on failure the caller powers off.
+ */
+static int switch_to_image(const char *device)
+{
+	char type[MAX_WORD] = "ext4", flags[MAX_WORD] = "";
+	kernel_param("rootfstype", type, sizeof(type));
+	kernel_param("rootflags", flags, sizeof(flags));
+	if (!wait_for(device)) {
+		say("root device %s did not appear", device);
+		return -1;
+	}
+	mkdir("/sysroot", 0755);
+	unsigned long ro = MS_RDONLY | MS_NODEV;
+	if (mount(device, "/sysroot", type, ro, flags) != 0) {
+		int first = errno;
+		if (flags[0] == '\0' || mount(device, "/sysroot", type, ro, NULL) != 0) {
+			dprintf(2, "kata-init: mount %s (%s) on /sysroot: %s\n", device, type, strerror(first));
+			return -1;
+		}
+		dprintf(2, "kata-init: %s mounted without %s (%s)\n", device, flags, strerror(first));
+	}
+	const char *moved[] = {"/dev", "/proc", "/sys"};
+	for (size_t i = 0; i < sizeof(moved) / sizeof(moved[0]); i++) {
+		char target[64];
+		snprintf(target, sizeof(target), "/sysroot%s", moved[i]);
+		if (mount(moved[i], target, NULL, MS_MOVE, NULL) != 0) {
+			dprintf(2, "kata-init: move %s to the root image: %s\n", moved[i], strerror(errno));
+			return -1;
+		}
+	}
+	if (chdir("/sysroot") != 0 || mount(".", "/", NULL, MS_MOVE, NULL) != 0 || chroot(".") != 0 || chdir("/") != 0) {
+		dprintf(2, "kata-init: switch to the root image: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Loads the modules in /etc/kata-modules. With drop set (the loader, whose initramfs stays in guest RAM below
+ * the root image) each module file is deleted once loaded: the kernel has its own copy.
+ */
+static void load_modules(int drop)
 {
 	char *list = slurp("/etc/kata-modules");
 	if (!list)
@@ -109,6 +196,8 @@ static void load_modules(void)
 		if (syscall(SYS_finit_module, fd, "", 0) != 0 && errno != EEXIST)
 			dprintf(2, "kata-init: load %s: %s\n", line, strerror(errno));
 		close(fd);
+		if (drop)
+			unlink(line);
 	}
 	free(list);
 }
@@ -189,16 +278,30 @@ int main(void)
 		return 1;
 	}
 	greet();
-	stack_root();
+	/* Read root= with a short-lived /proc: stack_root must find nothing mounted yet. */
+	char root[MAX_WORD] = "";
 	mount_or_warn("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-	mount_or_warn("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-	mount_or_warn("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
+	int image = kernel_param("root", root, sizeof(root));
+	if (image) {
+		mount_or_warn("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+		mount_or_warn("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
+		load_modules(1);
+		if (switch_to_image(root) != 0)
+			power_off();
+	} else {
+		umount2("/proc", MNT_DETACH);
+		stack_root();
+		mount_or_warn("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+		mount_or_warn("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+		mount_or_warn("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
+	}
 	mount_or_warn("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "gid=5,mode=0620,ptmxmode=0666");
 	mount_or_warn("shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
 	mount_or_warn("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
 	mount_or_warn("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
 	mount_or_warn("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-	load_modules();
+	if (!image)
+		load_modules(0);
 	loopback_up();
 
 	pid_t agent = start_agent();

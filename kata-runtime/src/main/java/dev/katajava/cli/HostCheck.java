@@ -31,7 +31,8 @@ final class HostCheck {
         return root.resolve(root.getRoot().relativize(absolute));
     }
 
-    List<Finding> run(Path qemu, Path kernel, Path initrd) {
+    /** {@code image} is the configured root image, or null when the guest boots from {@code initrd} alone. */
+    List<Finding> run(Path qemu, Path kernel, Path initrd, Path image) {
         List<Finding> findings = new ArrayList<>();
         Path kvm = at(Path.of("/dev/kvm"));
         Path verdict = kvmVerdict();
@@ -52,7 +53,11 @@ final class HostCheck {
                 ? new Finding("QEMU", true, true, qemu + " (" + qemuVersion(at(qemu)) + ")")
                 : new Finding("QEMU", false, true, qemu + " is not an executable file (install qemu-system-x86)"));
         findings.add(imageFinding("guest kernel", kernel, "run guest-image/build.sh --install"));
-        findings.add(imageFinding("guest initrd", initrd, "run guest-image/build.sh --install"));
+        findings.add(imageFinding(image == null ? "guest initrd" : "guest loader initrd", initrd,
+                "run guest-image/build.sh --install"));
+        if (image != null) {
+            findings.add(imageFinding("guest root image", image, "run guest-image/build.sh --install"));
+        }
         return findings;
     }
 

@@ -87,7 +87,8 @@ public final class KataRuntime {
 
     private static int check(RuntimeConfig config, PrintStream out, Path root) {
         HypervisorConfig hv = config.hypervisor();
-        List<HostCheck.Finding> findings = new HostCheck(root).run(hv.path(), hv.kernel(), hv.initrd());
+        List<HostCheck.Finding> findings = new HostCheck(root).run(hv.path(), hv.kernel(), hv.initrd(),
+                hv.image());
         out.println("configuration: " + config.source());
         findings.forEach(f -> out.println(f.line()));
         config.warnings().forEach(w -> out.println("warning " + w));
@@ -105,6 +106,9 @@ public final class KataRuntime {
         out.println("path = \"" + hv.path() + "\"");
         out.println("kernel = \"" + hv.kernel() + "\"");
         out.println("initrd = \"" + hv.initrd() + "\"");
+        if (hv.image() != null) {
+            out.println("image = \"" + hv.image() + "\"");
+        }
         out.println("machine_type = \"" + hv.machineType() + "\"");
         out.println("kernel_params = \"" + String.join(" ", hv.kernelParams()) + "\"");
         out.println("default_vcpus = " + hv.defaultVcpus());
@@ -119,6 +123,7 @@ public final class KataRuntime {
         }
         out.println("accelerator = \"" + hv.accelerator().name().toLowerCase(java.util.Locale.ROOT) + "\"");
         out.println("enable_debug = " + hv.enableDebug());
+        out.println("reclaim_guest_freed_memory = " + hv.reclaimGuestFreedMemory());
         out.println("enable_annotations = " + hv.enableAnnotations().stream()
                 .map(p -> "\"" + p.replace("\\", "\\\\").replace("\"", "\\\"") + "\"")
                 .collect(java.util.stream.Collectors.joining(", ", "[", "]")));

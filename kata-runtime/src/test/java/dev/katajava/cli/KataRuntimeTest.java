@@ -74,6 +74,25 @@ class KataRuntimeTest {
     }
 
     @Test
+    void checkNamesTheRootImageAndItsLoaderWhenTheGuestBootsFromAnImage() throws Exception {
+        fakeHost(true);
+        Output o = run("--config", config("image = \"/share/root.img\"").toString(), "check");
+        assertThat(o.code()).isEqualTo(1);
+        assertThat(o.out()).contains("ok     guest loader initrd: /share/initrd")
+                .contains("ERROR  guest root image: /share/root.img is missing");
+        Files.createFile(root.resolve("share/root.img"));
+        assertThat(run("--config", config("image = \"/share/root.img\"").toString(), "check").code()).isZero();
+    }
+
+    @Test
+    void envShowsTheRootImageAndWhetherFreedGuestMemoryIsReclaimed() throws Exception {
+        Output o = run("--config", config("image = \"/share/root.img\"\nreclaim_guest_freed_memory = true")
+                .toString(), "env");
+        assertThat(o.code()).isZero();
+        assertThat(o.out()).contains("image = \"/share/root.img\"").contains("reclaim_guest_freed_memory = true");
+    }
+
+    @Test
     void envPrintsTheEffectiveConfigurationAndItsSource() throws Exception {
         Path file = config("default_vcpus = 2\nbogus_key = 1");
         Output o = run("--config", file.toString(), "env");

@@ -111,7 +111,7 @@ public final class Sandbox {
             VmSpec spec = new VmSpec(id, runDir, hv.path(), hv.kernel(), hv.initrd(), hv.machineType(),
                     hv.kernelParams(), size, hv.accelerator(),
                     share.device(), AgentChannels.choose(config.agent().transport(), runDir), config.debug(),
-                    network.nicSlots());
+                    network.nicSlots(), hv.image(), hv.reclaimGuestFreedMemory());
             hypervisor = provider.create(spec);
             hypervisor.start(share::startBackend);
             LOG.info("VM started", "sandbox", id, "pid", hypervisor.pid());

@@ -16,6 +16,9 @@ public final class KernelParams {
             "no_timer_check", "rcupdate.rcu_expedited=1", "i8042.direct=1", "i8042.dumbkbd=1", "i8042.nopnp=1",
             "i8042.noaux=1", "noreplace-smp", "net.ifnames=0", "pci=lastbus=0");
 
+    /** Where the root image appears in the guest (the first persistent-memory device) and how to mount it. */
+    static final List<String> IMAGE_ROOT = List.of("root=/dev/pmem0", "rootfstype=ext4", "rootflags=dax");
+
     private KernelParams() {
     }
 
@@ -35,6 +38,11 @@ public final class KernelParams {
         if (QemuCommandLine.bootOnlineCpus(spec.size(), MachineKind.of(spec.machineType()), accel)) {
             // Present vCPUs beyond these stay offline until the sandbox grows (see QemuCommandLine.smp).
             params.add("maxcpus=" + spec.size().vcpus());
+        }
+        if (spec.image() != null) {
+            // The loader initramfs (kata-init) mounts this and switches to it; the kernel itself ignores root=
+            // when an initramfs has /init. DAX maps the image's pages instead of copying them into guest RAM.
+            params.addAll(IMAGE_ROOT);
         }
         if (spec.agent().kind().isVsock()) {
             params.add("agent.channel=vsock");

@@ -4,6 +4,8 @@ import dev.katajava.virtcontainers.hypervisor.AgentEndpoint;
 import dev.katajava.virtcontainers.hypervisor.ShareDevice;
 import dev.katajava.virtcontainers.hypervisor.VmSize;
 import dev.katajava.virtcontainers.hypervisor.VmSpec;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,9 +18,11 @@ import java.util.List;
 public final class QemuCommandLine {
     /**
      * Translation-block cache under TCG (MiB). QEMU's default reserves 1 GiB per VM, which fills up over a
-     * long-lived sandbox's life; a small guest's kernel plus a JVM's hot code fit in far less.
+     * long-lived sandbox's life; a small guest's kernel plus a JVM's hot code fit in far less. Each VM
+     * keeps what it filled for its whole life: at 128 the buffer was ~105 MiB of every QEMU's memory once
+     * the agent was up; 64 started the agent as fast (docs/benchmarks.md).
      */
-    static final int TCG_TB_SIZE_MIB = 128;
+    static final int TCG_TB_SIZE_MIB = 64;
     /**
      * The CPU model under TCG. "max" is every feature TCG emulates; it boots Debian's kernel fastest of
      * the models tried (qemu64, Nehalem, Haswell-noTSX are 8-30% slower) and gives a JVM SSE4.2/AVX2.
@@ -28,6 +32,14 @@ public final class QemuCommandLine {
     static final String RAM_ID = "ram";
     /** The virtqueue size of the vhost-user-fs device, as Kata sets it. */
     static final int VIRTIO_FS_QUEUE_SIZE = 1024;
+    /** The id of the root image's memory object. */
+    static final String IMAGE_ID = "rootimg";
+    /**
+     * The image takes its size of the hot-plug memory area, ahead of any DIMM plugged later; the guest
+     * accepts hot-plugged memory only in whole 128 MiB blocks on 128 MiB boundaries, so an image must be a
+     * whole number of them.
+     */
+    static final long IMAGE_ALIGNMENT = 128L << 20;
 
     private QemuCommandLine() {
     }
@@ -53,7 +65,8 @@ public final class QemuCommandLine {
             add(cmd, "-accel", "tcg,thread=multi,tb-size=" + TCG_TB_SIZE_MIB);
             add(cmd, "-cpu", TCG_CPU);
         }
-        add(cmd, "-m", memory(spec.size(), machine));
+        long imageBytes = imageBytes(spec, machine);
+        add(cmd, "-m", memory(spec.size(), machine, imageBytes));
         add(cmd, "-smp", smp(spec.size(), machine, accel));
         cmd.addAll(List.of("-nodefaults", "-no-user-config", "-nographic", "-no-reboot", "-S"));
         add(cmd, "-kernel", spec.kernel().toString());
@@ -65,7 +78,49 @@ public final class QemuCommandLine {
         agentDevices(cmd, spec, machine, files);
         shareDevices(cmd, spec.share(), machine);
         nicPorts(cmd, spec, machine, files);
+        rootImage(cmd, spec, imageBytes);
+        if (spec.reclaimFreedMemory()) {
+            // The guest reports pages it has freed (the initramfs once unpacked, a container's memory once
+            // it exits); QEMU drops them, so the host gets them back instead of keeping every page ever touched.
+            add(cmd, "-device", machine.virtio("balloon") + ",id=balloon0,free-page-reporting=on");
+        }
         return cmd;
+    }
+
+    /**
+     * The root image as a virtio-pmem device: QEMU maps the file read-only and shared, so its pages are the
+     * host's page cache, one copy for every VM that boots it, and the guest reads (with DAX, maps) them in
+     * place instead of unpacking its own copy of an initramfs into its RAM.
+     */
+    private static void rootImage(List<String> cmd, VmSpec spec, long imageBytes) {
+        if (spec.image() == null) {
+            return;
+        }
+        add(cmd, "-object", "memory-backend-file,id=" + IMAGE_ID + ",mem-path=" + optionPath(spec.image())
+                + ",size=" + imageBytes + ",share=on,readonly=on");
+        add(cmd, "-device", "virtio-pmem-pci,id=" + IMAGE_ID + "0,memdev=" + IMAGE_ID);
+    }
+
+    /** The root image's size (0 without one), checked against what the device and the guest accept. */
+    static long imageBytes(VmSpec spec, MachineKind machine) {
+        if (spec.image() == null) {
+            return 0;
+        }
+        if (!machine.supportsHotplug()) {
+            throw new IllegalArgumentException("machine type " + spec.machineType() + " cannot attach the root image "
+                    + spec.image() + " (a virtio-pmem PCI device in the hot-plug memory area): use q35");
+        }
+        long bytes;
+        try {
+            bytes = Files.size(spec.image());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read the root image " + spec.image() + ": " + e, e);
+        }
+        if (bytes == 0 || bytes % IMAGE_ALIGNMENT != 0) {
+            throw new IllegalArgumentException("the root image " + spec.image() + " is " + bytes
+                    + " bytes, not a whole number of 128 MiB (build it with guest-image/root-image.sh)");
+        }
+        return bytes;
     }
 
     /**
@@ -149,12 +204,20 @@ public final class QemuCommandLine {
         return accel == Accel.TCG && machine.supportsHotplug() && size.maxVcpus() > size.vcpus();
     }
 
-    /** Boot memory, with DIMM slots up to the maximum where the machine has memory hot-plug. */
-    static String memory(VmSize size, MachineKind machine) {
+    /**
+     * Boot memory, with DIMM slots up to the maximum where the machine has memory hot-plug. A root image takes
+     * its size of the hot-plug area on top (maxmem), so it leaves the room for memory hot-plug as it was.
+     */
+    static String memory(VmSize size, MachineKind machine, long imageBytes) {
+        long imageMiB = imageBytes >> 20;
         if (!machine.supportsHotplug() || !size.canHotplugMemory()) {
-            return size.memoryMiB() + "M";
+            if (imageMiB == 0) {
+                return size.memoryMiB() + "M";
+            }
+            return "size=" + size.memoryMiB() + "M,maxmem=" + (size.memoryMiB() + imageMiB) + "M";
         }
-        return "size=" + size.memoryMiB() + "M,slots=" + size.memorySlots() + ",maxmem=" + size.maxMemoryMiB() + "M";
+        return "size=" + size.memoryMiB() + "M,slots=" + size.memorySlots() + ",maxmem="
+                + (size.maxMemoryMiB() + imageMiB) + "M";
     }
 
     /**

@@ -73,7 +73,7 @@ class QemuCommandLineTest {
     @Test
     void tcgRunsMultiThreadedWithABoundedTranslationCacheOnTheMaxCpu() {
         List<String> cmd = QemuCommandLine.build(spec("q35", false), Accel.TCG, 0);
-        assertThat(value(cmd, "-accel")).isEqualTo("tcg,thread=multi,tb-size=128");
+        assertThat(value(cmd, "-accel")).isEqualTo("tcg,thread=multi,tb-size=64");
         assertThat(value(cmd, "-cpu")).isEqualTo("max");
     }
 

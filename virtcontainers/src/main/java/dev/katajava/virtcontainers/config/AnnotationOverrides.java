@@ -85,7 +85,7 @@ public final class AnnotationOverrides {
         HypervisorConfig overridden = new HypervisorConfig(hv.name(), hv.path(), hv.kernel(), hv.initrd(), machine,
                 List.copyOf(params), vcpus, maxVcpus, memory, hv.defaultMaxMemoryMiB(), slots, sharedFs,
                 sharedFs.equals("virtio-fs") ? hv.virtioFs() : null, hv.accelerator(), hv.enableDebug(),
-                hv.enableAnnotations(), hv.guestHookPath());
+                hv.enableAnnotations(), hv.guestHookPath(), hv.image(), hv.reclaimGuestFreedMemory());
         return new RuntimeConfig(config.source(), overridden, config.agent(), config.enableDebug(), noSeccomp,
                 noHostSockets, List.copyOf(warnings), config.network());
     }

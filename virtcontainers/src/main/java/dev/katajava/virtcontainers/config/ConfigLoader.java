@@ -30,7 +30,8 @@ public final class ConfigLoader {
     private static final Set<String> HYPERVISOR_KEYS = Set.of("path", "kernel", "initrd", "image", "machine_type",
             "kernel_params", "default_vcpus", "default_maxvcpus", "default_memory", "default_maxmemory",
             "shared_fs", "accelerator", "enable_debug", "memory_slots", "enable_annotations", "virtio_fs_daemon",
-            "virtio_fs_cache", "disable_vhost_net", "virtio_fs_extra_args", "virtio_fs_cache_size", "guest_hook_path");
+            "virtio_fs_cache", "disable_vhost_net", "virtio_fs_extra_args", "virtio_fs_cache_size", "guest_hook_path",
+            "reclaim_guest_freed_memory");
     private static final Set<String> AGENT_KEYS = Set.of("dial_timeout", "enable_debug", "transport");
     private static final Set<String> RUNTIME_KEYS = Set.of("enable_debug", "disable_guest_seccomp",
             "internetworking_model", "disable_new_netns", "disable_host_socket_forwarding");
@@ -76,12 +77,14 @@ public final class ConfigLoader {
         JsonNode hv = hypervisors.get(name);
         r.unknownKeys(h, hv, HYPERVISOR_KEYS);
         String sharedFs = r.oneOf(h, hv, "shared_fs", "virtio-9p", SHARED_FS);
+        String machineType = r.oneOf(h, hv, "machine_type", "q35", MACHINE_TYPES);
+        Path image = rootImage(r, h, hv, machineType);
         HypervisorConfig hypervisor = new HypervisorConfig(
                 name,
                 r.path(h, hv, "path", "/usr/bin/qemu-system-x86_64"),
                 r.path(h, hv, "kernel", null),
                 r.path(h, hv, "initrd", null),
-                r.oneOf(h, hv, "machine_type", "q35", MACHINE_TYPES),
+                machineType,
                 splitParams(r.string(h, hv, "kernel_params", "")),
                 r.integer(h, hv, "default_vcpus", 1, 1, 240),
                 r.integer(h, hv, "default_maxvcpus", 0, 0, 240),
@@ -95,7 +98,9 @@ public final class ConfigLoader {
                 r.bool(h, hv, "enable_debug", false),
                 r.patterns(h, hv, "enable_annotations"),
                 hv.has("guest_hook_path") && !r.string(h, hv, "guest_hook_path", "").isEmpty()
-                        ? r.path(h, hv, "guest_hook_path", null).toString() : "");
+                        ? r.path(h, hv, "guest_hook_path", null).toString() : "",
+                image,
+                r.bool(h, hv, "reclaim_guest_freed_memory", false));
 
         String a = "agent.kata";
         JsonNode ag = root.path("agent").path("kata");
@@ -124,6 +129,26 @@ public final class ConfigLoader {
         boolean noHostSockets = r.bool("runtime", rt, "disable_host_socket_forwarding", false);
         return new RuntimeConfig(file, hypervisor, agent, debug, noSeccomp, noHostSockets, List.copyOf(r.warnings),
                 network);
+    }
+
+    /**
+     * The root image, or null. Unlike Kata, an image comes with an initrd: the guest kernel's drivers for
+     * the persistent-memory device and ext4 are modules, which a small loader initramfs loads first.
+     */
+    private static Path rootImage(Reader r, String h, JsonNode hv, String machineType) throws ConfigException {
+        if (!hv.has("image") || r.string(h, hv, "image", "").isEmpty()) {
+            return null;
+        }
+        Path image = r.path(h, hv, "image", null);
+        if (!hv.has("initrd") || r.string(h, hv, "initrd", "").isEmpty()) {
+            throw r.error(h + ".image", "needs initrd as well: the loader initramfs (kata-containers-loader.img)"
+                    + " that loads the guest's pmem and ext4 modules and mounts the image");
+        }
+        if (!machineType.equals("q35")) {
+            throw r.error(h + ".image", "needs machine_type = \"q35\" (the image is a virtio-pmem PCI device;"
+                    + " got \"" + machineType + "\")");
+        }
+        return image;
     }
 
     private static VirtioFsConfig virtioFs(Reader r, String h, JsonNode hv) throws ConfigException {

@@ -11,6 +11,9 @@ import java.util.List;
  * {@link #enableAnnotations} lists the regular expressions a pod's hypervisor annotation names must match
  * (the part after {@code io.katacontainers.config.hypervisor.}) to override these values.
  * {@link #guestHookPath} is a guest directory of OCI hooks the agent runs for every container, or empty.
+ * {@link #image} is the guest's read-only root image (Kata's {@code image}), or null to boot from
+ * {@link #initrd} alone; with an image, {@link #initrd} is the loader that mounts it.
+ * {@link #reclaimGuestFreedMemory} has the guest hand the pages it frees back to the host.
  */
 public record HypervisorConfig(
         String name,
@@ -29,5 +32,7 @@ public record HypervisorConfig(
         Accelerator accelerator,
         boolean enableDebug,
         List<String> enableAnnotations,
-        String guestHookPath) {
+        String guestHookPath,
+        Path image,
+        boolean reclaimGuestFreedMemory) {
 }

@@ -11,7 +11,7 @@ import java.util.Objects;
  * @param runDir        a private directory for the VMM's sockets, pid file and logs; exists, owned by the caller
  * @param binary        the VMM executable
  * @param kernel        the guest kernel (uncompressed ELF with a PVH note)
- * @param initrd        the guest initramfs
+ * @param initrd        the guest initramfs: the whole guest, or with {@code image} the loader that mounts it
  * @param machineType   e.g. {@code q35} or {@code microvm}
  * @param kernelParams  extra kernel command-line words from the configuration, appended after the built-in ones
  * @param size          vCPUs and memory at boot, and how far hot-plug may grow them
@@ -20,6 +20,9 @@ import java.util.Objects;
  * @param agent         how the host reaches the agent (virtio-serial port {@link #AGENT_PORT_NAME} or vsock)
  * @param debug         keep the guest console verbose
  * @param nicSlots      hot-plug ports for network devices ({@link Hypervisor#addNetDevice}); 0 for none
+ * @param image         the guest's read-only root image, attached as persistent memory; null to run from
+ *                      the initramfs alone
+ * @param reclaimFreedMemory whether the guest reports the pages it frees back to the host (balloon)
  */
 public record VmSpec(
         String sandboxId,
@@ -34,7 +37,9 @@ public record VmSpec(
         ShareDevice share,
         AgentEndpoint agent,
         boolean debug,
-        int nicSlots) {
+        int nicSlots,
+        Path image,
+        boolean reclaimFreedMemory) {
 
     /** The 9p/virtio-fs mount tag of the shared directory, as Kata names it. */
     public static final String SHARED_FS_TAG = "kataShared";
@@ -58,6 +63,14 @@ public record VmSpec(
         if (nicSlots < 0 || nicSlots > MAX_NIC_SLOTS) {
             throw new IllegalArgumentException("NIC slots must be 0 to " + MAX_NIC_SLOTS + ", got " + nicSlots);
         }
+    }
+
+    /** A VM booted from its initramfs alone, which keeps the pages its guest frees. */
+    public VmSpec(String sandboxId, Path runDir, Path binary, Path kernel, Path initrd, String machineType,
+                  List<String> kernelParams, VmSize size, Accelerator accelerator, ShareDevice share,
+                  AgentEndpoint agent, boolean debug, int nicSlots) {
+        this(sandboxId, runDir, binary, kernel, initrd, machineType, kernelParams, size, accelerator, share, agent,
+                debug, nicSlots, null, false);
     }
 
     /** A VM without network device ports. */

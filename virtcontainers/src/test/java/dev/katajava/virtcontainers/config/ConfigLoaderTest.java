@@ -160,6 +160,52 @@ class ConfigLoaderTest {
                 .hasMessageContaining(":10: [hypervisor.qemu] guest_hook_path: must be an absolute path");
     }
 
+    @Test
+    void withoutAnImageTheGuestBootsFromTheInitrdAndKeepsWhatItFrees() throws Exception {
+        HypervisorConfig hv = ConfigLoader.parse(FILE, VALID).hypervisor();
+        assertThat(hv.image()).isNull();
+        assertThat(hv.reclaimGuestFreedMemory()).isFalse();
+    }
+
+    @Test
+    void anImageOnQ35IsReadWithTheInitrdAsItsLoaderAndReclaimingIsKatasKey() throws Exception {
+        String text = withVirtioFs("image = \"/k/root.img\"\nreclaim_guest_freed_memory = true\n")
+                .replace("\"microvm\"", "\"q35\"");
+        RuntimeConfig config = ConfigLoader.parse(FILE, text);
+        assertThat(config.hypervisor().image()).isEqualTo(Path.of("/k/root.img"));
+        assertThat(config.hypervisor().initrd()).isEqualTo(Path.of("/k/initrd.img"));
+        assertThat(config.hypervisor().reclaimGuestFreedMemory()).isTrue();
+        assertThat(config.warnings()).isEmpty();
+    }
+
+    @Test
+    void anEmptyImageMeansNoImage() throws Exception {
+        assertThat(ConfigLoader.parse(FILE, withVirtioFs("image = \"\"\n")).hypervisor().image()).isNull();
+    }
+
+    @Test
+    void anImageWithoutAnInitrdIsRejectedNamingTheLoader() {
+        String text = withVirtioFs("image = \"/k/root.img\"\n").replace("\"microvm\"", "\"q35\"")
+                .replace("initrd = \"/k/initrd.img\"\n", "");
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, text))
+                .hasMessageContaining(":9: [hypervisor.qemu] image: needs initrd as well")
+                .hasMessageContaining("loader");
+    }
+
+    @Test
+    void anImageOnMicrovmIsRejectedBecauseTheDeviceIsPci() {
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, withVirtioFs("image = \"/k/root.img\"\n")))
+                .hasMessageContaining(":10: [hypervisor.qemu] image: needs machine_type = \"q35\"")
+                .hasMessageContaining("got \"microvm\"");
+    }
+
+    @Test
+    void aRelativeImagePathIsRejected() {
+        String text = withVirtioFs("image = \"root.img\"\n").replace("\"microvm\"", "\"q35\"");
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, text))
+                .hasMessageContaining(":10: [hypervisor.qemu] image: must be an absolute path");
+    }
+
     /** VALID with {@code lines} after its accelerator line (line 9), so they start at line 10. */
     private static String withVirtioFs(String lines) {
         return VALID.replace("accelerator = \"tcg\"\n", "accelerator = \"tcg\"\n" + lines);

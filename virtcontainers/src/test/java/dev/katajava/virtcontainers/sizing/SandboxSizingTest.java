@@ -18,7 +18,8 @@ class SandboxSizingTest {
 
     private static HypervisorConfig config(int vcpus, int maxVcpus, int memory, int maxMemory) {
         return new HypervisorConfig("qemu", Path.of("/q"), Path.of("/k"), Path.of("/i"), "q35", List.of(), vcpus,
-                maxVcpus, memory, maxMemory, 10, "virtio-9p", null, Accelerator.TCG, false, List.of(), "");
+                maxVcpus, memory, maxMemory, 10, "virtio-9p", null, Accelerator.TCG, false, List.of(), "", null,
+                false);
     }
 
     private static JsonNode json(String s) throws Exception {
