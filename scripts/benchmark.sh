@@ -3,7 +3,8 @@
 #   start time: bare QEMU boot of our kernel (same command line as a sandbox) to a trivial /init, and
 #     `ctr run --rm --runtime io.containerd.kata.v2` to its first output line, and the same under runc;
 #   memory with a container running: shim and QEMU PSS, shim RSS, the agent's RSS in the guest;
-#   `ctr task exec` latency, kata and runc;  stdout throughput of 256 MiB through ctr, kata and runc;
+#   `ctr task exec` latency, kata and runc;  stdout throughput of 256 MiB through ctr (dd and head -c), kata
+#     and runc, with the guest's own dd-to-/dev/null rate as the ceiling;
 #   how many sandboxes run at once;  8 sandbox starts one after another against all at once;  the agent channel per transport (RPC round trip, one stream's throughput);
 #   TCP throughput between a peer namespace and a container in the pod's network namespace, kata and runc;
 #   CRI pod start to container running (containerd's CRI plugin, CNI), kata and runc;
@@ -16,6 +17,8 @@
 #   BENCH_SANDBOX_TIMEOUT seconds one sandbox may take to start in that step (default 600)
 #   BENCH_PARALLEL        sandboxes in the sequential/parallel start step (default 8; 0 skips it)
 #   BENCH_CRI_RUNS        CRI pod starts per handler (default: RUNS; 0 skips that step)
+#   BENCH_STEPS           which steps to run, of: boot memory stdio sandboxes parallel cri network transports
+#                         (default all)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -27,6 +30,13 @@ stage=$here/tests/target/stage
 [ -x "$stage/bin/containerd-shim-kata-v2" ] || scripts/install.sh --prefix "$stage" >/dev/null
 exec_runs=${BENCH_EXEC_RUNS:-10}
 cri_runs=${BENCH_CRI_RUNS:-$runs}
+all_steps="boot memory stdio sandboxes parallel cri network transports"
+steps=${BENCH_STEPS:-$all_steps}
+for s in $steps; do
+    case " $all_steps " in *" $s "*) ;;
+        *) echo "error: BENCH_STEPS: unknown step '$s'" >&2; exit 2 ;; esac
+done
+step() { case " $steps " in *" $1 "*) return 0 ;; esac; return 1; }
 for n in "$runs" "$exec_runs" "${BENCH_MAX_SANDBOXES:-16}" "${BENCH_SANDBOX_TIMEOUT:-600}" "${BENCH_PARALLEL:-8}" "$cri_runs"; do
     case "$n" in ''|*[!0-9]*) echo "error: counts must be whole numbers, got '$n'" >&2; exit 2 ;; esac
 done
@@ -65,10 +75,10 @@ printf '#!/bin/sh\n/bin/busybox echo bare-boot-init-reached\n/bin/busybox powero
 chmod +x "$work/tiny/init"
 (cd "$work/tiny" && find . | cpio -o -H newc --quiet -R 0:0) > "$work/tiny.cpio"
 # The shim's runtime classpath holds the QEMU driver and everything it needs.
-bare=$("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "shim-kata/target/lib/*" \
+step boot && bare=$("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "shim-kata/target/lib/*" \
     dev.katajava.qemu.bench.BareBoot /usr/bin/qemu-system-x86_64 \
     "$kernel" "$work/tiny.cpio" "$machine" "$vcpus" "$memory" "$runs")
-bare_ms=$(echo "$bare" | sed -n 's/^bare_boot_ms_median=\([0-9]*\).*/\1/p')
+step boot && bare_ms=$(echo "$bare" | sed -n 's/^bare_boot_ms_median=\([0-9]*\).*/\1/p')
 
 # --- ctr run ---------------------------------------------------------------------------------------
 cat > "$work/containerd.toml" <<TOML
@@ -93,6 +103,8 @@ first_line_ms() { # runtime id -> ms from launching ctr to its first stdout line
     "${ctr[@]}" run --rm --runtime "$1" "$image" "$2" echo first-line </dev/null |
         { read -r line; echo $(( ($(date +%s%N) - start) / 1000000 )); cat >/dev/null; }
 }
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r), accelerator: TCG"
+if step boot; then
 : > "$work/kata" ; : > "$work/runc"
 for i in $(seq "$runs"); do
     first_line_ms io.containerd.kata.v2 "bench-kata-$i" >> "$work/kata"
@@ -101,7 +113,6 @@ done
 kata_ms=$(median < "$work/kata")
 runc_ms=$(median < "$work/runc")
 
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r), accelerator: TCG"
 echo "bare QEMU boot to /init ($machine, $vcpus vCPU, $memory MiB), median of $runs: ${bare_ms} ms  [$bare]"
 echo "ctr run to first output, kata (VM), median of $runs: ${kata_ms} ms  [$(paste -sd' ' "$work/kata")]"
 echo "ctr run to first output, runc, median of $runs: ${runc_ms} ms  [$(paste -sd' ' "$work/runc")]"
@@ -111,8 +122,10 @@ summary_add "bare QEMU boot (ms)" "$bare_ms" "-" "-"
 summary_add "ctr run to first output, kata (ms)" "$kata_ms" "-" "-"
 summary_add "ctr run to first output, runc (ms)" "$runc_ms" "-" "-"
 summary_add "ratio kata / bare boot" "$ratio" "<= 1.5" "$(verdict "$ratio" "<=" 1.5)"
+fi
 
 # --- memory and exec latency, with one long-running container per runtime ----------------------------
+if step memory; then
 "${ctr[@]}" run -d --runtime io.containerd.kata.v2 "$image" bench-mem sleep 3600 </dev/null >/dev/null
 "${ctr[@]}" run -d --runtime io.containerd.runc.v2 "$image" bench-runc-mem sleep 3600 </dev/null >/dev/null
 bench_memory
@@ -120,20 +133,21 @@ bench_agent_rss
 bench_exec bench-mem "$exec_runs" kata
 bench_exec bench-runc-mem "$exec_runs" runc
 bench_remove bench-mem bench-runc-mem
+fi
 
 # --- stdout throughput, then sandboxes at once -------------------------------------------------------
-bench_tput io.containerd.kata.v2 bench-tput kata
-bench_tput io.containerd.runc.v2 bench-tput-runc runc
-bench_sandboxes
-bench_parallel
-[ "$cri_runs" -eq 0 ] || bench_cri "$cri_runs"
+step stdio && bench_stdio
+step sandboxes && bench_sandboxes
+step parallel && bench_parallel
+step cri && [ "$cri_runs" -ne 0 ] && bench_cri "$cri_runs"
 
 # --- TCP through the pod's network, peer namespace to container and back ---------------------------------
-bench_network
+step network && bench_network
 
 # --- agent channel per transport (vhost-vsock needs /dev/vhost-vsock, which not every host has) ----------
 transports="vhost-user-vsock virtio-serial"
 [ -w /dev/vhost-vsock ] && transports="vhost-vsock $transports"
+step transports || transports=
 for t in $transports; do
     "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "shim-kata/target/lib/*" \
         dev.katajava.qemu.bench.AgentTransportBench "$config" "$t" 2000 256

@@ -5,6 +5,7 @@ import dev.katajava.agent.channel.VirtioSerialChannel;
 import dev.katajava.agent.channel.VsockChannel;
 import dev.katajava.agent.container.ContainerRuntime;
 import dev.katajava.agent.rpc.AgentRpc;
+import dev.katajava.agent.stdio.StdioStreamServer;
 import dev.katajava.logging.Level;
 import dev.katajava.logging.Log;
 import dev.katajava.ttrpc.ByteStream;
@@ -31,10 +32,17 @@ public final class AgentMain {
     public static void main(String[] args) throws Exception {
         String cmdline = Files.exists(Path.of("/proc/cmdline")) ? Files.readString(Path.of("/proc/cmdline")) : "";
         Log.configure(System.err, cmdline.contains("agent.log=debug") ? Level.DEBUG : Level.INFO);
-        TtrpcServer server = server();
         // The runtime says which channel it gave the VM (agent.channel=vsock); virtio-serial otherwise.
-        AgentChannel channel = cmdline.contains("agent.channel=vsock") ? new VsockChannel(VsockChannel.PORT)
-                : new VirtioSerialChannel(PORT_NAME);
+        boolean vsock = cmdline.contains("agent.channel=vsock");
+        GuestSandbox sandbox = sandbox();
+        AgentRpc rpc = new AgentRpc(sandbox);
+        if (vsock) {
+            // Over vsock each stream can have a connection of its own; virtio-serial carries one stream only.
+            new StdioStreamServer(sandbox, StdioStreamServer.PORT).start();
+            rpc.stdioStreamPort(StdioStreamServer.PORT);
+        }
+        TtrpcServer server = new TtrpcServer(rpc.register(new ServiceRegistry()));
+        AgentChannel channel = vsock ? new VsockChannel(VsockChannel.PORT) : new VirtioSerialChannel(PORT_NAME);
         LOG.info("agent ready", "channel", channel.describe(), "version", AgentRpc.VERSION);
         while (true) {
             try {
@@ -55,9 +63,12 @@ public final class AgentMain {
 
     /** The agent's RPC server over a new guest sandbox; the AOT training drives this same server. */
     public static TtrpcServer server() {
+        return new TtrpcServer(new AgentRpc(sandbox()).register(new ServiceRegistry()));
+    }
+
+    private static GuestSandbox sandbox() {
         // pivot_root is tried first; the launcher falls back to MS_MOVE + chroot where the root refuses it.
-        GuestSandbox sandbox = new GuestSandbox(new ContainerRuntime(NSEXEC, STATE, false, CGROUP_ROOT));
-        return new TtrpcServer(new AgentRpc(sandbox).register(new ServiceRegistry()));
+        return new GuestSandbox(new ContainerRuntime(NSEXEC, STATE, false, CGROUP_ROOT));
     }
 
     /** Serves one runtime connection until it ends; the agent and its containers stay for the next. */

@@ -137,6 +137,7 @@ public final class KataRuntime {
         out.println("enable_debug = " + config.enableDebug());
         out.println("disable_guest_seccomp = " + config.disableGuestSeccomp());
         out.println("disable_host_socket_forwarding = " + config.disableHostSocketForwarding());
+        out.println("use_passfd_io = " + config.usePassfdIo());
         config.warnings().forEach(w -> out.println("# warning: " + w));
         return 0;
     }

@@ -3,6 +3,8 @@ package dev.katajava.virtcontainers;
 import dev.katajava.logging.Log;
 import dev.katajava.protocols.agent.CreateSandboxRequest;
 import dev.katajava.ttrpc.TtrpcException;
+import dev.katajava.transport.stdio.GuestPortDialer;
+import dev.katajava.transport.stdio.StdioStreamClient;
 import dev.katajava.virtcontainers.agent.AgentChannels;
 import dev.katajava.virtcontainers.agent.AgentClient;
 import dev.katajava.virtcontainers.agent.AgentStartup;
@@ -64,9 +66,12 @@ public final class Sandbox {
     private final AgentEndpoint endpoint;
     /** Made on first use; guarded by this. */
     private HostSocketRelay hostSocketRelay;
+    private final StdioStreamClient stdioStreams;
 
     private Sandbox(String id, Path runDir, SharedFilesystem share, Hypervisor hypervisor, AgentClient agent,
-                    RuntimeConfig config, SandboxSizing sizing, PodNetwork network, AgentEndpoint endpoint) {
+                    RuntimeConfig config, SandboxSizing sizing, PodNetwork network, AgentEndpoint endpoint,
+                    StdioStreamClient stdioStreams) {
+        this.stdioStreams = stdioStreams;
         this.id = id;
         this.network = network;
         this.endpoint = endpoint;
@@ -128,8 +133,9 @@ public final class Sandbox {
             LOG.info("sandbox sized", "sandbox", id, "vcpus", size.vcpus(), "max_vcpus", size.maxVcpus(),
                     "memory_mib", size.memoryMiB(), "max_memory_mib", size.maxMemoryMiB());
             GuestNetworkUpdate.apply(agent, network.sync(hypervisor));
+            StdioStreamClient streams = config.usePassfdIo() ? stdioStreams(agent, spec) : null;
             Sandbox sandbox = new Sandbox(id, runDir, share, hypervisor, agent, config, sizing, network,
-                    spec.agent());
+                    spec.agent(), streams);
             sandbox.workloads.put(POD, workload);
             sandbox.networkWatch = NetworkWatch.start(id, network, sandbox::networkChanged);
             return sandbox;
@@ -172,6 +178,32 @@ public final class Sandbox {
         } catch (NetworkException | TtrpcException e) {
             throw new SandboxException("sandbox " + id + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Direct stdio streams when both ends have them: a vsock transport (virtio-serial carries one stream)
+     * and an agent that advertises its stdio port (Kata's agents do not; they keep ReadStdout/WriteStdin).
+     * Null otherwise, and then every stream goes through the agent API.
+     */
+    private static StdioStreamClient stdioStreams(AgentClient agent, VmSpec spec) {
+        GuestPortDialer dialer = AgentChannels.portDialer(spec.agent());
+        if (dialer == null) {
+            return null;
+        }
+        int port;
+        try {
+            port = agent.guestDetails().getAgentDetails().getStdioStreamPort();
+        } catch (TtrpcException e) {
+            // Only an optimisation is lost: every stream still works through the agent API.
+            LOG.warn("GetGuestDetails failed; stdio through the agent API", "sandbox", spec.sandboxId(),
+                    "error", e.getMessage());
+            return null;
+        }
+        if (port == 0) {
+            return null;
+        }
+        LOG.info("direct stdio streams", "sandbox", spec.sandboxId(), "endpoint", dialer.describe(), "port", port);
+        return new StdioStreamClient(dialer, port);
     }
 
     public String id() {
@@ -226,6 +258,11 @@ public final class Sandbox {
     /** The configuration the sandbox was started with. */
     public RuntimeConfig config() {
         return config;
+    }
+
+    /** Opens direct stdio streams to the agent; null when only the RPC path is there. */
+    public StdioStreamClient stdioStreams() {
+        return stdioStreams;
     }
 
     public AgentClient agent() {

@@ -6,6 +6,7 @@ import dev.katajava.linux.Fifos;
 import dev.katajava.linux.Pidfds;
 import dev.katajava.linux.Processes;
 import dev.katajava.linux.Pty;
+import dev.katajava.transport.stdio.StdioKind;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -134,6 +135,11 @@ public final class ContainerProcess {
 
     public OutputStream stdin() {
         return stdio.stdin();
+    }
+
+    /** The agent's own descriptor on one of the process's stdio pipes, or -1 (see {@link ProcessStdio#takeFd}). */
+    public int takeFd(StdioKind kind) {
+        return stdio.takeFd(kind);
     }
 
     public void resize(int rows, int columns) throws ContainerException {

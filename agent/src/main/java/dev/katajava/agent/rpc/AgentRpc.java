@@ -69,6 +69,7 @@ public final class AgentRpc {
     private final GuestSandbox sandbox;
     private final CpuMemOnliner onliner;
     private final AgentMetrics metrics = new AgentMetrics(Path.of("/proc"));
+    private volatile int stdioStreamPort;
 
     public AgentRpc(GuestSandbox sandbox) {
         this(sandbox, new CpuMemOnliner(Path.of("/sys/devices/system")));
@@ -77,6 +78,12 @@ public final class AgentRpc {
     public AgentRpc(GuestSandbox sandbox, CpuMemOnliner onliner) {
         this.sandbox = sandbox;
         this.onliner = onliner;
+    }
+
+    /** Advertises direct stdio streams on {@code port} in GetGuestDetails (0: none). */
+    public AgentRpc stdioStreamPort(int port) {
+        this.stdioStreamPort = port;
+        return this;
     }
 
     public ServiceRegistry register(ServiceRegistry r) {
@@ -141,7 +148,7 @@ public final class AgentRpc {
     private GuestDetailsResponse guestDetails(CallContext ctx, GuestDetailsRequest req) {
         GuestDetailsResponse.Builder b = GuestDetailsResponse.newBuilder()
                 .setAgentDetails(AgentDetails.newBuilder().setVersion(VERSION).setInitDaemon(false)
-                        .addStorageHandlers("9p"));
+                        .addStorageHandlers("9p").setStdioStreamPort(stdioStreamPort));
         if (req.getMemBlockSize()) {
             try {
                 String hex = Files.readString(Path.of("/sys/devices/system/memory/block_size_bytes")).strip();

@@ -74,7 +74,7 @@ class QemuCommandLineTest {
     void tcgRunsMultiThreadedWithABoundedTranslationCacheOnTheMaxCpu() {
         List<String> cmd = QemuCommandLine.build(spec("q35", false), Accel.TCG, 0);
         assertThat(value(cmd, "-accel")).isEqualTo("tcg,thread=multi,tb-size=64");
-        assertThat(value(cmd, "-cpu")).isEqualTo("max");
+        assertThat(value(cmd, "-cpu")).isEqualTo("max,-erms,-fsrm");
     }
 
     @Test

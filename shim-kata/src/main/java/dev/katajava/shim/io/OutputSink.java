@@ -2,6 +2,7 @@ package dev.katajava.shim.io;
 
 import dev.katajava.linux.ErrnoException;
 import dev.katajava.linux.Fds;
+import dev.katajava.transport.stdio.StreamCopy;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.URI;
@@ -24,10 +25,13 @@ public final class OutputSink implements Closeable {
 
     private final FileChannel channel;
     private final int queryFd;
+    /** A blocking descriptor on the same target, for copies that bypass the JVM (splice into the FIFO). */
+    private final int writeFd;
 
-    private OutputSink(FileChannel channel, int queryFd) {
+    private OutputSink(FileChannel channel, int queryFd, int writeFd) {
         this.channel = channel;
         this.queryFd = queryFd;
+        this.writeFd = writeFd;
     }
 
     /** Opens {@code target} (a FIFO path or {@code file://} URI); empty means the stream is not wanted. */
@@ -38,8 +42,15 @@ public final class OutputSink implements Closeable {
         if (target.startsWith("file://")) {
             Path file = Path.of(URI.create(target).getPath());
             Files.createDirectories(file.getParent());
-            return new OutputSink(FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.APPEND), -1);
+            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND);
+            try {
+                return new OutputSink(channel, -1,
+                        Fds.open(file.toString(), Fds.O_WRONLY | Fds.O_APPEND | Fds.O_CLOEXEC, 0));
+            } catch (ErrnoException e) {
+                channel.close();
+                throw e;
+            }
         }
         if (target.startsWith("binary://")) {
             throw new IOException("binary:// log URIs are handled by BinaryLogger, not as a sink: " + target);
@@ -49,14 +60,25 @@ public final class OutputSink implements Closeable {
             throw new IOException("stdio path must be absolute: " + target);
         }
         FileChannel channel = FileChannel.open(fifo, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        int fd;
+        int fd = -1;
         try {
             fd = Fds.open(fifo.toString(), Fds.O_RDWR | Fds.O_NONBLOCK | Fds.O_CLOEXEC, 0);
+            return new OutputSink(channel, fd, Fds.open(fifo.toString(), Fds.O_RDWR | Fds.O_CLOEXEC, 0));
         } catch (ErrnoException e) {
             channel.close();
+            if (fd >= 0) {
+                Fds.close(fd);
+            }
             throw e;
         }
-        return new OutputSink(channel, fd);
+    }
+
+    /**
+     * Copies {@code socket} into the target until end of stream without the bytes entering the JVM: spliced
+     * into a FIFO, read and written through a native buffer into a file. Returns the byte count.
+     */
+    public long transferFrom(int socket) throws ErrnoException {
+        return StreamCopy.copy(socket, writeFd);
     }
 
     public void write(ByteBuffer data) throws IOException {
@@ -82,6 +104,10 @@ public final class OutputSink implements Closeable {
                 Fds.close(queryFd);
             }
         }
-        channel.close();
+        try {
+            Fds.close(writeFd);
+        } finally {
+            channel.close();
+        }
     }
 }

@@ -26,6 +26,10 @@ public final class StdinRelay {
         int write(ByteString data) throws TtrpcException;
 
         void close() throws TtrpcException;
+
+        /** Frees what the target holds, whether or not the copy got as far as {@link #close}. */
+        default void release() {
+        }
     }
 
     private final Path fifo;
@@ -79,10 +83,14 @@ public final class StdinRelay {
                     off += target.write(data.substring(off));
                 }
             }
-            target.close();
+            // An abandoned relay's process is gone: there is no stdin left to close, and asking would fail.
+            if (!abandoned) {
+                target.close();
+            }
         } catch (IOException | TtrpcException e) {
             LOG.debug("stdin relay ended", "stream", name, "error", e.getMessage());
         } finally {
+            target.release();
             done.complete(null);
         }
     }

@@ -147,7 +147,7 @@ public final class TaskService {
                 throw ErrorMapping.toStatus("start " + p.agentExecId(), e);
             }
             p.setStatus(Status.RUNNING);
-            StdioWiring stdio = StdioWiring.connect(c.id(), p, agent);
+            StdioWiring stdio = StdioWiring.connect(c.id(), p, agent, c.sandbox().stdioStreams());
             long pid = state.vmPid();
             if (p.execId().isEmpty()) {
                 events.publish(Topics.TASK_START, TaskStart.newBuilder().setContainerId(c.id()).setPid((int) pid).build());

@@ -8,7 +8,6 @@ import dev.katajava.vhostuser.virtqueue.SplitVirtqueue;
 import dev.katajava.vhostuser.vsock.Packet;
 import dev.katajava.vhostuser.vsock.PacketHeader;
 import dev.katajava.vhostuser.vsock.VsockMuxer;
-import java.util.Arrays;
 
 /**
  * Serves the transmit queue (guest to device): decodes each chain as one vsock packet and hands it to the
@@ -68,15 +67,19 @@ public final class TxQueueHandler {
                             + (PacketHeader.SIZE + MAX_PAYLOAD));
             return;
         }
-        byte[] bytes = chain.readAll();
-        PacketHeader header = PacketHeader.decode(bytes);
-        if (header.payloadLength() > bytes.length - PacketHeader.SIZE) {
+        // Header and payload are copied out of guest memory once each, the payload straight into its own array.
+        byte[] head = new byte[PacketHeader.SIZE];
+        chain.read(0, head, 0, PacketHeader.SIZE);
+        PacketHeader header = PacketHeader.decode(head);
+        long present = length - PacketHeader.SIZE;
+        if (header.payloadLength() > present) {
             LOG.warn("transmit packet rejected", "packet", header, "reason",
-                    "header length exceeds the " + (bytes.length - PacketHeader.SIZE) + " payload bytes present");
+                    "header length exceeds the " + present + " payload bytes present");
             muxer.malformedFromGuest(header);
             return;
         }
-        byte[] payload = Arrays.copyOfRange(bytes, PacketHeader.SIZE, PacketHeader.SIZE + header.len());
+        byte[] payload = header.len() == 0 ? Packet.NO_PAYLOAD : new byte[header.len()];
+        chain.read(PacketHeader.SIZE, payload, 0, payload.length);
         muxer.fromGuest(new Packet(header, payload));
     }
 }

@@ -38,6 +38,29 @@ public record DescriptorChain(int head, List<MemorySegment> readable, List<Memor
     }
 
     /**
+     * Copies {@code len} readable bytes starting {@code position} bytes into the chain to {@code dst} at
+     * {@code off}; returns how many, fewer when the readable buffers end first.
+     */
+    public int read(long position, byte[] dst, int off, int len) {
+        int done = 0;
+        long skip = position;
+        for (MemorySegment s : readable) {
+            if (done == len) {
+                break;
+            }
+            if (skip >= s.byteSize()) {
+                skip -= s.byteSize();
+                continue;
+            }
+            int n = (int) Math.min(len - done, s.byteSize() - skip);
+            MemorySegment.copy(s, ValueLayout.JAVA_BYTE, skip, dst, off + done, n);
+            done += n;
+            skip = 0;
+        }
+        return done;
+    }
+
+    /**
      * Copies {@code len} bytes of {@code src} into the writable buffers starting {@code position} bytes into
      * them. Returns the bytes written, fewer than {@code len} when the buffers end first.
      */

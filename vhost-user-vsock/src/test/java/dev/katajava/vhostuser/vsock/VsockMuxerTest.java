@@ -126,7 +126,7 @@ class VsockMuxerTest {
     void guestOverrunningOurBufferIsReset() {
         RecordingEndpoint endpoint = establish();
         byte[] chunk = new byte[64 * 1024];
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < Connection.BUF_ALLOC / chunk.length; i++) {
             muxer.fromGuest(data(GUEST_PORT, HOST_PORT, chunk));
         }
         assertThat(muxer.nextForGuest()).isNull();
@@ -137,16 +137,18 @@ class VsockMuxerTest {
     }
 
     @Test
-    void consumingAQuarterOfOurBufferTellsTheGuest() {
+    void consumingAnUpdateStepTellsTheGuest() {
         establish();
         GuestStream stream = accepted.get(HOST_PORT);
-        muxer.fromGuest(data(GUEST_PORT, HOST_PORT, new byte[64 * 1024]));
-        stream.consumed(32 * 1024);
+        for (int i = 0; i < 2; i++) {
+            muxer.fromGuest(data(GUEST_PORT, HOST_PORT, new byte[64 * 1024]));
+        }
+        stream.consumed(Connection.CREDIT_UPDATE_STEP - 1);
         assertThat(muxer.nextForGuest()).isNull();
-        stream.consumed(32 * 1024);
+        stream.consumed(1);
         PacketHeader update = single().header();
         assertThat(update.op()).isEqualTo(Op.CREDIT_UPDATE.code());
-        assertThat(update.fwdCnt()).isEqualTo(64 * 1024);
+        assertThat(update.fwdCnt()).isEqualTo(Connection.CREDIT_UPDATE_STEP);
         assertThat(update.bufAlloc()).isEqualTo(Connection.BUF_ALLOC);
     }
 

@@ -4,6 +4,9 @@ import dev.katajava.transport.AgentTransport;
 import dev.katajava.transport.HybridVsockTransport;
 import dev.katajava.transport.UnixSocketTransport;
 import dev.katajava.transport.VsockTransport;
+import dev.katajava.transport.stdio.GuestPortDialer;
+import dev.katajava.transport.stdio.HybridVsockDialer;
+import dev.katajava.transport.stdio.KernelVsockDialer;
 import dev.katajava.virtcontainers.hypervisor.AgentEndpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,6 +42,18 @@ public final class AgentChannels {
                     runDir.resolve("kata.hvsock"), 3);
             case "virtio-serial" -> AgentEndpoint.virtioSerial(runDir.resolve("agent.sock"));
             default -> throw new IllegalArgumentException("unknown agent transport \"" + transport + "\"");
+        };
+    }
+
+    /**
+     * What opens further connections to guest ports for direct stdio streams; null over virtio-serial,
+     * which carries the one RPC stream only.
+     */
+    public static GuestPortDialer portDialer(AgentEndpoint endpoint) {
+        return switch (endpoint.kind()) {
+            case VIRTIO_SERIAL -> null;
+            case VHOST_USER_VSOCK -> new HybridVsockDialer(endpoint.socket());
+            case VHOST_VSOCK -> new KernelVsockDialer((int) endpoint.cid());
         };
     }
 

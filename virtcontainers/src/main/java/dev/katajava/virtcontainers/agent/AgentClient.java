@@ -10,6 +10,8 @@ import dev.katajava.protocols.agent.CreateContainerRequest;
 import dev.katajava.protocols.agent.CreateSandboxRequest;
 import dev.katajava.protocols.agent.DestroySandboxRequest;
 import dev.katajava.protocols.agent.ExecProcessRequest;
+import dev.katajava.protocols.agent.GuestDetailsRequest;
+import dev.katajava.protocols.agent.GuestDetailsResponse;
 import dev.katajava.protocols.agent.HealthCheckResponse;
 import dev.katajava.protocols.agent.ReadStreamRequest;
 import dev.katajava.protocols.agent.ReadStreamResponse;
@@ -99,6 +101,12 @@ public final class AgentClient implements Closeable {
     public void signalProcess(String containerId, String execId, int signal) throws TtrpcException {
         call("SignalProcess", SignalProcessRequest.newBuilder()
                 .setContainerId(containerId).setExecId(execId).setSignal(signal).build());
+    }
+
+    /** GetGuestDetails: what the agent and guest offer (asked once after boot, as Kata does). */
+    public GuestDetailsResponse guestDetails() throws TtrpcException {
+        return client.call(AGENT_SERVICE, "GetGuestDetails", GuestDetailsRequest.newBuilder()
+                .setMemBlockSize(true).build(), GuestDetailsResponse.parser(), CALL_TIMEOUT);
     }
 
     /** Blocks until the process exits; returns its status (exit code, or 128+signal). */

@@ -34,7 +34,8 @@ public final class ConfigLoader {
             "reclaim_guest_freed_memory");
     private static final Set<String> AGENT_KEYS = Set.of("dial_timeout", "enable_debug", "transport");
     private static final Set<String> RUNTIME_KEYS = Set.of("enable_debug", "disable_guest_seccomp",
-            "internetworking_model", "disable_new_netns", "disable_host_socket_forwarding");
+            "internetworking_model", "disable_new_netns", "disable_host_socket_forwarding",
+            "use_passfd_io");
     private static final Set<String> MACHINE_TYPES = Set.of("q35", "microvm");
     static final Set<String> SHARED_FS = Set.of("virtio-9p", "virtio-fs");
 
@@ -127,8 +128,9 @@ public final class ConfigLoader {
         }
         NetworkConfig network = new NetworkConfig(model, noNewNetns, r.bool(h, hv, "disable_vhost_net", false));
         boolean noHostSockets = r.bool("runtime", rt, "disable_host_socket_forwarding", false);
-        return new RuntimeConfig(file, hypervisor, agent, debug, noSeccomp, noHostSockets, List.copyOf(r.warnings),
-                network);
+        boolean passfdIo = r.bool("runtime", rt, "use_passfd_io", true);
+        return new RuntimeConfig(file, hypervisor, agent, debug, noSeccomp, noHostSockets, passfdIo,
+                List.copyOf(r.warnings), network);
     }
 
     /**

@@ -9,6 +9,8 @@ import java.util.List;
  * @param source   the file that was read
  * @param disableGuestSeccomp true to drop containers' seccomp profiles instead of enforcing them in the guest
  * @param disableHostSocketForwarding true to leave host Unix sockets in bind mounts unreachable from the guest
+ * @param usePassfdIo true to carry stdio over one direct stream per process stream when the agent offers
+ *                    that, false to keep every byte on the agent API (ReadStdout/WriteStdin)
  * @param warnings things that were accepted but look wrong (unknown keys), each naming key and line
  * @param network  how pods' network namespaces reach the VM
  */
@@ -19,6 +21,7 @@ public record RuntimeConfig(
         boolean enableDebug,
         boolean disableGuestSeccomp,
         boolean disableHostSocketForwarding,
+        boolean usePassfdIo,
         List<String> warnings,
         NetworkConfig network) {
 

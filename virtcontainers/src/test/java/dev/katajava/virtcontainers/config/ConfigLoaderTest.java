@@ -108,6 +108,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void directStdioStreamsAreOnUnlessUsePassfdIoTurnsThemOff() throws Exception {
+        assertThat(ConfigLoader.parse(FILE, VALID).usePassfdIo()).isTrue();
+        RuntimeConfig config = ConfigLoader.parse(FILE, VALID + "use_passfd_io = false\n");
+        assertThat(config.usePassfdIo()).isFalse();
+        assertThat(config.warnings()).isEmpty();
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, VALID + "use_passfd_io = 1\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("[runtime] use_passfd_io");
+    }
+
+    @Test
     void wrongTypeNamesFileKeyAndLine() {
         String text = VALID.replace("default_vcpus = 2", "default_vcpus = \"two\"");
         assertThatThrownBy(() -> ConfigLoader.parse(FILE, text))

@@ -1,0 +1,104 @@
+package dev.katajava.transport.stdio;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.katajava.linux.Fds;
+import dev.katajava.linux.UnixSockets;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Copies between a socket and a FIFO (spliced) or a regular file (read and write), byte for byte. */
+class StreamCopyTest {
+    private static final int SIZE = 3 * 1024 * 1024 + 17;
+
+    @TempDir
+    Path dir;
+
+    private static byte[] data() {
+        byte[] b = new byte[SIZE];
+        new Random(42).nextBytes(b);
+        return b;
+    }
+
+    private static CompletableFuture<Void> feed(int fd, byte[] data) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                RawSocket.writeAll(fd, data);
+                UnixSockets.shutdown(fd, UnixSockets.SHUT_WR);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }, Thread::startVirtualThread);
+    }
+
+    @Test
+    void socketIntoFifoIsSplicedByteForByte() throws Exception {
+        Path fifo = dir.resolve("fifo");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        int[] pair = UnixSockets.pair();
+        int out = Fds.open(fifo.toString(), Fds.O_RDWR, 0);
+        byte[] data = data();
+        try {
+            MessageDigest got = MessageDigest.getInstance("SHA-256");
+            CompletableFuture<Long> read = CompletableFuture.supplyAsync(() -> drain(fifo, SIZE, got),
+                    Thread::startVirtualThread);
+            var fed = feed(pair[0], data);
+            assertThat(StreamCopy.copy(pair[1], out)).isEqualTo(SIZE);
+            fed.get(10, TimeUnit.SECONDS);
+            assertThat(read.get(10, TimeUnit.SECONDS)).isEqualTo(SIZE);
+            assertThat(got.digest()).isEqualTo(MessageDigest.getInstance("SHA-256").digest(data));
+        } finally {
+            Fds.close(out);
+            Fds.close(pair[0]);
+            Fds.close(pair[1]);
+        }
+    }
+
+    @Test
+    void socketIntoAFileFallsBackToReadAndWrite() throws Exception {
+        Path file = dir.resolve("log");
+        int[] pair = UnixSockets.pair();
+        int out = Fds.open(file.toString(), Fds.O_WRONLY | Fds.O_CREAT, 0600);
+        byte[] data = data();
+        try {
+            var fed = feed(pair[0], data);
+            assertThat(StreamCopy.copy(pair[1], out)).isEqualTo(SIZE);
+            fed.get(10, TimeUnit.SECONDS);
+        } finally {
+            Fds.close(out);
+            Fds.close(pair[0]);
+            Fds.close(pair[1]);
+        }
+        assertThat(Files.readAllBytes(file)).isEqualTo(data);
+    }
+
+    private static long drain(Path fifo, long want, MessageDigest digest) {
+        try (Arena arena = Arena.ofConfined()) {
+            int fd = Fds.open(fifo.toString(), Fds.O_RDONLY, 0);
+            try {
+                MemorySegment buf = arena.allocate(65536);
+                long total = 0;
+                while (total < want) {
+                    int n = Fds.read(fd, buf, 65536);
+                    digest.update(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
+                    total += n;
+                }
+                return total;
+            } finally {
+                Fds.close(fd);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
