@@ -11,6 +11,7 @@ import java.util.List;
  * @param disableHostSocketForwarding true to leave host Unix sockets in bind mounts unreachable from the guest
  * @param warnings things that were accepted but look wrong (unknown keys), each naming key and line
  * @param network  how pods' network namespaces reach the VM
+ * @param factory  VM templating ({@code [factory]})
  */
 public record RuntimeConfig(
         Path source,
@@ -20,7 +21,16 @@ public record RuntimeConfig(
         boolean disableGuestSeccomp,
         boolean disableHostSocketForwarding,
         List<String> warnings,
-        NetworkConfig network) {
+        NetworkConfig network,
+        FactoryConfig factory) {
+
+    /** A configuration without templating. */
+    public RuntimeConfig(Path source, HypervisorConfig hypervisor, AgentConfig agent, boolean enableDebug,
+                         boolean disableGuestSeccomp, boolean disableHostSocketForwarding, List<String> warnings,
+                         NetworkConfig network) {
+        this(source, hypervisor, agent, enableDebug, disableGuestSeccomp, disableHostSocketForwarding, warnings,
+                network, FactoryConfig.DISABLED);
+    }
 
     /** True when any section asked for debug output. */
     public boolean debug() {
