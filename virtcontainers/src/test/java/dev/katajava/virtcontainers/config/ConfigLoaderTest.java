@@ -321,7 +321,7 @@ class ConfigLoaderTest {
     void aNonBooleanEnableTemplateNamesFileKeyAndLine() {
         assertThatThrownBy(() -> ConfigLoader.parse(FILE, VALID + "\n[factory]\nenable_template = \"yes\"\n"))
                 .isInstanceOf(ConfigException.class)
-                .hasMessage(FILE + ":19: [factory] enable_template: expected true or false, got \"yes\"");
+                .hasMessage(FILE + ":18: [factory] enable_template: expected true or false, got \"yes\"");
     }
 
     @Test
@@ -329,7 +329,7 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.parse(FILE, VALID
                 + "\n[factory]\ntemplate_path = \"/run/tpl; rm -rf x\"\n"))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageStartingWith(FILE + ":19: [factory] template_path: \"/run/tpl; rm -rf x\" must be");
+                .hasMessageStartingWith(FILE + ":18: [factory] template_path: \"/run/tpl; rm -rf x\" must be");
         assertThatThrownBy(() -> ConfigLoader.parse(FILE, VALID + "\n[factory]\ntemplate_path = \"tpl\"\n"))
                 .hasMessageContaining("must be an absolute path");
     }
