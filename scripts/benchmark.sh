@@ -7,6 +7,7 @@
 #   how many sandboxes run at once;  8 sandbox starts one after another against all at once;  the agent channel per transport (RPC round trip, one stream's throughput);
 #   TCP throughput between a peer namespace and a container in the pod's network namespace, kata and runc;
 #   CRI pod start to container running (containerd's CRI plugin, CNI), kata and runc;
+#   VM templating: start from the template, QEMU and shim PSS with 1 and 16 clones, clones at once;
 # then a summary table against the targets. The steps live in scripts/bench/.
 # Needs a finished build (./mvnw -B package); uses a private containerd and the staged install in
 # tests/target/stage, or installs one there.
@@ -16,6 +17,9 @@
 #   BENCH_SANDBOX_TIMEOUT seconds one sandbox may take to start in that step (default 600)
 #   BENCH_PARALLEL        sandboxes in the sequential/parallel start step (default 8; 0 skips it)
 #   BENCH_CRI_RUNS        CRI pod starts per handler (default: RUNS; 0 skips that step)
+#   BENCH_TEMPLATE        1 (default): the templating steps after the others; 0: skip them; only: the bare
+#                         boot and the templating steps alone
+#   BENCH_TEMPLATE_MAX    cap on sandboxes from the template at once (default 48)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -27,7 +31,10 @@ stage=$here/tests/target/stage
 [ -x "$stage/bin/containerd-shim-kata-v2" ] || scripts/install.sh --prefix "$stage" >/dev/null
 exec_runs=${BENCH_EXEC_RUNS:-10}
 cri_runs=${BENCH_CRI_RUNS:-$runs}
-for n in "$runs" "$exec_runs" "${BENCH_MAX_SANDBOXES:-16}" "${BENCH_SANDBOX_TIMEOUT:-600}" "${BENCH_PARALLEL:-8}" "$cri_runs"; do
+template_mode=${BENCH_TEMPLATE:-1}
+case "$template_mode" in 0|1|only) ;; *) echo "error: BENCH_TEMPLATE must be 0, 1 or only, got '$template_mode'" >&2; exit 2 ;; esac
+for n in "$runs" "$exec_runs" "${BENCH_MAX_SANDBOXES:-16}" "${BENCH_SANDBOX_TIMEOUT:-600}" "${BENCH_PARALLEL:-8}" "$cri_runs" \
+    "${BENCH_TEMPLATE_MAX:-48}"; do
     case "$n" in ''|*[!0-9]*) echo "error: counts must be whole numbers, got '$n'" >&2; exit 2 ;; esac
 done
 work=$(mktemp -d)
@@ -41,6 +48,7 @@ image=docker.io/library/busybox:bench
 . scripts/bench/parallel.sh
 . scripts/bench/network.sh
 . scripts/bench/cri.sh
+. scripts/bench/template.sh
 # Containers go before containerd: their shims and QEMUs outlive it otherwise.
 cleanup() {
     bench_cleanup
@@ -87,6 +95,7 @@ for _ in $(seq 100); do "${ctr[@]}" version >/dev/null 2>&1 && break; sleep 0.1;
 scripts/busybox-image.sh "$work/bb.tar" "$image" >/dev/null
 "${ctr[@]}" images import "$work/bb.tar" >/dev/null
 
+if [ "$template_mode" != only ]; then
 first_line_ms() { # runtime id -> ms from launching ctr to its first stdout line
     local start line
     start=$(date +%s%N)
@@ -138,5 +147,13 @@ for t in $transports; do
     "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "shim-kata/target/lib/*" \
         dev.katajava.qemu.bench.AgentTransportBench "$config" "$t" 2000 256
 done
+
+fi
+if [ "$template_mode" = only ]; then
+    echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r), accelerator: TCG"
+    echo "bare QEMU boot to /init ($machine, $vcpus vCPU, $memory MiB), median of $runs: ${bare_ms} ms  [$bare]"
+    summary_add "bare QEMU boot (ms)" "$bare_ms" "-" "-"
+fi
+[ "$template_mode" = 0 ] || bench_template
 
 bench_summary
