@@ -63,6 +63,7 @@ public final class TemplateClone {
         try {
             vm = provider.create(spec);
             vm.start(LaunchBackends.NONE);
+            long resumed = System.nanoTime();
             Duration patience = config.agent().dialTimeout().compareTo(AGENT_PATIENCE) < 0
                     ? config.agent().dialTimeout() : AGENT_PATIENCE;
             agent = AgentStartup.connect(AgentChannels.transport(spec.agent()), vm, patience);
@@ -70,8 +71,10 @@ public final class TemplateClone {
             RANDOM.nextBytes(seed);
             agent.reseedRandomDev(seed);
             agent.setGuestDateTime(clock.instant());
+            long now = System.nanoTime();
             LOG.info("VM cloned from the template", "sandbox", id, "pid", vm.pid(), "template",
-                    usable.files().dir(), "ms", (System.nanoTime() - started) / 1_000_000);
+                    usable.files().dir(), "ms", (now - started) / 1_000_000, "resume_ms",
+                    (resumed - started) / 1_000_000, "agent_ms", (now - resumed) / 1_000_000);
             return new Clone(spec, vm, agent);
         } catch (IOException | HypervisorException | TtrpcException | RuntimeException e) {
             if (agent != null) {

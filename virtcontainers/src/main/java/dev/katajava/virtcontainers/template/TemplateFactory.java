@@ -20,7 +20,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 
 /**
  * {@code kata-runtime factory init | destroy}: makes the template (a VM booted once, its agent up and its hot
@@ -28,6 +30,7 @@ import java.time.Duration;
  */
 public final class TemplateFactory {
     private static final Log LOG = Log.of("factory");
+    private static final SecureRandom RANDOM = new SecureRandom();
     /** Room on the tmpfs beyond guest RAM: the device state (well under 1 MiB) and the template VM's logs. */
     static final long HEADROOM = 16L << 20;
     private static final Duration STOP_GRACE = Duration.ofSeconds(2);
@@ -119,11 +122,16 @@ public final class TemplateFactory {
     }
 
     /**
-     * Runs what every sandbox's first minutes run in the agent (health, metrics, network listing), so that a
-     * clone's agent has those paths loaded and compiled.
+     * Runs what every clone's first seconds run in the agent (health, the reseed and clock calls, metrics,
+     * network listing), so that a clone's agent has those paths loaded, linked and compiled: the reseed and
+     * clock calls link native functions, which took a clone's agent 2 s the first time.
      */
     private static void warm(AgentClient agent) throws TtrpcException {
+        byte[] seed = new byte[TemplateClone.SEED_BYTES];
         for (int i = 0; i < 3; i++) {
+            RANDOM.nextBytes(seed);
+            agent.reseedRandomDev(seed);
+            agent.setGuestDateTime(Instant.now());
             agent.check(Duration.ofSeconds(10));
             agent.getMetrics();
             agent.listInterfaces();
