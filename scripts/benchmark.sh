@@ -8,6 +8,7 @@
 #   how many sandboxes run at once;  8 sandbox starts one after another against all at once;  the agent channel per transport (RPC round trip, one stream's throughput);
 #   TCP throughput between a peer namespace and a container in the pod's network namespace, kata and runc;
 #   CRI pod start to container running (containerd's CRI plugin, CNI), kata and runc;
+#   VM templating: start from the template, QEMU and shim PSS with 1 and 16 clones, clones at once;
 # then a summary table against the targets. The steps live in scripts/bench/.
 # Needs a finished build (./mvnw -B package); uses a private containerd and the staged install in
 # tests/target/stage, or installs one there.
@@ -18,7 +19,8 @@
 #   BENCH_PARALLEL        sandboxes in the sequential/parallel start step (default 8; 0 skips it)
 #   BENCH_CRI_RUNS        CRI pod starts per handler (default: RUNS; 0 skips that step)
 #   BENCH_STEPS           which steps to run, of: boot memory stdio sandboxes parallel cri network transports
-#                         (default all)
+#                         template (default all; the bare boot runs with boot or template)
+#   BENCH_TEMPLATE_MAX    cap on sandboxes from the template at once (default 48)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -30,14 +32,15 @@ stage=$here/tests/target/stage
 [ -x "$stage/bin/containerd-shim-kata-v2" ] || scripts/install.sh --prefix "$stage" >/dev/null
 exec_runs=${BENCH_EXEC_RUNS:-10}
 cri_runs=${BENCH_CRI_RUNS:-$runs}
-all_steps="boot memory stdio sandboxes parallel cri network transports"
+all_steps="boot memory stdio sandboxes parallel cri network transports template"
 steps=${BENCH_STEPS:-$all_steps}
 for s in $steps; do
     case " $all_steps " in *" $s "*) ;;
         *) echo "error: BENCH_STEPS: unknown step '$s'" >&2; exit 2 ;; esac
 done
 step() { case " $steps " in *" $1 "*) return 0 ;; esac; return 1; }
-for n in "$runs" "$exec_runs" "${BENCH_MAX_SANDBOXES:-16}" "${BENCH_SANDBOX_TIMEOUT:-600}" "${BENCH_PARALLEL:-8}" "$cri_runs"; do
+for n in "$runs" "$exec_runs" "${BENCH_MAX_SANDBOXES:-16}" "${BENCH_SANDBOX_TIMEOUT:-600}" "${BENCH_PARALLEL:-8}" "$cri_runs" \
+    "${BENCH_TEMPLATE_MAX:-48}"; do
     case "$n" in ''|*[!0-9]*) echo "error: counts must be whole numbers, got '$n'" >&2; exit 2 ;; esac
 done
 work=$(mktemp -d)
@@ -51,6 +54,7 @@ image=docker.io/library/busybox:bench
 . scripts/bench/parallel.sh
 . scripts/bench/network.sh
 . scripts/bench/cri.sh
+. scripts/bench/template.sh
 # Containers go before containerd: their shims and QEMUs outlive it otherwise.
 cleanup() {
     bench_cleanup
@@ -75,10 +79,10 @@ printf '#!/bin/sh\n/bin/busybox echo bare-boot-init-reached\n/bin/busybox powero
 chmod +x "$work/tiny/init"
 (cd "$work/tiny" && find . | cpio -o -H newc --quiet -R 0:0) > "$work/tiny.cpio"
 # The shim's runtime classpath holds the QEMU driver and everything it needs.
-step boot && bare=$("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "shim-kata/target/lib/*" \
+{ step boot || step template; } && bare=$("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "shim-kata/target/lib/*" \
     dev.katajava.qemu.bench.BareBoot /usr/bin/qemu-system-x86_64 \
     "$kernel" "$work/tiny.cpio" "$machine" "$vcpus" "$memory" "$runs")
-step boot && bare_ms=$(echo "$bare" | sed -n 's/^bare_boot_ms_median=\([0-9]*\).*/\1/p')
+{ step boot || step template; } && bare_ms=$(echo "$bare" | sed -n 's/^bare_boot_ms_median=\([0-9]*\).*/\1/p')
 
 # --- ctr run ---------------------------------------------------------------------------------------
 cat > "$work/containerd.toml" <<TOML
@@ -104,6 +108,10 @@ first_line_ms() { # runtime id -> ms from launching ctr to its first stdout line
         { read -r line; echo $(( ($(date +%s%N) - start) / 1000000 )); cat >/dev/null; }
 }
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r), accelerator: TCG"
+if { step boot || step template; }; then
+    echo "bare QEMU boot to /init ($machine, $vcpus vCPU, $memory MiB), median of $runs: ${bare_ms} ms  [$bare]"
+    summary_add "bare QEMU boot (ms)" "$bare_ms" "-" "-"
+fi
 if step boot; then
 : > "$work/kata" ; : > "$work/runc"
 for i in $(seq "$runs"); do
@@ -113,12 +121,10 @@ done
 kata_ms=$(median < "$work/kata")
 runc_ms=$(median < "$work/runc")
 
-echo "bare QEMU boot to /init ($machine, $vcpus vCPU, $memory MiB), median of $runs: ${bare_ms} ms  [$bare]"
 echo "ctr run to first output, kata (VM), median of $runs: ${kata_ms} ms  [$(paste -sd' ' "$work/kata")]"
 echo "ctr run to first output, runc, median of $runs: ${runc_ms} ms  [$(paste -sd' ' "$work/runc")]"
 ratio=$(awk -v a="$kata_ms" -v b="$bare_ms" 'BEGIN {printf "%.2f", a / b}')
 echo "ratio kata / bare boot: $ratio (target <= 1.5)"
-summary_add "bare QEMU boot (ms)" "$bare_ms" "-" "-"
 summary_add "ctr run to first output, kata (ms)" "$kata_ms" "-" "-"
 summary_add "ctr run to first output, runc (ms)" "$runc_ms" "-" "-"
 summary_add "ratio kata / bare boot" "$ratio" "<= 1.5" "$(verdict "$ratio" "<=" 1.5)"
@@ -152,5 +158,7 @@ for t in $transports; do
     "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "shim-kata/target/lib/*" \
         dev.katajava.qemu.bench.AgentTransportBench "$config" "$t" 2000 256
 done
+
+step template && bench_template
 
 bench_summary

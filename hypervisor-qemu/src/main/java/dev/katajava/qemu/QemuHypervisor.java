@@ -17,12 +17,14 @@ import dev.katajava.qemu.qapi.QmpCommands;
 import dev.katajava.qemu.qmp.QmpClient;
 import dev.katajava.qemu.qmp.QmpException;
 import dev.katajava.qemu.qmp.QmpFdChannel;
+import dev.katajava.qemu.template.StateMigration;
 import dev.katajava.vhostuser.VhostUserVsockBackend;
 import dev.katajava.virtcontainers.hypervisor.AgentEndpoint;
 import dev.katajava.virtcontainers.hypervisor.Hypervisor;
 import dev.katajava.virtcontainers.hypervisor.HypervisorException;
 import dev.katajava.virtcontainers.hypervisor.LaunchBackends;
 import dev.katajava.virtcontainers.hypervisor.NetDevice;
+import dev.katajava.virtcontainers.hypervisor.TemplateBoot;
 import dev.katajava.virtcontainers.hypervisor.VmSize;
 import dev.katajava.virtcontainers.hypervisor.VmSpec;
 import java.io.IOException;
@@ -42,6 +44,8 @@ public final class QemuHypervisor implements Hypervisor {
     private static final Log LOG = Log.of("qemu");
     static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration QUIT_ANSWER = Duration.ofSeconds(1);
+    /** Saving or loading a template's device state (a few hundred KiB; slow only on a loaded host). */
+    private static final Duration MIGRATION_TIMEOUT = Duration.ofSeconds(60);
 
     private final VmSpec spec;
     private final RunFiles files;
@@ -149,8 +153,25 @@ public final class QemuHypervisor implements Hypervisor {
                         + spec.sandboxId() + ": " + e.getMessage(), e);
             }
         }
+        TemplateBoot template = spec.template();
+        QemuProcess.BeforeRun beforeRun = template != null && template.role() == TemplateBoot.Role.CLONE
+                ? q -> StateMigration.load(q, template.stateFile(), MIGRATION_TIMEOUT)
+                : q -> { };
         return QemuProcess.launch(QemuCommandLine.build(spec, accel, tscKhz), files, accel, qmpTimeout,
-                p -> lastSpawned = p);
+                p -> lastSpawned = p, beforeRun);
+    }
+
+    @Override
+    public void saveAsTemplate() throws HypervisorException {
+        TemplateBoot template = spec.template();
+        if (template == null || template.role() != TemplateBoot.Role.TEMPLATE) {
+            throw new HypervisorException("sandbox " + spec.sandboxId() + " was not booted as a template");
+        }
+        try {
+            StateMigration.save(qmp(), template.stateFile(), MIGRATION_TIMEOUT);
+        } catch (QmpException e) {
+            throw new HypervisorException("cannot save the template's state: " + e.getMessage(), e);
+        }
     }
 
     private void closeVsockBackend() {
@@ -182,6 +203,14 @@ public final class QemuHypervisor implements Hypervisor {
     @Override
     public CompletableFuture<Integer> exited() {
         return exited;
+    }
+
+    @Override
+    public dev.katajava.virtcontainers.hypervisor.Accelerator acceleratorInUse() {
+        Accel a = accel;
+        return a == null ? dev.katajava.virtcontainers.hypervisor.Accelerator.AUTO
+                : a == Accel.KVM ? dev.katajava.virtcontainers.hypervisor.Accelerator.KVM
+                : dev.katajava.virtcontainers.hypervisor.Accelerator.TCG;
     }
 
     /** The accelerator the VM runs with; null before a successful {@link #start}. */

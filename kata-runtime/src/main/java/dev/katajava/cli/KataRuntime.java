@@ -11,13 +11,15 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * {@code kata-runtime check | env | version | metrics SANDBOX}, as Kata users know them, and
+ * {@code kata-runtime check | env | version | metrics SANDBOX | factory init|status|destroy}, as Kata users know
+ * them, and
  * {@code containerd-config [--handler NAME]} (containerd's CRI runtime handler for this runtime).
  * {@code --config FILE} picks the configuration file; otherwise it is found as the shim finds it.
  */
 public final class KataRuntime {
     public static final String VERSION = "0.1.0";
-    private static final String USAGE = "usage: kata-runtime [--config FILE] check|env|version|metrics SANDBOX|containerd-config [--handler NAME]";
+    private static final String USAGE = "usage: kata-runtime [--config FILE] check|env|version|metrics SANDBOX|"
+            + FactoryCommand.USAGE + "|containerd-config [--handler NAME]";
 
     private KataRuntime() {
     }
@@ -31,6 +33,7 @@ public final class KataRuntime {
         String configPath = "";
         String sandboxId = "";
         String handler = "kata";
+        String action = "";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--config", "-config" -> {
@@ -47,6 +50,14 @@ public final class KataRuntime {
                         return 2;
                     }
                     handler = args[++i];
+                }
+                case "factory" -> {
+                    if (i + 1 >= args.length) {
+                        err.println("factory needs an action; " + USAGE);
+                        return 2;
+                    }
+                    command = args[i];
+                    action = args[++i];
                 }
                 case "metrics" -> {
                     if (i + 1 >= args.length) {
@@ -68,6 +79,7 @@ public final class KataRuntime {
                 case "env" -> env(load(configPath), out);
                 case "version" -> version(configPath, out);
                 case "containerd-config" -> ContainerdConfigCommand.run(handler, load(configPath).source(), out, err);
+                case "factory" -> FactoryCommand.run(action, load(configPath), out, err);
                 case "metrics" -> MetricsCommand.run(sandboxId, id -> root.resolve(
                         SandboxPaths.DEFAULT.monitorSocket(id).toString().substring(1)), out, err);
                 default -> {
@@ -138,6 +150,10 @@ public final class KataRuntime {
         out.println("disable_guest_seccomp = " + config.disableGuestSeccomp());
         out.println("disable_host_socket_forwarding = " + config.disableHostSocketForwarding());
         out.println("use_passfd_io = " + config.usePassfdIo());
+        out.println();
+        out.println("[factory]");
+        out.println("enable_template = " + config.factory().enableTemplate());
+        out.println("template_path = \"" + config.factory().templatePath() + "\"");
         config.warnings().forEach(w -> out.println("# warning: " + w));
         return 0;
     }

@@ -29,9 +29,11 @@ import dev.katajava.virtcontainers.network.PodNetworks;
 import dev.katajava.virtcontainers.sizing.HostCapacity;
 import dev.katajava.virtcontainers.sizing.SandboxSizing;
 import dev.katajava.virtcontainers.sizing.Workload;
+import dev.katajava.virtcontainers.template.TemplateClone;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -100,6 +102,20 @@ public final class Sandbox {
     public static Sandbox create(String id, String hostname, RuntimeConfig config, Workload workload,
                                  PodNetworkSpec podNetwork, HypervisorProvider provider, SandboxPaths paths)
             throws SandboxException {
+        return create(id, hostname, config, workload, podNetwork, null, provider, paths);
+    }
+
+    /**
+     * As {@link #create(String, String, RuntimeConfig, Workload, PodNetworkSpec, HypervisorProvider,
+     * SandboxPaths)}; with templating on ({@code [factory] enable_template}) the VM is cloned from the template
+     * when it matches, and booted cold otherwise (the reason logged).
+     *
+     * @param vsockNeeded what the sandbox's first container needs a vsock channel for (host sockets to
+     *                    forward), which a clone does not have; null for nothing
+     */
+    public static Sandbox create(String id, String hostname, RuntimeConfig config, Workload workload,
+                                 PodNetworkSpec podNetwork, String vsockNeeded, HypervisorProvider provider,
+                                 SandboxPaths paths) throws SandboxException {
         long started = System.nanoTime();
         Path runDir = paths.runDir(id);
         SharedFilesystem share = SharedFilesystems.forConfig(config.hypervisor(), paths.share(id), runDir);
@@ -113,14 +129,26 @@ public final class Sandbox {
             var hv = config.hypervisor();
             SandboxSizing sizing = new SandboxSizing(hv, HostCapacity.of());
             VmSize size = sizing.forWorkload(workload);
-            VmSpec spec = new VmSpec(id, runDir, hv.path(), hv.kernel(), hv.initrd(), hv.machineType(),
-                    hv.kernelParams(), size, hv.accelerator(),
-                    share.device(), AgentChannels.choose(config.agent().transport(), runDir), config.debug(),
-                    network.nicSlots(), hv.image(), hv.reclaimGuestFreedMemory());
-            hypervisor = provider.create(spec);
-            hypervisor.start(share::startBackend);
-            LOG.info("VM started", "sandbox", id, "pid", hypervisor.pid());
-            agent = AgentStartup.connect(AgentChannels.transport(spec.agent()), hypervisor, config.agent().dialTimeout());
+            TemplateClone.Clone clone = config.factory().enableTemplate()
+                    ? TemplateClone.attempt(id, runDir, config, share.device(), network.nicSlots(), vsockNeeded,
+                            provider, Clock.systemUTC())
+                    : null;
+            VmSpec spec;
+            if (clone != null) {
+                spec = clone.spec();
+                hypervisor = clone.hypervisor();
+                agent = clone.agent();
+            } else {
+                spec = new VmSpec(id, runDir, hv.path(), hv.kernel(), hv.initrd(), hv.machineType(),
+                        hv.kernelParams(), size, hv.accelerator(),
+                        share.device(), AgentChannels.choose(config.agent().transport(), runDir), config.debug(),
+                        network.nicSlots(), hv.image(), hv.reclaimGuestFreedMemory());
+                hypervisor = provider.create(spec);
+                hypervisor.start(share::startBackend);
+                LOG.info("VM started", "sandbox", id, "pid", hypervisor.pid());
+                agent = AgentStartup.connect(AgentChannels.transport(spec.agent()), hypervisor,
+                        config.agent().dialTimeout());
+            }
             LOG.info("agent is up", "sandbox", id, "channel", spec.agent().kind(),
                     "ms", (System.nanoTime() - started) / 1_000_000);
             agent.createSandbox(CreateSandboxRequest.newBuilder()
@@ -130,6 +158,10 @@ public final class Sandbox {
                     .setGuestHookPath(hv.guestHookPath())
                     .setSandboxId(id)
                     .build());
+            if (clone != null) {
+                // A clone has the template's size: what the workload asks beyond it is hot-plugged.
+                size = grow(hypervisor, agent, size);
+            }
             LOG.info("sandbox sized", "sandbox", id, "vcpus", size.vcpus(), "max_vcpus", size.maxVcpus(),
                     "memory_mib", size.memoryMiB(), "max_memory_mib", size.maxMemoryMiB());
             GuestNetworkUpdate.apply(agent, network.sync(hypervisor));
@@ -151,6 +183,22 @@ public final class Sandbox {
             undo(agent, hypervisor, share, runDir, network);
             throw e;
         }
+    }
+
+    /** Grows the VM by hot-plug to at least {@code want} and has the guest online what was plugged. */
+    private static VmSize grow(Hypervisor hypervisor, AgentClient agent, VmSize want)
+            throws HypervisorException, TtrpcException {
+        VmSize before = hypervisor.size();
+        if (want.vcpus() <= before.vcpus() && want.memoryMiB() <= before.memoryMiB()) {
+            return before;
+        }
+        VmSize size = hypervisor.grow(want.vcpus(), want.memoryMiB());
+        int cpus = size.vcpus() - before.vcpus();
+        boolean memory = size.memoryMiB() > before.memoryMiB();
+        if (cpus > 0 || memory) {
+            agent.onlineCpuMem(cpus, !memory);
+        }
+        return size;
     }
 
     /** A change in the pod's namespace after boot: late interfaces are hot-plugged and configured. */
@@ -227,18 +275,8 @@ public final class Sandbox {
         Workload total = new Workload(Math.max(pod.vcpus(), containers.vcpus()),
                 Math.max(pod.memoryMiB(), containers.memoryMiB()));
         VmSize want = sizing.forWorkload(total);
-        VmSize before = hypervisor.size();
-        if (want.vcpus() <= before.vcpus() && want.memoryMiB() <= before.memoryMiB()) {
-            return before;
-        }
         try {
-            VmSize size = hypervisor.grow(want.vcpus(), want.memoryMiB());
-            int cpus = size.vcpus() - before.vcpus();
-            boolean memory = size.memoryMiB() > before.memoryMiB();
-            if (cpus > 0 || memory) {
-                agent.onlineCpuMem(cpus, !memory);
-            }
-            return size;
+            return grow(hypervisor, agent, want);
         } catch (HypervisorException | TtrpcException e) {
             throw new SandboxException("cannot grow sandbox " + id + " to " + want.vcpus() + " vCPUs and "
                     + want.memoryMiB() + " MiB: " + e.getMessage(), e);

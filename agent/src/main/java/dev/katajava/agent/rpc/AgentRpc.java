@@ -87,7 +87,7 @@ public final class AgentRpc {
     }
 
     public ServiceRegistry register(ServiceRegistry r) {
-        return new NetworkRpc().register(r)
+        return new ClonedVmRpc().register(new NetworkRpc().register(r))
                 .register(HEALTH, "Check", CheckRequest.parser(), (ctx, req) ->
                         HealthCheckResponse.newBuilder().setStatus(HealthCheckResponse.ServingStatus.SERVING).build())
                 .register(HEALTH, "Version", CheckRequest.parser(), (ctx, req) ->

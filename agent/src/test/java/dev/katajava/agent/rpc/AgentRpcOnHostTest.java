@@ -247,7 +247,7 @@ class AgentRpcOnHostTest {
 
     @Test
     void methodsItDoesNotServeAreUnimplemented() {
-        assertThat(codeOf(() -> call("ReseedRandomDev", ReseedRandomDevRequest.getDefaultInstance(), Empty.parser())))
+        assertThat(codeOf(() -> call("CopyFile", ReseedRandomDevRequest.getDefaultInstance(), Empty.parser())))
                 .isEqualTo(Code.UNIMPLEMENTED);
     }
 

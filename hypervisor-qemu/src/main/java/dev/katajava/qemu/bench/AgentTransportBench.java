@@ -46,7 +46,7 @@ public final class AgentTransportBench {
         int mib = Integer.parseInt(args[3]);
         RuntimeConfig config = new RuntimeConfig(file.source(), file.hypervisor(),
                 new AgentConfig(file.agent().dialTimeout(), false, transport), false, file.disableGuestSeccomp(),
-                file.disableHostSocketForwarding(), file.usePassfdIo(), List.of(), file.network());
+                file.disableHostSocketForwarding(), file.usePassfdIo(), List.of(), file.network(), file.factory());
         Path work = Files.createTempDirectory("agent-bench");
         String id = "bench-" + transport + "-" + ProcessHandle.current().pid();
         Sandbox sandbox = Sandbox.create(id, "bench", config, Workload.NONE, new QemuHypervisorProvider(),

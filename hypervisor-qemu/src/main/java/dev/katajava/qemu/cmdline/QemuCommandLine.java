@@ -55,7 +55,9 @@ public final class QemuCommandLine {
         List<String> cmd = new ArrayList<>();
         cmd.add(spec.binary().toString());
         add(cmd, "-name", "sandbox-" + spec.sandboxId());
-        if (needsSharedMemory(spec)) {
+        if (spec.template() != null) {
+            TemplateMemory.ram(cmd, spec, machine);
+        } else if (needsSharedMemory(spec)) {
             // A vhost-user backend reads guest RAM itself: the RAM must be a shared, fd-backed object.
             add(cmd, "-object", "memory-backend-memfd,id=" + RAM_ID + ",size=" + spec.size().memoryMiB() + "M,share=on");
             add(cmd, "-machine", machine.machineArg() + ",memory-backend=" + RAM_ID);
@@ -83,7 +85,9 @@ public final class QemuCommandLine {
         shareDevices(cmd, spec.share(), machine);
         nicPorts(cmd, spec, machine, files);
         rootImage(cmd, spec, imageBytes);
-        if (spec.reclaimFreedMemory()) {
+        if (spec.template() != null) {
+            TemplateMemory.devices(cmd, spec, machine);
+        } else if (spec.reclaimFreedMemory()) {
             // The guest reports pages it has freed (the initramfs once unpacked, a container's memory once
             // it exits); QEMU drops them, so the host gets them back instead of keeping every page ever touched.
             add(cmd, "-device", machine.virtio("balloon") + ",id=balloon0,free-page-reporting=on");
@@ -228,7 +232,7 @@ public final class QemuCommandLine {
      * A path that goes inside a QEMU option list, where a comma would start the next option. QEMU's
      * escape (doubling) is not understood by every legacy form (-serial file:), so such paths are refused.
      */
-    private static String optionPath(Path path) {
+    static String optionPath(Path path) {
         String s = path.toString();
         if (s.indexOf(',') >= 0) {
             throw new IllegalArgumentException("QEMU cannot be given a path containing a comma: " + s);
@@ -236,7 +240,7 @@ public final class QemuCommandLine {
         return s;
     }
 
-    private static void add(List<String> cmd, String flag, String value) {
+    static void add(List<String> cmd, String flag, String value) {
         cmd.add(flag);
         cmd.add(value);
     }

@@ -44,6 +44,22 @@ public final class QemuProcess implements LaunchedVm {
      */
     public static QemuProcess launch(List<String> command, RunFiles files, Accel accel, Duration qmpTimeout,
                                      java.util.function.Consumer<Process> onSpawn) throws HypervisorException {
+        return launch(command, files, accel, qmpTimeout, onSpawn, q -> { });
+    }
+
+    /** Something done over QMP while the VM is still paused, before it first runs. */
+    @FunctionalInterface
+    public interface BeforeRun {
+        void accept(QmpCommands qmp) throws QmpException;
+    }
+
+    /**
+     * As {@link #launch(List, RunFiles, Accel, Duration, java.util.function.Consumer)}, with {@code beforeRun}
+     * done before the VM is continued (a clone loads its state there; QEMU then waits in {@code inmigrate}).
+     */
+    public static QemuProcess launch(List<String> command, RunFiles files, Accel accel, Duration qmpTimeout,
+                                     java.util.function.Consumer<Process> onSpawn, BeforeRun beforeRun)
+            throws HypervisorException {
         long logStart;
         Process process;
         try {
@@ -65,9 +81,11 @@ public final class QemuProcess implements LaunchedVm {
             qemu.qmp = QmpClient.connect(files.qmpSocket(), qmpTimeout, process::isAlive);
             QmpCommands commands = new QmpCommands(qemu.qmp);
             QueryStatusResultStatus status = commands.queryStatus(qmpTimeout).status();
-            if (status != QueryStatusResultStatus.PRELAUNCH && status != QueryStatusResultStatus.PAUSED) {
+            if (status != QueryStatusResultStatus.PRELAUNCH && status != QueryStatusResultStatus.PAUSED
+                    && status != QueryStatusResultStatus.INMIGRATE) {
                 throw new QmpException("QEMU started with -S reports status " + status + ", not paused");
             }
+            beforeRun.accept(commands);
             commands.cont(qmpTimeout);
             return qemu;
         } catch (QmpException e) {

@@ -25,6 +25,7 @@ import dev.katajava.ttrpc.TtrpcException;
 import dev.katajava.virtcontainers.Sandbox;
 import dev.katajava.virtcontainers.fs.ContainerVolumes;
 import dev.katajava.virtcontainers.hostsockets.HostSocketForwarding;
+import dev.katajava.virtcontainers.hostsockets.HostSocketScan;
 import dev.katajava.virtcontainers.oci.AgentSpecConverter;
 import dev.katajava.virtcontainers.network.PodNetworkSpec;
 import dev.katajava.virtcontainers.oci.ContainerType;
@@ -38,6 +39,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Creating and deleting containers: the rootfs mount, the VM for the container that owns it, the share
@@ -191,7 +194,7 @@ final class ContainerLifecycle {
             }
             Sandbox adopted = early == null ? null : early.adopt(type.sandboxId(), req.getOptions());
             early = null;
-            return adopted != null ? adopted : boot(type, spec, req.getOptions());
+            return adopted != null ? adopted : boot(type, spec, Path.of(req.getBundle()), req.getOptions());
         }
         if (current == null || !current.id().equals(type.sandboxId())) {
             throw new TtrpcException(Code.FAILED_PRECONDITION, "sandbox " + type.sandboxId()
@@ -204,9 +207,14 @@ final class ContainerLifecycle {
         return spec.toBuilder().setProcess(RuncDefaults.inherit(oci.path("process"), spec.getProcess())).build();
     }
 
-    private Sandbox boot(ContainerType type, JsonNode spec, Any options) throws Exception {
+    private Sandbox boot(ContainerType type, JsonNode spec, Path bundle, Any options) throws Exception {
+        Supplier<String> hostSockets = () -> {
+            List<HostSocketScan.Found> found = HostSocketScan.scan(spec, bundle, Path.of("/proc/net/unix"));
+            return found.isEmpty() ? null : String.join(",", found.stream().map(f -> f.hostPath().toString()).toList());
+        };
         return sandboxes.create(type.sandboxId(), RuncDefaults.hostname(spec),
-                Workload.of(spec, type), PodNetworkSpec.of(spec), OciSpecReader.annotations(spec), options);
+                Workload.of(spec, type), PodNetworkSpec.of(spec), OciSpecReader.annotations(spec), hostSockets,
+                options);
     }
 
     /**
@@ -223,7 +231,7 @@ final class ContainerLifecycle {
         synchronized (state.lifecycle) {
             if (early == null && state.sandbox == null && !state.containers.containsKey(id)) {
                 LOG.info("booting the VM before create", "sandbox", type.sandboxId());
-                early = EarlyBoot.start(type.sandboxId(), options, () -> boot(type, spec, options), Sandbox::stop);
+                early = EarlyBoot.start(type.sandboxId(), options, () -> boot(type, spec, bundle, options), Sandbox::stop);
             }
         }
     }

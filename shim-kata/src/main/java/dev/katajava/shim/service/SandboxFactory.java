@@ -18,6 +18,7 @@ import dev.katajava.virtcontainers.sizing.Workload;
 import dev.katajava.virtcontainers.hypervisor.HypervisorProvider;
 import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.function.Supplier;
 
 /** Loads the configuration a Create names and boots the sandbox VM with the hypervisor it selects. */
 final class SandboxFactory {
@@ -33,9 +34,14 @@ final class SandboxFactory {
         return paths;
     }
 
-    /** {@code annotations} are the pod's (the sandbox container's spec): they may override the file. */
+    /**
+     * {@code annotations} are the pod's (the sandbox container's spec): they may override the file.
+     * {@code hostSockets} says which host sockets the first container brings (they need a vsock agent channel,
+     * so such a sandbox is not cloned from a template), or null; it is asked only when templating is on.
+     */
     Sandbox create(String sandboxId, String hostname, Workload workload, PodNetworkSpec network,
-                   Map<String, String> annotations, Any options) throws ConfigException, SandboxException {
+                   Map<String, String> annotations, Supplier<String> hostSockets, Any options)
+            throws ConfigException, SandboxException {
         RuntimeConfig config = AnnotationOverrides.apply(
                 ConfigLoader.load(ConfigLocator.locate(configPath(options), System.getenv())), annotations);
         for (String warning : config.warnings()) {
@@ -45,8 +51,11 @@ final class SandboxFactory {
             LOG.info("debug logging enabled by configuration", "file", config.source());
         }
         LOG.info("creating sandbox", "sandbox", sandboxId, "config", config.source());
-        return Sandbox.create(sandboxId, hostname, config, workload, network, provider(config.hypervisor().name()),
-                paths);
+        String sockets = config.factory().enableTemplate() && !config.disableHostSocketForwarding()
+                ? hostSockets.get() : null;
+        String vsockNeeded = sockets == null ? null : "forwarding the host sockets " + sockets;
+        return Sandbox.create(sandboxId, hostname, config, workload, network, vsockNeeded,
+                provider(config.hypervisor().name()), paths);
     }
 
     /** ctr's --runtime-config-path arrives as runtimeoptions.v1.Options in the Create options. */

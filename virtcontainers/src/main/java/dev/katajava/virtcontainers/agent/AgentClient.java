@@ -168,6 +168,18 @@ public final class AgentClient implements Closeable {
                 .setWait(true).setNbCpus(cpus).setCpuOnly(cpuOnly).build());
     }
 
+    /** Mixes {@code seed} into the guest's random pool and reseeds its generator (a VM cloned from a template). */
+    public void reseedRandomDev(byte[] seed) throws TtrpcException {
+        call("ReseedRandomDev", dev.katajava.protocols.agent.ReseedRandomDevRequest.newBuilder()
+                .setData(ByteString.copyFrom(seed)).build());
+    }
+
+    /** Sets the guest's wall clock to {@code now} (to the microsecond). */
+    public void setGuestDateTime(java.time.Instant now) throws TtrpcException {
+        call("SetGuestDateTime", dev.katajava.protocols.agent.SetGuestDateTimeRequest.newBuilder()
+                .setSec(now.getEpochSecond()).setUsec(now.getNano() / 1000).build());
+    }
+
     /** Blocks until a process in some container is OOM-killed; returns that container's id. */
     public String awaitOomEvent() throws TtrpcException {
         return client.call(AGENT_SERVICE, "GetOOMEvent", dev.katajava.protocols.agent.GetOOMEventRequest

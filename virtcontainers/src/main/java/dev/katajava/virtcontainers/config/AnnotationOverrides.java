@@ -87,7 +87,7 @@ public final class AnnotationOverrides {
                 sharedFs.equals("virtio-fs") ? hv.virtioFs() : null, hv.accelerator(), hv.enableDebug(),
                 hv.enableAnnotations(), hv.guestHookPath(), hv.image(), hv.reclaimGuestFreedMemory());
         return new RuntimeConfig(config.source(), overridden, config.agent(), config.enableDebug(), noSeccomp,
-                noHostSockets, config.usePassfdIo(), List.copyOf(warnings), config.network());
+                noHostSockets, config.usePassfdIo(), List.copyOf(warnings), config.network(), config.factory());
     }
 
     private static boolean enabled(List<String> patterns, String name) {

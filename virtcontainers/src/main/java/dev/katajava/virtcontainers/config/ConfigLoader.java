@@ -36,6 +36,9 @@ public final class ConfigLoader {
     private static final Set<String> RUNTIME_KEYS = Set.of("enable_debug", "disable_guest_seccomp",
             "internetworking_model", "disable_new_netns", "disable_host_socket_forwarding",
             "use_passfd_io");
+    private static final Set<String> FACTORY_KEYS = Set.of("enable_template", "template_path");
+    /** The template path goes into QEMU options and a migration command run by a shell: plain characters only. */
+    private static final Pattern TEMPLATE_PATH = Pattern.compile("/[A-Za-z0-9._/-]*");
     private static final Set<String> MACHINE_TYPES = Set.of("q35", "microvm");
     static final Set<String> SHARED_FS = Set.of("virtio-9p", "virtio-fs");
 
@@ -129,8 +132,9 @@ public final class ConfigLoader {
         NetworkConfig network = new NetworkConfig(model, noNewNetns, r.bool(h, hv, "disable_vhost_net", false));
         boolean noHostSockets = r.bool("runtime", rt, "disable_host_socket_forwarding", false);
         boolean passfdIo = r.bool("runtime", rt, "use_passfd_io", true);
+        FactoryConfig factory = factory(r, root.path("factory"));
         return new RuntimeConfig(file, hypervisor, agent, debug, noSeccomp, noHostSockets, passfdIo,
-                List.copyOf(r.warnings), network);
+                List.copyOf(r.warnings), network, factory);
     }
 
     /**
@@ -151,6 +155,17 @@ public final class ConfigLoader {
                     + " got \"" + machineType + "\")");
         }
         return image;
+    }
+
+    private static FactoryConfig factory(Reader r, JsonNode f) throws ConfigException {
+        r.unknownKeys("factory", f, FACTORY_KEYS);
+        boolean enable = r.bool("factory", f, "enable_template", false);
+        Path path = r.path("factory", f, "template_path", FactoryConfig.DEFAULT_TEMPLATE_PATH.toString());
+        if (!TEMPLATE_PATH.matcher(path.toString()).matches() || path.getNameCount() == 0) {
+            throw r.error("factory.template_path", "\"" + path + "\" must be a directory below / named with letters,"
+                    + " digits, '.', '_', '-' and '/' only (it is passed to QEMU and to a shell command)");
+        }
+        return new FactoryConfig(enable, path.normalize());
     }
 
     private static VirtioFsConfig virtioFs(Reader r, String h, JsonNode hv) throws ConfigException {

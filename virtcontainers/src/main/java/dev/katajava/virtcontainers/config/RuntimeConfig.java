@@ -13,6 +13,7 @@ import java.util.List;
  *                    that, false to keep every byte on the agent API (ReadStdout/WriteStdin)
  * @param warnings things that were accepted but look wrong (unknown keys), each naming key and line
  * @param network  how pods' network namespaces reach the VM
+ * @param factory  VM templating ({@code [factory]})
  */
 public record RuntimeConfig(
         Path source,
@@ -23,7 +24,16 @@ public record RuntimeConfig(
         boolean disableHostSocketForwarding,
         boolean usePassfdIo,
         List<String> warnings,
-        NetworkConfig network) {
+        NetworkConfig network,
+        FactoryConfig factory) {
+
+    /** A configuration without templating. */
+    public RuntimeConfig(Path source, HypervisorConfig hypervisor, AgentConfig agent, boolean enableDebug,
+                         boolean disableGuestSeccomp, boolean disableHostSocketForwarding, boolean usePassfdIo,
+                         List<String> warnings, NetworkConfig network) {
+        this(source, hypervisor, agent, enableDebug, disableGuestSeccomp, disableHostSocketForwarding, usePassfdIo,
+                warnings, network, FactoryConfig.DISABLED);
+    }
 
     /** True when any section asked for debug output. */
     public boolean debug() {

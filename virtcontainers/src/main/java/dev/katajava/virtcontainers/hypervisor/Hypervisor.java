@@ -21,6 +21,11 @@ public interface Hypervisor {
     /** The VMM's host pid (containerd shows it as the task pid); 0 before {@link #start}. */
     long pid();
 
+    /** The accelerator the running VM got (KVM or TCG); {@link Accelerator#AUTO} when not known. */
+    default Accelerator acceleratorInUse() {
+        return Accelerator.AUTO;
+    }
+
     /** Completes with the VMM's exit code once its process has been reaped. */
     CompletableFuture<Integer> exited();
 
@@ -52,6 +57,14 @@ public interface Hypervisor {
      */
     default void removeNetDevice(String id, Duration wait) throws HypervisorException {
         throw new HypervisorException("this hypervisor cannot unplug network devices (" + id + ")");
+    }
+
+    /**
+     * For a VM booted as a template ({@link VmSpec#template}, role TEMPLATE): pauses it and saves its device
+     * state to the template's state file; its RAM stays in the memory file. The VM is left paused.
+     */
+    default void saveAsTemplate() throws HypervisorException {
+        throw new HypervisorException("this hypervisor cannot make VM templates");
     }
 
     /** What the guest printed on its console so far, for error messages (may be truncated to the tail). */

@@ -23,6 +23,7 @@ import java.util.Objects;
  * @param image         the guest's read-only root image, attached as persistent memory; null to run from
  *                      the initramfs alone
  * @param reclaimFreedMemory whether the guest reports the pages it frees back to the host (balloon)
+ * @param template      the template this VM becomes or is cloned from; null for a VM booted on its own
  */
 public record VmSpec(
         String sandboxId,
@@ -39,7 +40,8 @@ public record VmSpec(
         boolean debug,
         int nicSlots,
         Path image,
-        boolean reclaimFreedMemory) {
+        boolean reclaimFreedMemory,
+        TemplateBoot template) {
 
     /** The 9p/virtio-fs mount tag of the shared directory, as Kata names it. */
     public static final String SHARED_FS_TAG = "kataShared";
@@ -63,6 +65,14 @@ public record VmSpec(
         if (nicSlots < 0 || nicSlots > MAX_NIC_SLOTS) {
             throw new IllegalArgumentException("NIC slots must be 0 to " + MAX_NIC_SLOTS + ", got " + nicSlots);
         }
+    }
+
+    /** A VM booted on its own (no template). */
+    public VmSpec(String sandboxId, Path runDir, Path binary, Path kernel, Path initrd, String machineType,
+                  List<String> kernelParams, VmSize size, Accelerator accelerator, ShareDevice share,
+                  AgentEndpoint agent, boolean debug, int nicSlots, Path image, boolean reclaimFreedMemory) {
+        this(sandboxId, runDir, binary, kernel, initrd, machineType, kernelParams, size, accelerator, share, agent,
+                debug, nicSlots, image, reclaimFreedMemory, null);
     }
 
     /** A VM booted from its initramfs alone, which keeps the pages its guest frees. */

@@ -312,4 +312,42 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLocator.locate(dir.resolve("none.toml").toString(), Map.of()))
                 .hasMessageContaining("none.toml").hasMessageContaining("does not exist");
     }
+
+    @Test
+    void templatingIsOffByDefaultWithKatasTemplatePath() throws Exception {
+        FactoryConfig factory = ConfigLoader.parse(FILE, VALID).factory();
+        assertThat(factory.enableTemplate()).isFalse();
+        assertThat(factory.templatePath()).isEqualTo(Path.of("/run/vc/vm/template"));
+    }
+
+    @Test
+    void theFactoryTableTurnsTemplatingOnAtItsPath() throws Exception {
+        FactoryConfig factory = ConfigLoader.parse(FILE, VALID
+                + "\n[factory]\nenable_template = true\ntemplate_path = \"/run/tpl/a\"\n").factory();
+        assertThat(factory.enableTemplate()).isTrue();
+        assertThat(factory.templatePath()).isEqualTo(Path.of("/run/tpl/a"));
+    }
+
+    @Test
+    void aNonBooleanEnableTemplateNamesFileKeyAndLine() {
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, VALID + "\n[factory]\nenable_template = \"yes\"\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(FILE + ":18: [factory] enable_template: expected true or false, got \"yes\"");
+    }
+
+    @Test
+    void aTemplatePathAShellWouldReadOtherwiseIsRejected() {
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, VALID
+                + "\n[factory]\ntemplate_path = \"/run/tpl; rm -rf x\"\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(FILE + ":18: [factory] template_path: \"/run/tpl; rm -rf x\" must be");
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, VALID + "\n[factory]\ntemplate_path = \"tpl\"\n"))
+                .hasMessageContaining("must be an absolute path");
+    }
+
+    @Test
+    void unknownFactoryKeysAreWarnedAbout() throws Exception {
+        assertThat(ConfigLoader.parse(FILE, VALID + "\n[factory]\nvm_cache_number = 0\n").warnings())
+                .singleElement().asString().contains("[factory] vm_cache_number: unknown key, ignored");
+    }
 }

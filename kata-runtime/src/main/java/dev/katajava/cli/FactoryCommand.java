@@ -1,0 +1,61 @@
+package dev.katajava.cli;
+
+import dev.katajava.virtcontainers.config.RuntimeConfig;
+import dev.katajava.virtcontainers.hypervisor.HypervisorProvider;
+import dev.katajava.virtcontainers.template.TemplateException;
+import dev.katajava.virtcontainers.template.TemplateFactory;
+import dev.katajava.virtcontainers.template.TemplateMount;
+import dev.katajava.virtcontainers.template.TemplateStatus;
+import java.io.PrintStream;
+import java.util.ServiceLoader;
+
+/** {@code kata-runtime factory init | status | destroy}: the VM template Kata's {@code [factory]} describes. */
+final class FactoryCommand {
+    static final String USAGE = "factory init|status|destroy";
+
+    private FactoryCommand() {
+    }
+
+    static int run(String action, RuntimeConfig config, PrintStream out, PrintStream err) {
+        try {
+            return switch (action) {
+                case "init" -> {
+                    if (!config.factory().enableTemplate()) {
+                        err.println("factory init: templating is off in " + config.source()
+                                + " ([factory] enable_template = false)");
+                        yield 1;
+                    }
+                    out.println(factory(config).init(config).message());
+                    yield 0;
+                }
+                case "status" -> {
+                    TemplateStatus.of(config).lines().forEach(out::println);
+                    yield 0;
+                }
+                case "destroy" -> {
+                    boolean removed = factory(config).destroy(config.factory().templatePath());
+                    out.println(removed ? "template at " + config.factory().templatePath() + " removed"
+                            : "no template at " + config.factory().templatePath());
+                    yield 0;
+                }
+                default -> {
+                    err.println("unknown factory action \"" + action + "\"; usage: kata-runtime " + USAGE);
+                    yield 2;
+                }
+            };
+        } catch (TemplateException e) {
+            err.println("factory " + action + ": " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static TemplateFactory factory(RuntimeConfig config) throws TemplateException {
+        for (HypervisorProvider p : ServiceLoader.load(HypervisorProvider.class)) {
+            if (p.name().equals(config.hypervisor().name())) {
+                return new TemplateFactory(p, TemplateMount.LINUX);
+            }
+        }
+        throw new TemplateException("no hypervisor implementation named \"" + config.hypervisor().name()
+                + "\" is installed");
+    }
+}
