@@ -33,7 +33,7 @@ final class FactoryCommand {
                     yield 0;
                 }
                 case "destroy" -> {
-                    boolean removed = factory(config).destroy(config.factory().templatePath());
+                    boolean removed = TemplateFactory.destroy(config.factory().templatePath(), TemplateMount.LINUX);
                     out.println(removed ? "template at " + config.factory().templatePath() + " removed"
                             : "no template at " + config.factory().templatePath());
                     yield 0;

@@ -135,4 +135,36 @@ class KataRuntimeTest {
         assertThat(o.code()).isEqualTo(2);
         assertThat(o.err()).contains("\"Kata_1\"").contains("DNS label");
     }
+
+    @Test
+    void factoryWithoutAnActionOrWithAnUnknownOneIsAUsageError() throws Exception {
+        String file = config("").toString();
+        Output none = run("--config", file, "factory");
+        assertThat(none.code()).isEqualTo(2);
+        assertThat(none.err()).contains("factory needs an action");
+        Output bogus = run("--config", file, "factory", "rebuild");
+        assertThat(bogus.code()).isEqualTo(2);
+        assertThat(bogus.err()).contains("unknown factory action \"rebuild\"").contains("factory init|status|destroy");
+    }
+
+    @Test
+    void factoryInitRefusesWhenTemplatingIsOff() throws Exception {
+        Output o = run("--config", config("").toString(), "factory", "init");
+        assertThat(o.code()).isEqualTo(1);
+        assertThat(o.err()).contains("templating is off").contains("[factory] enable_template = false");
+    }
+
+    @Test
+    void factoryStatusShowsTheSettingsAndThatThereIsNoTemplate() throws Exception {
+        Path tpl = root.resolve("tpl");
+        Path file = config("");
+        Files.writeString(file, Files.readString(file) + "\n[factory]\nenable_template = true\ntemplate_path = \""
+                + tpl + "\"\n");
+        Output o = run("--config", file.toString(), "factory", "status");
+        assertThat(o.code()).isZero();
+        assertThat(o.out()).contains("enable_template = true", "template_path = " + tpl, "template: none");
+        Output destroy = run("--config", file.toString(), "factory", "destroy");
+        assertThat(destroy.code()).isZero();
+        assertThat(destroy.out()).contains("no template at " + tpl);
+    }
 }

@@ -46,7 +46,8 @@ class TemplateMemoryTest {
         assertThat(QemuCommandLineTest.value(cmd, "-object")).isEqualTo("memory-backend-file,id=ram,mem-path=" + MEMORY
                 + ",size=2048M,share=on");
         assertThat(QemuCommandLineTest.value(cmd, "-machine")).isEqualTo("q35,memory-backend=ram");
-        assertThat(QemuCommandLineTest.values(cmd, "-device")).contains("vmgenid,guid=auto").noneMatch(d -> d.contains("balloon"));
+        assertThat(QemuCommandLineTest.values(cmd, "-device")).contains("vmgenid,guid=auto")
+                .noneMatch(d -> d.contains("balloon"));
         assertThat(cmd).doesNotContain("-incoming");
     }
 
@@ -64,10 +65,10 @@ class TemplateMemoryTest {
         List<String> template = shape(QemuCommandLine.build(spec("template", TemplateBoot.Role.TEMPLATE),
                 Accel.TCG, 0), "template");
         List<String> clone = shape(QemuCommandLine.build(spec("sb1", TemplateBoot.Role.CLONE), Accel.TCG, 0), "sb1");
-        assertThat(QemuCommandLineTest.values(clone, "-device")).isEqualTo(QemuCommandLineTest.values(template, "-device"));
-        assertThat(QemuCommandLineTest.values(clone, "-m")).isEqualTo(QemuCommandLineTest.values(template, "-m"));
-        assertThat(QemuCommandLineTest.values(clone, "-smp")).isEqualTo(QemuCommandLineTest.values(template, "-smp"));
-        assertThat(QemuCommandLineTest.values(clone, "-chardev")).isEqualTo(QemuCommandLineTest.values(template, "-chardev"));
+        for (String flag : List.of("-device", "-m", "-smp", "-chardev")) {
+            assertThat(QemuCommandLineTest.values(clone, flag)).as(flag)
+                    .isEqualTo(QemuCommandLineTest.values(template, flag));
+        }
     }
 
     @Test

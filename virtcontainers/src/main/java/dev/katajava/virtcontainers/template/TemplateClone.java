@@ -28,8 +28,12 @@ public final class TemplateClone {
     private static final Log LOG = Log.of("virtcontainers");
     /** Kata sends this many bytes of the host's random source. */
     static final int SEED_BYTES = 512;
-    /** A clone's agent is up the moment the VM runs; one that takes longer than this is not coming. */
-    static final Duration AGENT_PATIENCE = Duration.ofSeconds(10);
+    /**
+     * A clone's agent answers within a second of the VM running on an idle host; one that takes longer than
+     * this is not coming. (10 s was too short: with 36 clones running on 2 cores one took longer and booted
+     * cold.)
+     */
+    static final Duration AGENT_PATIENCE = Duration.ofSeconds(30);
     private static final Duration STOP_GRACE = Duration.ofSeconds(2);
     private static final SecureRandom RANDOM = new SecureRandom();
 

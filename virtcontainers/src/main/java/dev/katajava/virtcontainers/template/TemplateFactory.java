@@ -156,6 +156,11 @@ public final class TemplateFactory {
      * Returns whether there was anything to remove.
      */
     public boolean destroy(Path dir) throws TemplateException {
+        return destroy(dir, mount);
+    }
+
+    /** {@link #destroy(Path)} without a hypervisor at hand (removing needs none). */
+    public static boolean destroy(Path dir, TemplateMount mount) throws TemplateException {
         if (!Files.exists(dir)) {
             return false;
         }

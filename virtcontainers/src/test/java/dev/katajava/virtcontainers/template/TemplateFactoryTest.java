@@ -30,6 +30,7 @@ class TemplateFactoryTest {
         assertThat(vm.spec.template().role()).isEqualTo(TemplateBoot.Role.TEMPLATE);
         assertThat(vm.spec.template().memoryFile()).isEqualTo(tpl.resolve("memory"));
         assertThat(vm.stopped).as("the template VM is stopped once saved").isTrue();
+        assertThat(vm.seeds).as("the clone's calls are run in the template").isNotEmpty();
         assertThat(TemplateCheck.of(config)).isInstanceOf(TemplateCheck.Usable.class);
         assertThat(tpl.resolve("boot")).doesNotExist();
     }
