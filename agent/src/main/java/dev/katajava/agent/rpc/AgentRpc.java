@@ -104,9 +104,12 @@ public final class AgentRpc {
                 .register(AGENT, "RemoveContainer", RemoveContainerRequest.parser(), this::removeContainer)
                 .register(AGENT, "SignalProcess", SignalProcessRequest.parser(), this::signalProcess)
                 .register(AGENT, "WaitProcess", WaitProcessRequest.parser(), this::waitProcess)
-                .register(AGENT, "ReadStdout", ReadStreamRequest.parser(), (ctx, req) -> read(req, false))
-                .register(AGENT, "ReadStderr", ReadStreamRequest.parser(), (ctx, req) -> read(req, true))
-                .register(AGENT, "WriteStdin", WriteStreamRequest.parser(), this::writeStdin)
+                .register(AGENT, "ReadStdout", ReadStreamRequest.parser(),
+                        (ctx, req) -> OffCarrier.run(() -> read(req, false)))
+                .register(AGENT, "ReadStderr", ReadStreamRequest.parser(),
+                        (ctx, req) -> OffCarrier.run(() -> read(req, true)))
+                .register(AGENT, "WriteStdin", WriteStreamRequest.parser(),
+                        (ctx, req) -> OffCarrier.run(() -> writeStdin(req)))
                 .register(AGENT, "CloseStdin", CloseStdinRequest.parser(), this::closeStdin)
                 .register(AGENT, "TtyWinResize", TtyWinResizeRequest.parser(), this::resize)
                 .register(AGENT, "PauseContainer", PauseContainerRequest.parser(),
@@ -260,7 +263,7 @@ public final class AgentRpc {
         return ReadStreamResponse.newBuilder().setData(UnsafeByteOperations.unsafeWrap(buf, 0, n)).build();
     }
 
-    private WriteStreamResponse writeStdin(CallContext ctx, WriteStreamRequest req) throws TtrpcException {
+    private WriteStreamResponse writeStdin(WriteStreamRequest req) throws TtrpcException {
         OutputStream out = process(req.getContainerId(), req.getExecId()).stdin();
         try {
             req.getData().writeTo(out);
