@@ -37,9 +37,9 @@ public final class ConfigLoader {
             "internetworking_model", "disable_new_netns", "disable_host_socket_forwarding");
     private static final Set<String> FACTORY_KEYS = Set.of("enable_template", "template_path", "vm_cache_number",
             "vm_cache_endpoint");
-    /** The template path goes into QEMU options and a migration command run by a shell: plain characters only. */
     /** Each cached VM holds its full guest RAM: a small bound keeps a typo from exhausting the host. */
     private static final int VM_CACHE_MAX = 64;
+    /** The template path goes into QEMU options and a migration command run by a shell: plain characters only. */
     private static final Pattern TEMPLATE_PATH = Pattern.compile("/[A-Za-z0-9._/-]*");
     private static final Set<String> MACHINE_TYPES = Set.of("q35", "microvm");
     static final Set<String> SHARED_FS = Set.of("virtio-9p", "virtio-fs");
