@@ -5,6 +5,7 @@ import dev.katajava.ttrpc.TtrpcException;
 import dev.katajava.virtcontainers.agent.AgentChannels;
 import dev.katajava.virtcontainers.agent.AgentClient;
 import dev.katajava.virtcontainers.agent.AgentStartup;
+import dev.katajava.virtcontainers.agent.TrainingContainer;
 import dev.katajava.virtcontainers.config.RuntimeConfig;
 import dev.katajava.virtcontainers.fs.MountCleaner;
 import dev.katajava.virtcontainers.hypervisor.Accelerator;
@@ -91,7 +92,7 @@ public final class TemplateFactory {
             try (AgentClient agent = AgentStartup.connect(AgentChannels.transport(spec.agent()), vm,
                     config.agent().dialTimeout())) {
                 warm(agent);
-                training = TemplateTraining.run(agent);
+                training = TrainingContainer.run(agent);
             }
             Thread.sleep(AGENT_SETTLE);
             vm.saveAsTemplate();

@@ -45,7 +45,7 @@ class TemplateFactoryTest {
                 .init(config);
 
         FakeVm vm = provider.made.getFirst();
-        List<String> round = List.of("CreateSandbox 9p", "CreateContainer " + TemplateTraining.GUEST_ROOTFS,
+        List<String> round = List.of("CreateSandbox 9p", "CreateContainer " + dev.katajava.virtcontainers.agent.TrainingContainer.GUEST_ROOTFS,
                 "StartContainer", "ExecProcess", "RemoveContainer", "DestroySandbox");
         List<String> twoRounds = new java.util.ArrayList<>(round);
         twoRounds.addAll(round);

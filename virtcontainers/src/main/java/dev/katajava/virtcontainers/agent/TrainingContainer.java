@@ -1,4 +1,4 @@
-package dev.katajava.virtcontainers.template;
+package dev.katajava.virtcontainers.agent;
 
 import com.google.protobuf.ByteString;
 import dev.katajava.logging.Log;
@@ -7,43 +7,43 @@ import dev.katajava.protocols.agent.CreateSandboxRequest;
 import dev.katajava.protocols.agent.Process;
 import dev.katajava.protocols.agent.Spec;
 import dev.katajava.ttrpc.TtrpcException;
-import dev.katajava.virtcontainers.agent.AgentClient;
 import dev.katajava.virtcontainers.fs.Virtio9pShare;
 import dev.katajava.virtcontainers.oci.AgentSpecConverter;
 import dev.katajava.virtcontainers.oci.DefaultSpec;
 import dev.katajava.virtcontainers.oci.OciSpecException;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 
 /**
- * The template's training container: before the template is saved, its agent runs what a sandbox's first
- * seconds run (the share mounted, a container created, started, exec'd into, fed stdin, read, waited for and
- * removed, the sandbox destroyed), so every clone starts with that path loaded, linked and compiled instead
- * of paying for it in its first container.
+ * The training container: an agent made ready in advance (the VM template before it is saved) runs what a
+ * sandbox's first seconds run (the 9p share mounted, a container created, started, exec'd into, fed stdin,
+ * read, waited for and removed, the sandbox destroyed), so every VM started from it finds that path loaded,
+ * linked and warmed instead of paying for it in its first container.
  *
  * <p>Invariant on return: the guest has no sandbox, no container and no 9p mount. QEMU refuses to migrate
- * while the share is mounted, and a clone's own CreateSandbox must find the agent as a fresh VM leaves it.
+ * while the share is mounted, and the sandbox's own CreateSandbox must find the agent as a fresh VM leaves it.
  */
-final class TemplateTraining {
-    private static final Log LOG = Log.of("factory");
+public final class TrainingContainer {
+    private static final Log LOG = Log.of("training");
     /** A tree in the guest image holding only busybox: the guest's own root cannot be a container's root. */
-    static final String GUEST_ROOTFS = "/opt/kata-agent/training-rootfs";
-    static final String SANDBOX_ID = "template-training";
+    public static final String GUEST_ROOTFS = "/opt/kata-agent/training-rootfs";
+    public static final String SANDBOX_ID = "template-training";
     private static final int ROUNDS = 2;
     private static final Duration REMOVE = Duration.ofSeconds(10);
     private static final Duration DESTROY = Duration.ofSeconds(30);
     private static final String INPUT = "from stdin";
 
-    private TemplateTraining() {
+    private TrainingContainer() {
     }
 
     /**
-     * Runs the rounds and returns what to report of them; any failure leaves the template unusable, so it is
-     * thrown, not logged.
+     * Runs the rounds and returns what to report of them; a failure means the guest's container path is
+     * broken, so it is thrown, not logged.
      */
-    static String run(AgentClient agent) throws TtrpcException, TemplateException {
+    public static String run(AgentClient agent) throws TtrpcException, IOException {
         Spec spec = spec();
         long first = System.nanoTime();
         for (int round = 0; round < ROUNDS; round++) {
@@ -63,7 +63,7 @@ final class TemplateTraining {
     }
 
     /** One container's life, checked at each step: its output proves the path really ran. */
-    private static void container(AgentClient agent, String id, Spec spec) throws TtrpcException, TemplateException {
+    private static void container(AgentClient agent, String id, Spec spec) throws TtrpcException, IOException {
         agent.createContainer(CreateContainerRequest.newBuilder().setContainerId(id).setExecId(id).setOCI(spec)
                 .build());
         try {
@@ -82,14 +82,14 @@ final class TemplateTraining {
     }
 
     /** containerd's spec for a plain container, converted as the shim converts it, rooted at the training tree. */
-    static Spec spec() throws TemplateException {
+    private static Spec spec() throws IOException {
         try {
             Spec s = AgentSpecConverter.convert(DefaultSpec.tree(), GUEST_ROOTFS);
             Process p = s.getProcess().toBuilder().clearArgs()
                     .addAllArgs(List.of("sh", "-c", "read line && echo \"$line\"")).build();
             return s.toBuilder().setProcess(p).build();
         } catch (OciSpecException e) {
-            throw new TemplateException("the training container's spec is invalid: " + e.getMessage(), e);
+            throw new IOException("the training container's spec is invalid: " + e.getMessage(), e);
         }
     }
 
@@ -99,22 +99,22 @@ final class TemplateTraining {
         while (true) {
             try {
                 agent.readStdout(id, execId).writeTo(out);
-            } catch (TtrpcException | java.io.IOException e) {
+            } catch (TtrpcException | IOException e) {
                 return out.toString(StandardCharsets.UTF_8);
             }
         }
     }
 
-    private static void expect(String id, String what, String got, String want) throws TemplateException {
+    private static void expect(String id, String what, String got, String want) throws IOException {
         if (!got.equals(want)) {
-            throw new TemplateException("the training container " + id + ": " + what + " printed " + quote(got)
+            throw new IOException("the training container " + id + ": " + what + " printed " + quote(got)
                     + ", expected " + quote(want));
         }
     }
 
-    private static void expectStatus(String id, String what, int status) throws TemplateException {
+    private static void expectStatus(String id, String what, int status) throws IOException {
         if (status != 0) {
-            throw new TemplateException("the training container " + id + ": " + what + " exited with " + status);
+            throw new IOException("the training container " + id + ": " + what + " exited with " + status);
         }
     }
 
