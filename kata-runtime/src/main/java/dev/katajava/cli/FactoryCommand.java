@@ -20,9 +20,12 @@ final class FactoryCommand {
         try {
             return switch (action) {
                 case "init" -> {
+                    if (config.factory().vmCache()) {
+                        yield VmCacheCommand.init(config, out, err);
+                    }
                     if (!config.factory().enableTemplate()) {
-                        err.println("factory init: templating is off in " + config.source()
-                                + " ([factory] enable_template = false)");
+                        err.println("factory init: templating and the VM cache are off in " + config.source()
+                                + " ([factory] enable_template = false, vm_cache_number = 0)");
                         yield 1;
                     }
                     out.println(factory(config).init(config).message());
@@ -30,9 +33,13 @@ final class FactoryCommand {
                 }
                 case "status" -> {
                     TemplateStatus.of(config).lines().forEach(out::println);
+                    VmCacheCommand.status(config, out);
                     yield 0;
                 }
                 case "destroy" -> {
+                    if (config.factory().vmCache()) {
+                        VmCacheCommand.destroy(config, out, err);
+                    }
                     boolean removed = TemplateFactory.destroy(config.factory().templatePath(), TemplateMount.LINUX);
                     out.println(removed ? "template at " + config.factory().templatePath() + " removed"
                             : "no template at " + config.factory().templatePath());

@@ -30,6 +30,7 @@ import dev.katajava.virtcontainers.sizing.HostCapacity;
 import dev.katajava.virtcontainers.sizing.SandboxSizing;
 import dev.katajava.virtcontainers.sizing.Workload;
 import dev.katajava.virtcontainers.template.TemplateClone;
+import dev.katajava.virtcontainers.vmcache.CacheAdoption;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -125,11 +126,18 @@ public final class Sandbox {
         try {
             Files.createDirectories(runDir);
             network = PodNetworks.open(config.network(), podNetwork, runDir);
-            share.prepare();
+            // A cached VM comes with its share prepared: QEMU opened the directory it exports when it started.
+            TemplateClone.Clone cached = config.factory().vmCache()
+                    ? CacheAdoption.attempt(id, runDir, config, share.device(), network.nicSlots(), vsockNeeded,
+                            provider, paths, Clock.systemUTC())
+                    : null;
+            if (cached == null) {
+                share.prepare();
+            }
             var hv = config.hypervisor();
             SandboxSizing sizing = new SandboxSizing(hv, HostCapacity.of());
             VmSize size = sizing.forWorkload(workload);
-            TemplateClone.Clone clone = config.factory().enableTemplate()
+            TemplateClone.Clone clone = cached != null ? cached : config.factory().enableTemplate()
                     ? TemplateClone.attempt(id, runDir, config, share.device(), network.nicSlots(), vsockNeeded,
                             provider, Clock.systemUTC())
                     : null;

@@ -93,7 +93,7 @@ public final class TemplateClone {
     }
 
     /** Why this sandbox cannot use any template (before the template itself is looked at), or null. */
-    static String coldReason(RuntimeConfig config, ShareDevice share, int nicSlotsNeeded, String vsockNeeded) {
+    public static String coldReason(RuntimeConfig config, ShareDevice share, int nicSlotsNeeded, String vsockNeeded) {
         if (share.kind() != ShareDevice.Kind.VIRTIO_9P) {
             return "the shared filesystem is " + share.kind() + ", which needs shared guest RAM a clone does not have";
         }
