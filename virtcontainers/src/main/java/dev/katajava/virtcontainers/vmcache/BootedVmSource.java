@@ -1,7 +1,6 @@
 package dev.katajava.virtcontainers.vmcache;
 
 import dev.katajava.logging.Log;
-import dev.katajava.ttrpc.TtrpcException;
 import dev.katajava.virtcontainers.SandboxPaths;
 import dev.katajava.virtcontainers.agent.AgentChannels;
 import dev.katajava.virtcontainers.agent.AgentClient;
@@ -78,10 +77,9 @@ public final class BootedVmSource implements VmSource {
                     config.hypervisor().accelerator());
             vm = handover.createDetached(spec);
             vm.start(LaunchBackends.NONE);
-            try (AgentClient agent = AgentStartup.connect(AgentChannels.transport(spec.agent()), vm,
-                    config.agent().dialTimeout())) {
-                LOG.debug("cached VM's agent is up", "vm", name);
-            }
+            AgentClient agent = AgentStartup.connect(AgentChannels.transport(spec.agent()), vm,
+                    config.agent().dialTimeout());
+            agent.close();
             Thread.sleep(AGENT_SETTLE);
             Accelerator accel = vm.acceleratorInUse();
             handover.pauseAndRelease(vm);

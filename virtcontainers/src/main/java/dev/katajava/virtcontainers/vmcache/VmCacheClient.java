@@ -72,6 +72,15 @@ public final class VmCacheClient {
         }
     }
 
+    private static void closeAfter(SocketChannel ch, Duration patience) {
+        try {
+            Thread.sleep(patience);
+            ch.close();
+        } catch (InterruptedException | IOException e) {
+            // Answered in time.
+        }
+    }
+
     static Map<String, String> ask(Path endpoint, Map<String, String> request) throws VmCacheException {
         if (!Files.exists(endpoint)) {
             throw new VmCacheException("no VM cache server: " + endpoint + " does not exist (kata-runtime factory"
@@ -79,14 +88,7 @@ public final class VmCacheClient {
         }
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ch.connect(UnixDomainSocketAddress.of(endpoint));
-            var timer = Thread.ofVirtual().start(() -> {
-                try {
-                    Thread.sleep(ANSWER_TIMEOUT);
-                    ch.close();
-                } catch (InterruptedException | IOException e) {
-                    // Answered in time.
-                }
-            });
+            var timer = Thread.ofVirtual().start(() -> closeAfter(ch, ANSWER_TIMEOUT));
             try {
                 VmCacheWire.write(Channels.newOutputStream(ch), request);
                 return VmCacheWire.read(new java.io.BufferedInputStream(Channels.newInputStream(ch)));

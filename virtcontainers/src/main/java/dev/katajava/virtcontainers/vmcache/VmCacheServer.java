@@ -42,7 +42,6 @@ public final class VmCacheServer implements AutoCloseable {
     private final Deque<CachedVm> ready = new ArrayDeque<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private ServerSocketChannel listener;
-    private Thread acceptor;
     private Thread refiller;
     /** Guarded by this. */
     private boolean booting;
@@ -78,7 +77,7 @@ public final class VmCacheServer implements AutoCloseable {
             closeListener();
             throw new VmCacheException("cannot listen on " + endpoint + ": " + e.getMessage(), e);
         }
-        acceptor = Thread.ofPlatform().name("vmcache-accept").daemon().start(this::acceptLoop);
+        Thread.ofPlatform().name("vmcache-accept").daemon().start(this::acceptLoop);
         refiller = Thread.ofPlatform().name("vmcache-refill").daemon().start(this::refillLoop);
         LOG.info("VM cache listening", "endpoint", endpoint, "vms", target);
     }

@@ -132,7 +132,7 @@ class VmCacheServerTest {
     }
 
     private void assertMalformed(String answer, String expected) throws Exception {
-        Path endpoint = dir.resolve("fake-" + Math.abs(answer.hashCode()) + ".sock");
+        Path endpoint = dir.resolve("fake-" + Integer.toHexString(answer.hashCode()) + ".sock");
         try (ServerSocketChannel fake = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             fake.bind(UnixDomainSocketAddress.of(endpoint));
             Thread t = Thread.ofVirtual().start(() -> {
