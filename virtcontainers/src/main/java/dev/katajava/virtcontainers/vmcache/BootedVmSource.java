@@ -1,10 +1,12 @@
 package dev.katajava.virtcontainers.vmcache;
 
 import dev.katajava.logging.Log;
+import dev.katajava.ttrpc.TtrpcException;
 import dev.katajava.virtcontainers.SandboxPaths;
 import dev.katajava.virtcontainers.agent.AgentChannels;
 import dev.katajava.virtcontainers.agent.AgentClient;
 import dev.katajava.virtcontainers.agent.AgentStartup;
+import dev.katajava.virtcontainers.agent.TrainingContainer;
 import dev.katajava.virtcontainers.config.RuntimeConfig;
 import dev.katajava.virtcontainers.fs.MountCleaner;
 import dev.katajava.virtcontainers.fs.SandboxShareLayout;
@@ -28,7 +30,8 @@ import java.util.HexFormat;
 /**
  * Boots the cache's VMs: cold boots in the template's shape (virtio-serial agent channel, 9p, NIC ports), each
  * with its own run directory and an already prepared share tree, since QEMU opens the directory it exports when
- * it starts. The agent must answer Health.Check before the VM is paused and cached.
+ * it starts. The agent must answer Health.Check and run the training container (so the sandbox's first
+ * container does not pay for loading the container path) before the VM is paused and cached.
  */
 public final class BootedVmSource implements VmSource {
     private static final Log LOG = Log.of("factory");
@@ -77,15 +80,17 @@ public final class BootedVmSource implements VmSource {
                     config.hypervisor().accelerator());
             vm = handover.createDetached(spec);
             vm.start(LaunchBackends.NONE);
-            AgentClient agent = AgentStartup.connect(AgentChannels.transport(spec.agent()), vm,
-                    config.agent().dialTimeout());
-            agent.close();
+            try (AgentClient agent = AgentStartup.connect(AgentChannels.transport(spec.agent()), vm,
+                    config.agent().dialTimeout())) {
+                // A cold agent's first container costs seconds of class loading and linking: pay it here.
+                LOG.info("VM for the cache warmed", "vm", name, "training", TrainingContainer.run(agent));
+            }
             Thread.sleep(AGENT_SETTLE);
             Accelerator accel = vm.acceleratorInUse();
             handover.pauseAndRelease(vm);
             return new CachedVm(name, vm.pid(), runDir, layout.sandboxDir(), runDir.resolve("qmp.sock"),
                     spec.agent().socket(), spec.size(), accel, fingerprint);
-        } catch (IOException | HypervisorException | RuntimeException e) {
+        } catch (IOException | HypervisorException | TtrpcException | RuntimeException e) {
             String console = vm == null ? "" : vm.consoleTail(1024).strip();
             abandon(vm, runDir, share);
             throw new VmCacheException("cannot boot VM " + name + " for the cache: " + e.getMessage()

@@ -91,9 +91,9 @@ class CacheAdoptionTest {
             private boolean given;
 
             @Override
-            public synchronized CachedVm boot() throws InterruptedException {
-                while (given) {
-                    wait();
+            public synchronized CachedVm boot() throws VmCacheException {
+                if (given) {
+                    throw new VmCacheException("this source has one VM");
                 }
                 given = true;
                 return new CachedVm(name, qemu.pid(), vmRun, vmShare, vmRun.resolve("qmp.sock"),
