@@ -32,6 +32,12 @@ final class VmCacheCommand {
                     + " processes");
             return 1;
         }
+        if (!VmCacheClient.answers(config.factory().vmCacheEndpoint())) {
+            int reaped = BootedVmSource.reapOrphans(SandboxPaths.DEFAULT);
+            if (reaped > 0) {
+                out.println("removed " + reaped + " VMs a killed VM cache server left behind");
+            }
+        }
         VmCacheServer server = new VmCacheServer(config.factory().vmCacheEndpoint(),
                 config.factory().vmCacheNumber(), new BootedVmSource(config, handover, SandboxPaths.DEFAULT));
         try {
@@ -76,7 +82,9 @@ final class VmCacheCommand {
             out.println("VM cache at " + endpoint + " told to stop (it kills the VMs still cached)");
             return 0;
         } catch (VmCacheException e) {
-            out.println("no VM cache running: " + e.getMessage());
+            int reaped = BootedVmSource.reapOrphans(SandboxPaths.DEFAULT);
+            out.println("no VM cache running: " + e.getMessage()
+                    + (reaped > 0 ? "; removed " + reaped + " VMs a killed server left cached" : ""));
             return 0;
         }
     }

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * The VM cache end to end: {@code kata-runtime factory init} with {@code vm_cache_number = 2} keeps two paused
  * VMs, {@code ctr run} sandboxes take them (output as under runc), the cache refills, exec works, stopping the
- * server kills the cached VMs but not those handed out, and without a server sandboxes boot cold saying why.
+ * server kills the cached VMs but not those handed out, a configuration the cache was not booted from and a
+ * missing server boot cold saying why, and {@code factory destroy} reaps what a killed server left.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class VmCacheIT extends ContainerdTest {
@@ -41,8 +42,11 @@ class VmCacheIT extends ContainerdTest {
     @BeforeAll
     static void startCache() throws Exception {
         dir = Files.createTempDirectory("kata-e2e-vmcache");
-        String text = Files.readString(E2eEnvironment.CONFIG).replaceFirst("(?m)^enable_template = .*$",
-                "enable_template = false\nvm_cache_number = 2\nvm_cache_endpoint = \"" + ENDPOINT + "\"");
+        String text = Files.readString(E2eEnvironment.CONFIG)
+                .replaceFirst("(?m)^enable_template = .*$", "enable_template = false")
+                .replaceFirst("(?m)^vm_cache_number = .*$", "vm_cache_number = 2")
+                .replaceFirst("(?m)^vm_cache_endpoint = .*$", "vm_cache_endpoint = \"" + ENDPOINT + "\"");
+        assertThat(text).contains("vm_cache_number = 2", "vm_cache_endpoint = \"" + ENDPOINT);
         config = Files.writeString(dir.resolve("vmcache.toml"), text);
         server = new ProcessBuilder(E2eEnvironment.PREFIX.resolve("bin/kata-runtime").toString(), "--config",
                 config.toString(), "factory", "init")
@@ -184,6 +188,38 @@ class VmCacheIT extends ContainerdTest {
 
     @Test
     @Order(3)
+    void aConfigurationTheCacheWasNotBootedFromBootsColdAndAKilledServersVmsAreReapedByDestroy()
+            throws Exception {
+        server = new ProcessBuilder(E2eEnvironment.PREFIX.resolve("bin/kata-runtime").toString(), "--config",
+                config.toString(), "factory", "init")
+                .redirectOutput(dir.resolve("server2.out").toFile())
+                .redirectError(dir.resolve("server.err").toFile())
+                .start();
+        awaitStatus(2, Duration.ofMinutes(4));
+        Path other = Files.writeString(dir.resolve("other.toml"), Files.readString(config)
+                .replaceFirst("(?m)^default_memory = .*$", "default_memory = 1536"));
+        String id = "e2e-vmc-other-" + PID;
+        Commands.Result r = ctr("run", "--rm", "--runtime", RUNTIME, "--runtime-config-path", other.toString(),
+                image, id, "echo", "other-ok");
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+        assertThat(r.stdout()).contains("other-ok");
+        assertThat(logLines(id, "booting cold, not from the VM cache")).singleElement().asString()
+                .contains("another configuration");
+        assertThat(status()[2]).as("nothing handed out").isZero();
+        assertThat(Leaks.awaitNone(id, containerd, Duration.ofSeconds(15))).isEmpty();
+
+        server.destroyForcibly();
+        assertThat(server.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(cacheQemus()).as("a killed server cannot stop its cached VMs").hasSize(2);
+        Commands.Result destroy = kataRuntime("factory", "destroy");
+        assertThat(destroy.exitCode()).as(destroy.describe()).isZero();
+        assertThat(destroy.stdout()).contains("removed 2 VMs a killed server left cached");
+        assertThat(cacheQemus()).as("destroy kills what the killed server left").isEmpty();
+        assertThat(cacheDirs()).isEmpty();
+    }
+
+    @Test
+    @Order(4)
     void withoutAServerASandboxBootsColdSayingWhy() throws Exception {
         String id = "e2e-vmc-cold-" + PID;
         Commands.Result r = run(RUNTIME, id, "echo", "cold-ok");

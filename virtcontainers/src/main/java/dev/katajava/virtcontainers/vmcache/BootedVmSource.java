@@ -22,10 +22,13 @@ import dev.katajava.virtcontainers.template.TemplateShape;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Boots the cache's VMs: cold boots in the template's shape (virtio-serial agent channel, 9p, NIC ports), each
@@ -122,6 +125,36 @@ public final class BootedVmSource implements VmSource {
         MountCleaner.removeTreeIfUnmounted(vm.shareDir());
         MountCleaner.removeTreeIfUnmounted(vm.runDir());
         LOG.info("cached VM discarded", "vm", vm.name(), "pid", vm.pid());
+    }
+
+    /**
+     * Kills the VMs a cache server left behind when it was killed without stopping (SIGKILL): every
+     * {@code vmcache-*} run directory still there belongs to a VM nobody took (adoption moves the directory's
+     * files away and removes it), so its QEMU is killed (when its command line names the directory) and its
+     * directories removed. Only for when no server answers on the endpoint. Returns how many were found.
+     */
+    public static int reapOrphans(SandboxPaths paths) {
+        List<Path> left;
+        try (Stream<Path> dirs = Files.list(paths.vmBase())) {
+            left = dirs.filter(d -> d.getFileName().toString().matches("vmcache-[0-9a-f]{16}")
+                    && Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)).toList();
+        } catch (IOException e) {
+            return 0;
+        }
+        for (Path runDir : left) {
+            String name = runDir.getFileName().toString();
+            try {
+                kill(Long.parseLong(Files.readString(runDir.resolve("qemu.pid")).strip()), runDir);
+            } catch (IOException | NumberFormatException e) {
+                // No QEMU was started, or it never wrote its pid: there is nothing to kill.
+            }
+            Path share = paths.share(name).sandboxDir();
+            MountCleaner.unmountAllUnder(share);
+            MountCleaner.removeTreeIfUnmounted(share);
+            MountCleaner.removeTreeIfUnmounted(runDir);
+            LOG.info("left-over cached VM removed", "vm", name);
+        }
+        return left.size();
     }
 
     /** SIGKILLs the VM's QEMU when its command line still names its run directory (not a recycled pid). */

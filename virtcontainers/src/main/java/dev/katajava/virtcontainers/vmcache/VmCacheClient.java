@@ -63,7 +63,7 @@ public final class VmCacheClient {
     }
 
     /** Whether a server answers on {@code endpoint}. */
-    static boolean answers(Path endpoint) {
+    public static boolean answers(Path endpoint) {
         try {
             status(endpoint);
             return true;
