@@ -18,6 +18,7 @@ import dev.katajava.virtcontainers.hypervisor.VmSpec;
 import dev.katajava.virtcontainers.template.TemplateClone;
 import dev.katajava.virtcontainers.template.TemplateFingerprint;
 import dev.katajava.virtcontainers.template.TemplateShape;
+import dev.katajava.virtcontainers.vmsource.ReadyVm;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -54,7 +55,7 @@ public final class CacheAdoption {
      * @param share       the share device the sandbox's configuration asks for (only 9p can be cached)
      * @param vsockNeeded why the sandbox needs a vsock agent channel, or null
      */
-    public static TemplateClone.Clone attempt(String id, Path runDir, RuntimeConfig config, ShareDevice share,
+    public static ReadyVm attempt(String id, Path runDir, RuntimeConfig config, ShareDevice share,
                                               int nicSlotsNeeded, String vsockNeeded, HypervisorProvider provider, SandboxPaths paths,
                                               Clock clock) {
         String cold = TemplateClone.coldReason(config, share, nicSlotsNeeded, vsockNeeded);
@@ -98,7 +99,7 @@ public final class CacheAdoption {
             LOG.info("VM taken from the VM cache", "sandbox", id, "vm", vm.name(), "pid", vm.pid(),
                     "ms", (now - started) / 1_000_000, "take_ms", (took - started) / 1_000_000,
                     "resume_ms", (resumed - took) / 1_000_000, "agent_ms", (now - resumed) / 1_000_000);
-            return new TemplateClone.Clone(spec, hypervisor, agent);
+            return new ReadyVm(spec, hypervisor, agent, true);
         } catch (VmCacheException | IOException | HypervisorException | TtrpcException | RuntimeException e) {
             if (agent != null) {
                 agent.close();
