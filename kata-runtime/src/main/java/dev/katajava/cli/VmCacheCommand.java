@@ -9,7 +9,10 @@ import dev.katajava.virtcontainers.vmcache.VmCacheClient;
 import dev.katajava.virtcontainers.vmcache.VmCacheException;
 import dev.katajava.virtcontainers.vmcache.VmCacheServer;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.util.ServiceLoader;
 
 /**
@@ -82,10 +85,23 @@ final class VmCacheCommand {
             out.println("VM cache at " + endpoint + " told to stop (it kills the VMs still cached)");
             return 0;
         } catch (VmCacheException e) {
+            removeDeadSocket(endpoint);
             int reaped = BootedVmSource.reapOrphans(SandboxPaths.DEFAULT);
             out.println("no VM cache running: " + e.getMessage()
                     + (reaped > 0 ? "; removed " + reaped + " VMs a killed server left cached" : ""));
             return 0;
+        }
+    }
+
+    /** A killed server leaves its socket: removed when it is a socket and nobody answers on it. */
+    private static void removeDeadSocket(Path endpoint) {
+        try {
+            if (Files.readAttributes(endpoint, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther()
+                    && !VmCacheClient.answers(endpoint)) {
+                Files.delete(endpoint);
+            }
+        } catch (IOException ignored) {
+            // Nothing there, or not ours to remove.
         }
     }
 

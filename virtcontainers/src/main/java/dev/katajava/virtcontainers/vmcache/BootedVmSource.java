@@ -45,6 +45,8 @@ public final class BootedVmSource implements VmSource {
     private static final Duration AGENT_SETTLE = Duration.ofMillis(500);
     /** The file in a run directory naming the run directory its QEMU was started in (see SandboxJanitor). */
     public static final String ORIGIN_FILE = "vmcache.origin";
+    /** The file in a cached VM's run directory naming the pid of the server that holds it. */
+    static final String SERVER_FILE = "vmcache.server";
 
     private final RuntimeConfig config;
     private final VmHandover handover;
@@ -78,6 +80,8 @@ public final class BootedVmSource implements VmSource {
         try {
             Files.createDirectories(runDir);
             Files.writeString(runDir.resolve(ORIGIN_FILE), runDir + "\n", StandardCharsets.UTF_8);
+            Files.writeString(runDir.resolve(SERVER_FILE), ProcessHandle.current().pid() + "\n",
+                    StandardCharsets.US_ASCII);
             share.prepare();
             VmSpec spec = TemplateShape.spec(name, runDir, config, share.device(), null,
                     config.hypervisor().accelerator());
@@ -130,14 +134,15 @@ public final class BootedVmSource implements VmSource {
     /**
      * Kills the VMs a cache server left behind when it was killed without stopping (SIGKILL): every
      * {@code vmcache-*} run directory still there belongs to a VM nobody took (adoption moves the directory's
-     * files away and removes it), so its QEMU is killed (when its command line names the directory) and its
-     * directories removed. Only for when no server answers on the endpoint. Returns how many were found.
+     * files away and removes it), unless the server that holds it still runs (one on another endpoint). Its
+     * QEMU is killed (when its command line names the directory) and its directories removed. Returns how many
+     * were removed.
      */
     public static int reapOrphans(SandboxPaths paths) {
         List<Path> left;
         try (Stream<Path> dirs = Files.list(paths.vmBase())) {
             left = dirs.filter(d -> d.getFileName().toString().matches("vmcache-[0-9a-f]{16}")
-                    && Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)).toList();
+                    && Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS) && !serverAlive(d)).toList();
         } catch (IOException e) {
             return 0;
         }
@@ -155,6 +160,17 @@ public final class BootedVmSource implements VmSource {
             LOG.info("left-over cached VM removed", "vm", name);
         }
         return left.size();
+    }
+
+    /** Whether the cache server that booted the VM in {@code runDir} still runs (not a recycled pid). */
+    private static boolean serverAlive(Path runDir) {
+        try {
+            long pid = Long.parseLong(Files.readString(runDir.resolve(SERVER_FILE)).strip());
+            String cmdline = Files.readString(Path.of("/proc", Long.toString(pid), "cmdline"));
+            return cmdline.contains("factory");
+        } catch (IOException | NumberFormatException e) {
+            return false;
+        }
     }
 
     /** SIGKILLs the VM's QEMU when its command line still names its run directory (not a recycled pid). */

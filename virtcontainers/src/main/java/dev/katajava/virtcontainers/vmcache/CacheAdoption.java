@@ -40,8 +40,11 @@ import java.util.stream.Stream;
  */
 public final class CacheAdoption {
     private static final Log LOG = Log.of("virtcontainers");
-    /** The VM has been running its agent all along: one that takes longer than this is not coming. */
-    private static final Duration AGENT_PATIENCE = Duration.ofSeconds(10);
+    /**
+     * The VM has been running its agent all along: one that takes longer than this is not coming. As for
+     * clones, 10 s was too short on a host with a dozen emulated guests on 2 cores.
+     */
+    private static final Duration AGENT_PATIENCE = Duration.ofSeconds(30);
     private static final Duration STOP_GRACE = Duration.ofSeconds(2);
 
     private CacheAdoption() {

@@ -57,6 +57,28 @@ class BootedVmSourceTest {
     }
 
     @Test
+    void reapingLeavesTheVmsOfAServerThatStillRuns() throws Exception {
+        SandboxPaths paths = new SandboxPaths(dir.resolve("vm"), dir.resolve("shared"), dir.resolve("sbs"));
+        Path runDir = Files.createDirectories(paths.runDir("vmcache-00000000000000dd"));
+        Process qemu = qemuNaming(runDir);
+        Process server = new ProcessBuilder("sh", "-c", "sleep 60", "kata-runtime", "factory", "init").start();
+        Files.writeString(runDir.resolve("qemu.pid"), qemu.pid() + "\n");
+        Files.writeString(runDir.resolve(BootedVmSource.SERVER_FILE), server.pid() + "\n");
+        try {
+            assertThat(BootedVmSource.reapOrphans(paths)).isZero();
+            assertThat(qemu.isAlive()).isTrue();
+            assertThat(runDir).exists();
+
+            server.destroyForcibly().waitFor();
+            assertThat(BootedVmSource.reapOrphans(paths)).as("once its server is gone").isEqualTo(1);
+            assertThat(qemu.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            qemu.destroyForcibly();
+            server.destroyForcibly();
+        }
+    }
+
+    @Test
     void reapingWithoutARunBaseFindsNothing() {
         SandboxPaths paths = new SandboxPaths(dir.resolve("absent"), dir.resolve("shared"), dir.resolve("sbs"));
         assertThat(BootedVmSource.reapOrphans(paths)).isZero();
