@@ -8,6 +8,7 @@ import dev.katajava.virtcontainers.vmcache.BootedVmSource;
 import dev.katajava.virtcontainers.vmcache.VmCacheClient;
 import dev.katajava.virtcontainers.vmcache.VmCacheException;
 import dev.katajava.virtcontainers.vmcache.VmCacheServer;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
