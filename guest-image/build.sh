@@ -160,6 +160,13 @@ else
     ln -s busybox "$root/bin/sh"
     mkdir -p "$root"/{dev,proc,sys,run,tmp,root,mnt}
     chmod 1777 "$root/tmp"
+    # The root of the VM template's training container (kata-runtime factory init): busybox by hard link
+    # and the directories its mounts land on, since the image is read-only in the guest.
+    training=$root/opt/kata-agent/training-rootfs
+    mkdir -p "$training"/{bin,dev,proc,sys,run,tmp,etc}
+    ln "$root/bin/busybox" "$training/bin/busybox"
+    ln -s busybox "$training/bin/sh"
+    ln -s busybox "$training/bin/echo"
 
     # --- agent command line, and the AOT cache trained on exactly this tree ------------------------
     # The classpath is spelled out in one order: a wildcard expands in directory order, which differs

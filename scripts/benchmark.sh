@@ -9,6 +9,7 @@
 #   TCP throughput between a peer namespace and a container in the pod's network namespace, kata and runc;
 #   CRI pod start to container running (containerd's CRI plugin, CNI), kata and runc;
 #   VM templating: start from the template, QEMU and shim PSS with 1 and 16 clones, clones at once;
+#   VM cache: start from the cache, QEMU and shim PSS with 1 and 16 sandboxes from it;
 # then a summary table against the targets. The steps live in scripts/bench/.
 # Needs a finished build (./mvnw -B package); uses a private containerd and the staged install in
 # tests/target/stage, or installs one there.
@@ -19,8 +20,10 @@
 #   BENCH_PARALLEL        sandboxes in the sequential/parallel start step (default 8; 0 skips it)
 #   BENCH_CRI_RUNS        CRI pod starts per handler (default: RUNS; 0 skips that step)
 #   BENCH_STEPS           which steps to run, of: boot memory stdio sandboxes parallel cri network transports
-#                         template (default all; the bare boot runs with boot or template)
+#                         template cache (default all; the bare boot runs with boot, template or cache)
 #   BENCH_TEMPLATE_MAX    cap on sandboxes from the template at once (default 48)
+#   BENCH_CACHE_SIZE      vm_cache_number in the cache step (default 3, at least RUNS)
+#   BENCH_CACHE_MAX       sandboxes from the cache running at once for the PSS figure (default 16)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -32,7 +35,7 @@ stage=$here/tests/target/stage
 [ -x "$stage/bin/containerd-shim-kata-v2" ] || scripts/install.sh --prefix "$stage" >/dev/null
 exec_runs=${BENCH_EXEC_RUNS:-10}
 cri_runs=${BENCH_CRI_RUNS:-$runs}
-all_steps="boot memory stdio sandboxes parallel cri network transports template"
+all_steps="boot memory stdio sandboxes parallel cri network transports template cache"
 steps=${BENCH_STEPS:-$all_steps}
 for s in $steps; do
     case " $all_steps " in *" $s "*) ;;
@@ -40,7 +43,7 @@ for s in $steps; do
 done
 step() { case " $steps " in *" $1 "*) return 0 ;; esac; return 1; }
 for n in "$runs" "$exec_runs" "${BENCH_MAX_SANDBOXES:-16}" "${BENCH_SANDBOX_TIMEOUT:-600}" "${BENCH_PARALLEL:-8}" "$cri_runs" \
-    "${BENCH_TEMPLATE_MAX:-48}"; do
+    "${BENCH_TEMPLATE_MAX:-48}" "${BENCH_CACHE_SIZE:-3}" "${BENCH_CACHE_MAX:-16}"; do
     case "$n" in ''|*[!0-9]*) echo "error: counts must be whole numbers, got '$n'" >&2; exit 2 ;; esac
 done
 work=$(mktemp -d)
@@ -55,9 +58,11 @@ image=docker.io/library/busybox:bench
 . scripts/bench/network.sh
 . scripts/bench/cri.sh
 . scripts/bench/template.sh
+. scripts/bench/cache.sh
 # Containers go before containerd: their shims and QEMUs outlive it otherwise.
 cleanup() {
     bench_cleanup
+    bench_cache_stop
     bench_net_teardown
     if [ -n "${ctd_pid:-}" ]; then kill "$ctd_pid" 2>/dev/null && wait "$ctd_pid" 2>/dev/null || true; fi
     rm -rf "$work"
@@ -79,10 +84,10 @@ printf '#!/bin/sh\n/bin/busybox echo bare-boot-init-reached\n/bin/busybox powero
 chmod +x "$work/tiny/init"
 (cd "$work/tiny" && find . | cpio -o -H newc --quiet -R 0:0) > "$work/tiny.cpio"
 # The shim's runtime classpath holds the QEMU driver and everything it needs.
-{ step boot || step template; } && bare=$("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "shim-kata/target/lib/*" \
+{ step boot || step template || step cache; } && bare=$("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "shim-kata/target/lib/*" \
     dev.katajava.qemu.bench.BareBoot /usr/bin/qemu-system-x86_64 \
     "$kernel" "$work/tiny.cpio" "$machine" "$vcpus" "$memory" "$runs")
-{ step boot || step template; } && bare_ms=$(echo "$bare" | sed -n 's/^bare_boot_ms_median=\([0-9]*\).*/\1/p')
+{ step boot || step template || step cache; } && bare_ms=$(echo "$bare" | sed -n 's/^bare_boot_ms_median=\([0-9]*\).*/\1/p')
 
 # --- ctr run ---------------------------------------------------------------------------------------
 cat > "$work/containerd.toml" <<TOML
@@ -108,7 +113,7 @@ first_line_ms() { # runtime id -> ms from launching ctr to its first stdout line
         { read -r line; echo $(( ($(date +%s%N) - start) / 1000000 )); cat >/dev/null; }
 }
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r), accelerator: TCG"
-if { step boot || step template; }; then
+if { step boot || step template || step cache; }; then
     echo "bare QEMU boot to /init ($machine, $vcpus vCPU, $memory MiB), median of $runs: ${bare_ms} ms  [$bare]"
     summary_add "bare QEMU boot (ms)" "$bare_ms" "-" "-"
 fi
@@ -160,5 +165,6 @@ for t in $transports; do
 done
 
 step template && bench_template
+step cache && bench_cache
 
 bench_summary

@@ -150,7 +150,10 @@ public final class GuestSandbox {
         }
     }
 
-    /** Kills every container and unmounts the storages; the VM is about to stop. */
+    /**
+     * Kills every container and unmounts the storages. The agent is then as a fresh VM's: a VM template
+     * destroys its training sandbox before it is saved, and each clone creates its own.
+     */
     public synchronized void destroy() {
         for (Container c : containers.values()) {
             try {
@@ -162,6 +165,9 @@ public final class GuestSandbox {
         containers.clear();
         hostSockets.releaseAll();
         storages.unmountAll();
+        oomSeen.clear();
         LOG.info("sandbox destroyed", "sandbox", sandboxId);
+        sandboxId = "";
+        guestHooks = GuestHookDir.NONE;
     }
 }

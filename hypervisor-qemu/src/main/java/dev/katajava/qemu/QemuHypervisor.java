@@ -60,6 +60,8 @@ public final class QemuHypervisor implements Hypervisor {
     private Hotplug hotplug;
     private NicHotplug nics;
     private volatile VhostUserVsockBackend vsockBackend;
+    /** Run QEMU in a session of its own, for VMs another process takes over (the VM cache). */
+    private volatile boolean detached;
 
     /** A hypervisor that remembers a failed KVM probe in {@code kvmVerdictFile}. */
     public QemuHypervisor(VmSpec spec, Path kvmVerdictFile) {
@@ -157,8 +159,13 @@ public final class QemuHypervisor implements Hypervisor {
         QemuProcess.BeforeRun beforeRun = template != null && template.role() == TemplateBoot.Role.CLONE
                 ? q -> StateMigration.load(q, template.stateFile(), MIGRATION_TIMEOUT)
                 : q -> { };
-        return QemuProcess.launch(QemuCommandLine.build(spec, accel, tscKhz), files, accel, qmpTimeout,
-                p -> lastSpawned = p, beforeRun);
+        List<String> command = QemuCommandLine.build(spec, accel, tscKhz);
+        if (detached) {
+            // setsid execs QEMU in place (same pid) in a new session: no signal to this process's group reaches it.
+            command = new java.util.ArrayList<>(command);
+            command.addFirst("setsid");
+        }
+        return QemuProcess.launch(command, files, accel, qmpTimeout, p -> lastSpawned = p, beforeRun);
     }
 
     @Override
@@ -171,6 +178,29 @@ public final class QemuHypervisor implements Hypervisor {
             StateMigration.save(qmp(), template.stateFile(), MIGRATION_TIMEOUT);
         } catch (QmpException e) {
             throw new HypervisorException("cannot save the template's state: " + e.getMessage(), e);
+        }
+    }
+
+    /** Marks the VM, before {@link #start}, as one that is handed to another process once booted. */
+    void runDetached() {
+        if (spec.agent().kind() == AgentEndpoint.Kind.VHOST_USER_VSOCK) {
+            throw new IllegalArgumentException("a VM handed to another process cannot use the in-process"
+                    + " vhost-user-vsock backend");
+        }
+        detached = true;
+    }
+
+    /** Pauses the guest and closes this process's QMP connection, so that another process can connect. */
+    void pauseAndRelease() throws HypervisorException {
+        try {
+            qmp().stop(qmpTimeout);
+        } catch (QmpException e) {
+            throw new HypervisorException("cannot pause the VM of " + spec.sandboxId() + ": " + e.getMessage(), e);
+        }
+        closeNics();
+        QemuProcess v = vm;
+        if (v != null) {
+            v.closeQmp();
         }
     }
 

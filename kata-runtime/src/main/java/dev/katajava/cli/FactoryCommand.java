@@ -20,19 +20,27 @@ final class FactoryCommand {
         try {
             return switch (action) {
                 case "init" -> {
-                    if (!config.factory().enableTemplate()) {
-                        err.println("factory init: templating is off in " + config.source()
-                                + " ([factory] enable_template = false)");
+                    if (!config.factory().enableTemplate() && !config.factory().vmCache()) {
+                        err.println("factory init: templating and the VM cache are off in " + config.source()
+                                + " ([factory] enable_template = false, vm_cache_number = 0)");
                         yield 1;
                     }
-                    out.println(factory(config).init(config).message());
-                    yield 0;
+                    // With both on, the template is made first: sandboxes the cache cannot serve are cloned.
+                    if (config.factory().enableTemplate()) {
+                        out.println(factory(config).init(config).message());
+                        out.flush();
+                    }
+                    yield config.factory().vmCache() ? VmCacheCommand.init(config, out, err) : 0;
                 }
                 case "status" -> {
                     TemplateStatus.of(config).lines().forEach(out::println);
+                    VmCacheCommand.status(config, out);
                     yield 0;
                 }
                 case "destroy" -> {
+                    if (config.factory().vmCache()) {
+                        VmCacheCommand.destroy(config, out, err);
+                    }
                     boolean removed = TemplateFactory.destroy(config.factory().templatePath(), TemplateMount.LINUX);
                     out.println(removed ? "template at " + config.factory().templatePath() + " removed"
                             : "no template at " + config.factory().templatePath());

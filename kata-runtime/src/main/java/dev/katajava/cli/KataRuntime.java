@@ -154,6 +154,8 @@ public final class KataRuntime {
         out.println("[factory]");
         out.println("enable_template = " + config.factory().enableTemplate());
         out.println("template_path = \"" + config.factory().templatePath() + "\"");
+        out.println("vm_cache_number = " + config.factory().vmCacheNumber());
+        out.println("vm_cache_endpoint = \"" + config.factory().vmCacheEndpoint() + "\"");
         config.warnings().forEach(w -> out.println("# warning: " + w));
         return 0;
     }

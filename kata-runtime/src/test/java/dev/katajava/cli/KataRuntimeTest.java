@@ -148,10 +148,11 @@ class KataRuntimeTest {
     }
 
     @Test
-    void factoryInitRefusesWhenTemplatingIsOff() throws Exception {
+    void factoryInitRefusesWhenTemplatingAndTheVmCacheAreOff() throws Exception {
         Output o = run("--config", config("").toString(), "factory", "init");
         assertThat(o.code()).isEqualTo(1);
-        assertThat(o.err()).contains("templating is off").contains("[factory] enable_template = false");
+        assertThat(o.err()).contains("templating and the VM cache are off")
+                .contains("[factory] enable_template = false, vm_cache_number = 0");
     }
 
     @Test

@@ -15,6 +15,8 @@ import java.lang.foreign.MemorySegment;
 public final class Splice {
     /** Move pages rather than copy them where the kernel can. */
     public static final int SPLICE_F_MOVE = 1;
+    /** Do not wait on the pipe (or, for sockets, on input): fail with EAGAIN instead. */
+    public static final int SPLICE_F_NONBLOCK = 2;
     /** More data follows: lets a socket coalesce. */
     public static final int SPLICE_F_MORE = 4;
 

@@ -48,7 +48,9 @@ class TemplateIT extends ContainerdTest {
         config = templatingConfig("template", Files.readString(E2eEnvironment.CONFIG));
         Commands.Result init = kataRuntime("factory", "init");
         assertThat(init.exitCode()).as(init.describe()).isZero();
-        assertThat(init.stdout()).contains("template made at " + TEMPLATE);
+        assertThat(init.stdout()).contains("template made at " + TEMPLATE)
+                .as("the template ran its training container before it was saved")
+                .containsPattern("training container run 2 times in [0-9]+ ms");
         templateMadeAt = System.currentTimeMillis();
         assertThat(mountedAt(TEMPLATE)).as("the template's tmpfs").isTrue();
     }

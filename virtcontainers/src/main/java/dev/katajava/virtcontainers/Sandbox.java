@@ -7,7 +7,6 @@ import dev.katajava.transport.stdio.GuestPortDialer;
 import dev.katajava.transport.stdio.StdioStreamClient;
 import dev.katajava.virtcontainers.agent.AgentChannels;
 import dev.katajava.virtcontainers.agent.AgentClient;
-import dev.katajava.virtcontainers.agent.AgentStartup;
 import dev.katajava.virtcontainers.config.RuntimeConfig;
 import dev.katajava.virtcontainers.fs.MountCleaner;
 import dev.katajava.virtcontainers.fs.SharedFilesystem;
@@ -29,11 +28,12 @@ import dev.katajava.virtcontainers.network.PodNetworks;
 import dev.katajava.virtcontainers.sizing.HostCapacity;
 import dev.katajava.virtcontainers.sizing.SandboxSizing;
 import dev.katajava.virtcontainers.sizing.Workload;
-import dev.katajava.virtcontainers.template.TemplateClone;
+import dev.katajava.virtcontainers.vmsource.ReadyVm;
+import dev.katajava.virtcontainers.vmsource.VmRequest;
+import dev.katajava.virtcontainers.vmsource.VmSources;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -107,8 +107,8 @@ public final class Sandbox {
 
     /**
      * As {@link #create(String, String, RuntimeConfig, Workload, PodNetworkSpec, HypervisorProvider,
-     * SandboxPaths)}; with templating on ({@code [factory] enable_template}) the VM is cloned from the template
-     * when it matches, and booted cold otherwise (the reason logged).
+     * SandboxPaths)}; the VM comes from the VM cache, the template or a cold boot ({@link VmSources}, as
+     * {@code [factory]} says; each source that declines logs why).
      *
      * @param vsockNeeded what the sandbox's first container needs a vsock channel for (host sockets to
      *                    forward), which a clone does not have; null for nothing
@@ -125,30 +125,14 @@ public final class Sandbox {
         try {
             Files.createDirectories(runDir);
             network = PodNetworks.open(config.network(), podNetwork, runDir);
-            share.prepare();
             var hv = config.hypervisor();
             SandboxSizing sizing = new SandboxSizing(hv, HostCapacity.of());
             VmSize size = sizing.forWorkload(workload);
-            TemplateClone.Clone clone = config.factory().enableTemplate()
-                    ? TemplateClone.attempt(id, runDir, config, share.device(), network.nicSlots(), vsockNeeded,
-                            provider, Clock.systemUTC())
-                    : null;
-            VmSpec spec;
-            if (clone != null) {
-                spec = clone.spec();
-                hypervisor = clone.hypervisor();
-                agent = clone.agent();
-            } else {
-                spec = new VmSpec(id, runDir, hv.path(), hv.kernel(), hv.initrd(), hv.machineType(),
-                        hv.kernelParams(), size, hv.accelerator(),
-                        share.device(), AgentChannels.choose(config.agent().transport(), runDir), config.debug(),
-                        network.nicSlots(), hv.image(), hv.reclaimGuestFreedMemory());
-                hypervisor = provider.create(spec);
-                hypervisor.start(share::startBackend);
-                LOG.info("VM started", "sandbox", id, "pid", hypervisor.pid());
-                agent = AgentStartup.connect(AgentChannels.transport(spec.agent()), hypervisor,
-                        config.agent().dialTimeout());
-            }
+            ReadyVm vm = VmSources.start(new VmRequest(id, runDir, config, share, size, network.nicSlots(),
+                    vsockNeeded, provider, paths));
+            VmSpec spec = vm.spec();
+            hypervisor = vm.hypervisor();
+            agent = vm.agent();
             LOG.info("agent is up", "sandbox", id, "channel", spec.agent().kind(),
                     "ms", (System.nanoTime() - started) / 1_000_000);
             agent.createSandbox(CreateSandboxRequest.newBuilder()
@@ -158,8 +142,8 @@ public final class Sandbox {
                     .setGuestHookPath(hv.guestHookPath())
                     .setSandboxId(id)
                     .build());
-            if (clone != null) {
-                // A clone has the template's size: what the workload asks beyond it is hot-plugged.
+            if (vm.madeAhead()) {
+                // A clone or cached VM has the default size: what the workload asks beyond it is hot-plugged.
                 size = grow(hypervisor, agent, size);
             }
             LOG.info("sandbox sized", "sandbox", id, "vcpus", size.vcpus(), "max_vcpus", size.maxVcpus(),

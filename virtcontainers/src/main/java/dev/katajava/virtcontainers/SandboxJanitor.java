@@ -5,6 +5,7 @@ import dev.katajava.logging.Log;
 import dev.katajava.virtcontainers.fs.MountCleaner;
 import dev.katajava.virtcontainers.network.NetworkRecord;
 import dev.katajava.virtcontainers.oci.OciSpecException;
+import dev.katajava.virtcontainers.vmcache.BootedVmSource;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -72,12 +73,26 @@ public final class SandboxJanitor {
         }
     }
 
+    /**
+     * The run directory a VM taken from the VM cache was started in, which its command line names (its files
+     * were moved to the sandbox's); null for a VM booted here.
+     */
+    private static String bootedIn(Path runDir) {
+        try {
+            String origin = Files.readString(runDir.resolve(BootedVmSource.ORIGIN_FILE)).strip();
+            return origin.startsWith("/") && origin.length() > 1 ? origin : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     /** SIGKILLs {@code pid} only if its command line names {@code runDir}: a recycled pid is left alone. */
     private static void killIfOwnedBy(long pid, Path runDir) {
         try {
             String cmdline = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
                     StandardCharsets.UTF_8);
-            if (!cmdline.contains(runDir.toString())) {
+            String origin = bootedIn(runDir);
+            if (!cmdline.contains(runDir.toString()) && (origin == null || !cmdline.contains(origin))) {
                 return;
             }
             Processes.kill(pid, Processes.SIGKILL);

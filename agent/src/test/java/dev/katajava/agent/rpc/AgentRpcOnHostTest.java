@@ -274,4 +274,20 @@ class AgentRpcOnHostTest {
         call("DestroySandbox", DestroySandboxRequest.getDefaultInstance(), Empty.parser());
         assertThat(codeOf(() -> start("twice"))).isEqualTo(Code.NOT_FOUND);
     }
+
+    @Test
+    void aSecondSandboxIsRefusedUntilTheFirstIsDestroyedAndThenRunsContainers() throws Exception {
+        CreateSandboxRequest again = CreateSandboxRequest.newBuilder().setSandboxId("next").build();
+        assertThat(codeOf(() -> call("CreateSandbox", again, Empty.parser()))).isEqualTo(Code.INTERNAL);
+        create("before", "echo before");
+        start("before");
+        call("DestroySandbox", DestroySandboxRequest.getDefaultInstance(), Empty.parser());
+
+        call("CreateSandbox", again, Empty.parser());
+        assertThat(codeOf(() -> start("before"))).isEqualTo(Code.NOT_FOUND);
+        create("after", "echo after");
+        start("after");
+        assertThat(readToEof("after")).isEqualTo("after\n");
+        assertThat(waitProcess("after", "after")).isZero();
+    }
 }

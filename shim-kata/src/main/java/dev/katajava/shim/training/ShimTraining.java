@@ -29,10 +29,10 @@ import dev.katajava.virtcontainers.hypervisor.VmSize;
 import dev.katajava.virtcontainers.hypervisor.VmSpec;
 import dev.katajava.virtcontainers.oci.AgentSpecConverter;
 import dev.katajava.virtcontainers.oci.ContainerType;
+import dev.katajava.virtcontainers.oci.DefaultSpec;
 import dev.katajava.virtcontainers.oci.OciSpecReader;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -94,9 +94,7 @@ public final class ShimTraining {
     }
 
     private static JsonNode bundle(Path dir) throws Exception {
-        try (InputStream in = ShimTraining.class.getResourceAsStream("training-config.json")) {
-            Files.write(dir.resolve("config.json"), in.readAllBytes());
-        }
+        Files.write(dir.resolve("config.json"), DefaultSpec.configJson());
         Files.createDirectories(dir.resolve("rootfs"));
         JsonNode spec = OciSpecReader.read(dir);
         OciSpecReader.annotations(spec);

@@ -36,7 +36,10 @@ public final class ConfigLoader {
     private static final Set<String> RUNTIME_KEYS = Set.of("enable_debug", "disable_guest_seccomp",
             "internetworking_model", "disable_new_netns", "disable_host_socket_forwarding",
             "use_passfd_io");
-    private static final Set<String> FACTORY_KEYS = Set.of("enable_template", "template_path");
+    private static final Set<String> FACTORY_KEYS = Set.of("enable_template", "template_path", "vm_cache_number",
+            "vm_cache_endpoint");
+    /** Each cached VM holds its full guest RAM: a small bound keeps a typo from exhausting the host. */
+    private static final int VM_CACHE_MAX = 64;
     /** The template path goes into QEMU options and a migration command run by a shell: plain characters only. */
     private static final Pattern TEMPLATE_PATH = Pattern.compile("/[A-Za-z0-9._/-]*");
     private static final Set<String> MACHINE_TYPES = Set.of("q35", "microvm");
@@ -165,7 +168,12 @@ public final class ConfigLoader {
             throw r.error("factory.template_path", "\"" + path + "\" must be a directory below / named with letters,"
                     + " digits, '.', '_', '-' and '/' only (it is passed to QEMU and to a shell command)");
         }
-        return new FactoryConfig(enable, path.normalize());
+        int cacheNumber = r.integer("factory", f, "vm_cache_number", 0, 0, VM_CACHE_MAX);
+        Path endpoint = r.path("factory", f, "vm_cache_endpoint", FactoryConfig.DEFAULT_VM_CACHE_ENDPOINT.toString());
+        if (endpoint.getNameCount() == 0) {
+            throw r.error("factory.vm_cache_endpoint", "\"" + endpoint + "\" must be an absolute path of a socket");
+        }
+        return new FactoryConfig(enable, path.normalize(), cacheNumber, endpoint.normalize());
     }
 
     private static VirtioFsConfig virtioFs(Reader r, String h, JsonNode hv) throws ConfigException {

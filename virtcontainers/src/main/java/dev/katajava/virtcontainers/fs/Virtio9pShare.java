@@ -28,6 +28,11 @@ public final class Virtio9pShare extends TreeBackedShare {
 
     @Override
     public Storage guestStorage() {
+        return storage();
+    }
+
+    /** How the guest mounts a 9p share at the shared directory containers' rootfs and volumes are under. */
+    public static Storage storage() {
         return Storage.newBuilder()
                 .setDriver("9p")
                 .setSource(VmSpec.SHARED_FS_TAG)

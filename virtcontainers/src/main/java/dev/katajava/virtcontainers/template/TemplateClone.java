@@ -13,6 +13,7 @@ import dev.katajava.virtcontainers.hypervisor.LaunchBackends;
 import dev.katajava.virtcontainers.hypervisor.ShareDevice;
 import dev.katajava.virtcontainers.hypervisor.TemplateBoot;
 import dev.katajava.virtcontainers.hypervisor.VmSpec;
+import dev.katajava.virtcontainers.vmsource.ReadyVm;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -37,10 +38,6 @@ public final class TemplateClone {
     private static final Duration STOP_GRACE = Duration.ofSeconds(2);
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    /** A running clone and its agent. */
-    public record Clone(VmSpec spec, Hypervisor hypervisor, AgentClient agent) {
-    }
-
     private TemplateClone() {
     }
 
@@ -50,7 +47,7 @@ public final class TemplateClone {
      *
      * @param vsockNeeded why the sandbox needs a vsock agent channel (host socket forwarding), or null
      */
-    public static Clone attempt(String id, Path runDir, RuntimeConfig config, ShareDevice share, int nicSlotsNeeded,
+    public static ReadyVm attempt(String id, Path runDir, RuntimeConfig config, ShareDevice share, int nicSlotsNeeded,
                                 String vsockNeeded, HypervisorProvider provider, Clock clock) {
         String cold = coldReason(config, share, nicSlotsNeeded, vsockNeeded);
         TemplateCheck check = cold == null ? TemplateCheck.of(config) : new TemplateCheck.Unusable(cold);
@@ -79,7 +76,7 @@ public final class TemplateClone {
             LOG.info("VM cloned from the template", "sandbox", id, "pid", vm.pid(), "template",
                     usable.files().dir(), "ms", (now - started) / 1_000_000, "resume_ms",
                     (resumed - started) / 1_000_000, "agent_ms", (now - resumed) / 1_000_000);
-            return new Clone(spec, vm, agent);
+            return new ReadyVm(spec, vm, agent, true);
         } catch (IOException | HypervisorException | TtrpcException | RuntimeException e) {
             if (agent != null) {
                 agent.close();
@@ -93,7 +90,7 @@ public final class TemplateClone {
     }
 
     /** Why this sandbox cannot use any template (before the template itself is looked at), or null. */
-    static String coldReason(RuntimeConfig config, ShareDevice share, int nicSlotsNeeded, String vsockNeeded) {
+    public static String coldReason(RuntimeConfig config, ShareDevice share, int nicSlotsNeeded, String vsockNeeded) {
         if (share.kind() != ShareDevice.Kind.VIRTIO_9P) {
             return "the shared filesystem is " + share.kind() + ", which needs shared guest RAM a clone does not have";
         }

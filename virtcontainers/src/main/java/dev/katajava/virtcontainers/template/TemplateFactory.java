@@ -5,6 +5,7 @@ import dev.katajava.ttrpc.TtrpcException;
 import dev.katajava.virtcontainers.agent.AgentChannels;
 import dev.katajava.virtcontainers.agent.AgentClient;
 import dev.katajava.virtcontainers.agent.AgentStartup;
+import dev.katajava.virtcontainers.agent.TrainingContainer;
 import dev.katajava.virtcontainers.config.RuntimeConfig;
 import dev.katajava.virtcontainers.fs.MountCleaner;
 import dev.katajava.virtcontainers.hypervisor.Accelerator;
@@ -87,9 +88,11 @@ public final class TemplateFactory {
                     config.hypervisor().accelerator());
             vm = provider.create(spec);
             vm.start(LaunchBackends.NONE);
+            String training;
             try (AgentClient agent = AgentStartup.connect(AgentChannels.transport(spec.agent()), vm,
                     config.agent().dialTimeout())) {
                 warm(agent);
+                training = TrainingContainer.run(agent);
             }
             Thread.sleep(AGENT_SETTLE);
             vm.saveAsTemplate();
@@ -105,7 +108,7 @@ public final class TemplateFactory {
             LOG.info("template made", "path", files.dir(), "ms", ms, "accel", accel, "state_bytes",
                     Files.size(files.state()));
             return new Outcome(true, "template made at " + files.dir() + " in " + ms + " ms (" + accel + ", "
-                    + (ram >> 20) + " MiB guest RAM)");
+                    + (ram >> 20) + " MiB guest RAM; " + training + ")");
         } catch (IOException | HypervisorException | TtrpcException e) {
             String console = vm == null ? "" : vm.consoleTail(1024).strip();
             abandon(vm, files.dir());

@@ -347,7 +347,7 @@ class ConfigLoaderTest {
 
     @Test
     void unknownFactoryKeysAreWarnedAbout() throws Exception {
-        assertThat(ConfigLoader.parse(FILE, VALID + "\n[factory]\nvm_cache_number = 0\n").warnings())
-                .singleElement().asString().contains("[factory] vm_cache_number: unknown key, ignored");
+        assertThat(ConfigLoader.parse(FILE, VALID + "\n[factory]\ntemplate_size = 0\n").warnings())
+                .singleElement().asString().contains("[factory] template_size: unknown key, ignored");
     }
 }

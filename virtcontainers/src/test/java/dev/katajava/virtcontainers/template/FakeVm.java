@@ -32,12 +32,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A stand-in VM whose "agent" is a ttrpc server on the virtio-serial socket path, answering health checks
- * and recording the reseed and clock calls; it saves a template by writing the files QEMU would.
+ * A stand-in VM whose "agent" is a ttrpc server on the virtio-serial socket path, answering health checks,
+ * recording the reseed and clock calls and running the training container ({@link FakeTrainingGuest}); it
+ * saves a template by writing the files QEMU would.
  */
 final class FakeVm implements Hypervisor {
     final VmSpec spec;
     private final boolean agentAnswers;
+    final FakeTrainingGuest guest;
+    /** Whether the guest still had a sandbox when the template was saved. */
+    volatile boolean savedWithSandbox;
     final List<byte[]> seeds = new CopyOnWriteArrayList<>();
     final List<Long> clockSeconds = new CopyOnWriteArrayList<>();
     private final CompletableFuture<Integer> exited = new CompletableFuture<>();
@@ -45,18 +49,25 @@ final class FakeVm implements Hypervisor {
     volatile boolean started;
     volatile boolean stopped;
 
-    FakeVm(VmSpec spec, boolean agentAnswers) {
+    FakeVm(VmSpec spec, boolean agentAnswers, boolean garbledTraining) {
         this.spec = spec;
         this.agentAnswers = agentAnswers;
+        this.guest = new FakeTrainingGuest(garbledTraining);
     }
 
     /** A provider handing out FakeVms and remembering them. */
     static final class Provider implements HypervisorProvider {
         final List<FakeVm> made = new CopyOnWriteArrayList<>();
         private final boolean agentAnswers;
+        private final boolean garbledTraining;
 
         Provider(boolean agentAnswers) {
+            this(agentAnswers, false);
+        }
+
+        Provider(boolean agentAnswers, boolean garbledTraining) {
             this.agentAnswers = agentAnswers;
+            this.garbledTraining = garbledTraining;
         }
 
         @Override
@@ -66,7 +77,7 @@ final class FakeVm implements Hypervisor {
 
         @Override
         public Hypervisor create(VmSpec spec) {
-            FakeVm vm = new FakeVm(spec, agentAnswers);
+            FakeVm vm = new FakeVm(spec, agentAnswers, garbledTraining);
             made.add(vm);
             return vm;
         }
@@ -79,7 +90,7 @@ final class FakeVm implements Hypervisor {
             return;
         }
         try {
-            server = new TtrpcServer(new ServiceRegistry()
+            server = new TtrpcServer(guest.register(new ServiceRegistry())
                     .register("grpc.Health", "Check", CheckRequest.parser(), (ctx, req) -> HealthCheckResponse
                             .newBuilder().setStatus(HealthCheckResponse.ServingStatus.SERVING).build())
                     .register("grpc.AgentService", "GetMetrics", GetMetricsRequest.parser(), (ctx, req) ->
@@ -112,6 +123,7 @@ final class FakeVm implements Hypervisor {
 
     @Override
     public void saveAsTemplate() {
+        savedWithSandbox = guest.sandboxExists();
         try (RandomAccessFile memory = new RandomAccessFile(spec.template().memoryFile().toFile(), "rw")) {
             memory.setLength((long) spec.size().memoryMiB() << 20);
             Files.writeString(spec.template().stateFile(), "device state");

@@ -1,6 +1,7 @@
 package dev.katajava.virtcontainers.template;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import dev.katajava.virtcontainers.vmsource.ReadyVm;
 
 import dev.katajava.virtcontainers.config.RuntimeConfig;
 import dev.katajava.virtcontainers.hypervisor.ShareDevice;
@@ -25,7 +26,7 @@ class TemplateCloneTest {
         return config;
     }
 
-    private TemplateClone.Clone attempt(RuntimeConfig config, FakeVm.Provider provider, int nics, String vsock)
+    private ReadyVm attempt(RuntimeConfig config, FakeVm.Provider provider, int nics, String vsock)
             throws Exception {
         Path runDir = Files.createDirectories(dir.resolve("run/sb1"));
         return TemplateClone.attempt("sb1", runDir, config, ShareDevice.virtio9p(dir.resolve("share")), nics, vsock,
@@ -37,7 +38,7 @@ class TemplateCloneTest {
         RuntimeConfig config = templated();
         FakeVm.Provider provider = new FakeVm.Provider(true);
 
-        TemplateClone.Clone clone = attempt(config, provider, 1, null);
+        ReadyVm clone = attempt(config, provider, 1, null);
 
         assertThat(clone).isNotNull();
         FakeVm vm = provider.made.getFirst();

@@ -8,6 +8,7 @@ import dev.katajava.virtcontainers.hypervisor.TemplateBoot;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,6 +34,38 @@ class TemplateFactoryTest {
         assertThat(vm.seeds).as("the clone's calls are run in the template").isNotEmpty();
         assertThat(TemplateCheck.of(config)).isInstanceOf(TemplateCheck.Usable.class);
         assertThat(tpl.resolve("boot")).doesNotExist();
+    }
+
+    @Test
+    void initRunsTrainingContainersOnTheShareAndSavesTheTemplateWithNoSandboxLeft() throws Exception {
+        RuntimeConfig config = TemplateFixture.config(dir, "");
+        FakeVm.Provider provider = new FakeVm.Provider(true);
+
+        TemplateFactory.Outcome outcome = new TemplateFactory(provider, new TemplateFixture.FakeMount(1L << 40))
+                .init(config);
+
+        FakeVm vm = provider.made.getFirst();
+        List<String> round = List.of("CreateSandbox 9p", "CreateContainer " + dev.katajava.virtcontainers.agent.TrainingContainer.GUEST_ROOTFS,
+                "StartContainer", "ExecProcess", "RemoveContainer", "DestroySandbox");
+        List<String> twoRounds = new java.util.ArrayList<>(round);
+        twoRounds.addAll(round);
+        assertThat(vm.guest.calls).containsExactlyElementsOf(twoRounds);
+        assertThat(vm.savedWithSandbox).as("QEMU cannot migrate with the share mounted").isFalse();
+        assertThat(outcome.message()).contains("training container");
+    }
+
+    @Test
+    void aTrainingContainerPrintingTheWrongOutputFailsInitAndLeavesNothing() throws Exception {
+        RuntimeConfig config = TemplateFixture.config(dir, "");
+        FakeVm.Provider provider = new FakeVm.Provider(true, true);
+
+        assertThatThrownBy(() -> new TemplateFactory(provider, new TemplateFixture.FakeMount(1L << 40)).init(config))
+                .isInstanceOf(TemplateException.class)
+                .hasMessageContaining("training container training-0: its process printed \"garbled\\n\"");
+
+        assertThat(provider.made.getFirst().stopped).isTrue();
+        assertThat(provider.made.getFirst().guest.calls).endsWith("RemoveContainer", "DestroySandbox");
+        assertThat(dir.resolve("tpl")).doesNotExist();
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.katajava.transport.stdio;
 import dev.katajava.linux.Errno;
 import dev.katajava.linux.ErrnoException;
 import dev.katajava.linux.Fds;
+import dev.katajava.linux.Poll;
 import dev.katajava.linux.Splice;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -27,9 +28,25 @@ public final class StreamCopy {
      */
     public static long copy(int in, int out) throws ErrnoException {
         long total = 0;
+        int[] input = {in};
         try {
             while (true) {
-                long n = Splice.splice(in, out, CHUNK, Splice.SPLICE_F_MOVE | Splice.SPLICE_F_MORE);
+                // splice(2) holds the output pipe's lock for as long as it waits for input, and every other
+                // user of that pipe (the reader closing its end, say) waits in the kernel meanwhile: so the
+                // wait is done here, and splice only ever moves what is already there.
+                Poll.waitReadable(input, -1);
+                long n;
+                try {
+                    n = Splice.splice(in, out, CHUNK, Splice.SPLICE_F_MOVE | Splice.SPLICE_F_MORE
+                            | Splice.SPLICE_F_NONBLOCK);
+                } catch (ErrnoException e) {
+                    if (e.errno() != Errno.EAGAIN) {
+                        throw e;
+                    }
+                    // The pipe is full (or the input was taken meanwhile): wait for room, then for input.
+                    Poll.waitWritable(out, -1);
+                    continue;
+                }
                 if (n == 0) {
                     return total;
                 }

@@ -64,6 +64,46 @@ class StreamCopyTest {
         }
     }
 
+    /**
+     * splice(2) waiting for input would hold the FIFO's pipe lock, and the reader closing its end (ctr
+     * exiting after {@code run -d}) would hang in the kernel until the container printed something.
+     */
+    @Test
+    void aCopyWaitingOnAQuietSocketLetsTheFifosReaderCloseAtOnce() throws Exception {
+        Path fifo = dir.resolve("fifo");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        int[] pair = UnixSockets.pair();
+        int out = Fds.open(fifo.toString(), Fds.O_RDWR, 0);
+        int reader = Fds.open(fifo.toString(), Fds.O_RDONLY | Fds.O_NONBLOCK, 0);
+        java.util.concurrent.Executor platform = r -> Thread.ofPlatform().daemon().start(r);
+        CompletableFuture<Long> copying = CompletableFuture.supplyAsync(() -> {
+            try {
+                return StreamCopy.copy(pair[1], out);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }, platform);
+        try {
+            Thread.sleep(300);
+            assertThat(copying).as("the copy waits for input").isNotDone();
+            CompletableFuture<Void> closed = CompletableFuture.runAsync(() -> {
+                try {
+                    Fds.close(reader);
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, platform);
+            assertThat(closed).as("the reader's close returns while the copy waits")
+                    .succeedsWithin(java.time.Duration.ofSeconds(5));
+        } finally {
+            feed(pair[0], new byte[] {'x'}).get(10, TimeUnit.SECONDS);
+            assertThat(copying.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+            Fds.close(out);
+            Fds.close(pair[0]);
+            Fds.close(pair[1]);
+        }
+    }
+
     @Test
     void socketIntoAFileFallsBackToReadAndWrite() throws Exception {
         Path file = dir.resolve("log");
