@@ -21,7 +21,7 @@ bench_template_pss() { # label ids... -> "qemu_mib shim_mib" means over those ru
 
 bench_template() {
     local tpl=/run/kata-bench-template-$$ tconfig=$work/template.toml max=${BENCH_TEMPLATE_MAX:-48}
-    local limit=${BENCH_SANDBOX_TIMEOUT:-600} init_out i start ids=() n=0 failure="" one sixteen pids left
+    local limit=${BENCH_SANDBOX_TIMEOUT:-600} init_out i start ids=() n=0 failure="" one sixteen="n/a n/a" pids left
     sed -e 's/^enable_template = .*/enable_template = true/' -e "s#^template_path = .*#template_path = \"$tpl\"#" \
         "$config" > "$tconfig"
     start=$(now_ns)
@@ -70,7 +70,7 @@ bench_template() {
     running=$("${ctr[@]}" task ls | awk '$1 ~ /^bench-tpl-c[0-9]+$/ && $3 == "RUNNING"' | wc -l)
     cloned=$(grep -c 'VM cloned from the template' "$work/containerd.log" || true)
     echo "from the template, 1 running: QEMU PSS ${one%% *} MiB, shim PSS ${one##* } MiB"
-    [ -z "${sixteen:-}" ] || echo "from the template, 16 running: mean QEMU PSS ${sixteen%% *} MiB (target <= 150)," \
+    [ "$n" -lt 16 ] || echo "from the template, 16 running: mean QEMU PSS ${sixteen%% *} MiB (target <= 150)," \
         "mean shim PSS ${sixteen##* } MiB"
     echo "sandboxes from the template at once: $running running (started $n of $max; target 48)${failure:+; stopped: $failure}"
     echo "  start times (ms): $(paste -sd' ' "$work/tpl-starts")"
