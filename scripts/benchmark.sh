@@ -63,6 +63,7 @@ image=docker.io/library/busybox:bench
 cleanup() {
     bench_cleanup
     bench_cache_stop
+    bench_template_stop
     bench_net_teardown
     if [ -n "${ctd_pid:-}" ]; then kill "$ctd_pid" 2>/dev/null && wait "$ctd_pid" 2>/dev/null || true; fi
     rm -rf "$work"

@@ -19,6 +19,11 @@ bench_template_pss() { # label ids... -> "qemu_mib shim_mib" means over those ru
     echo "$(kib_to_mib $((qemu / n))) $(kib_to_mib $((shim / n)))"
 }
 
+bench_template_stop() { # removes the template if this run made one (also when a step failed part way)
+    [ -f "$work/template.toml" ] || return 0
+    "$stage/bin/kata-runtime" --config "$work/template.toml" factory destroy >/dev/null 2>&1 || true
+}
+
 bench_template() {
     local tpl=/run/kata-bench-template-$$ tconfig=$work/template.toml max=${BENCH_TEMPLATE_MAX:-48}
     local limit=${BENCH_SANDBOX_TIMEOUT:-600} init_out i start ids=() n=0 failure="" one sixteen="n/a n/a" pids left
