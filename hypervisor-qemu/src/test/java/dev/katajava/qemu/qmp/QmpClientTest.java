@@ -232,7 +232,11 @@ class QmpClientTest {
         QmpClient client = QmpClient.connect(qemu.socket, FIVE_SECONDS, () -> true);
         try {
             AtomicInteger closes = new AtomicInteger();
-            client.onClose(closes::incrementAndGet);
+            CountDownLatch closeRan = new CountDownLatch(1);
+            client.onClose(() -> {
+                closes.incrementAndGet();
+                closeRan.countDown();
+            });
             CompletableFuture<Object> a = async(client, "query-status", null, Duration.ofSeconds(30));
             CompletableFuture<Object> b = async(client, "query-name", null, Duration.ofSeconds(30));
             qemu.nextCommand();
@@ -246,6 +250,8 @@ class QmpClientTest {
             client.close();
             AtomicInteger late = new AtomicInteger();
             client.onClose(late::incrementAndGet);
+            // The reader thread fails pending commands before it runs close listeners, so wait for it.
+            assertThat(closeRan.await(5, TimeUnit.SECONDS)).isTrue();
             assertThat(closes.get()).isEqualTo(1);
             assertThat(late.get()).as("a listener added after the end runs at once").isEqualTo(1);
         } finally {
