@@ -1,5 +1,6 @@
 package dev.katajava.virtcontainers.agent;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
 import dev.katajava.logging.Log;
 import dev.katajava.protocols.agent.CreateContainerRequest;
@@ -44,16 +45,17 @@ public final class TrainingContainer {
      * broken, so it is thrown, not logged.
      */
     public static String run(AgentClient agent) throws TtrpcException, IOException {
-        Spec spec = spec();
         long first = System.nanoTime();
         for (int round = 0; round < ROUNDS; round++) {
             long started = System.nanoTime();
             agent.createSandbox(CreateSandboxRequest.newBuilder()
                     .setSandboxId(SANDBOX_ID)
+                    // Every real CreateSandbox names a hostname; without one here a clone links sethostname.
+                    .setHostname(SANDBOX_ID)
                     .addStorages(Virtio9pShare.storage())
                     .build());
             try {
-                container(agent, "training-" + round, spec);
+                container(agent, "training-" + round, spec(round));
             } finally {
                 agent.destroySandbox(DESTROY);
             }
@@ -81,10 +83,23 @@ public final class TrainingContainer {
         }
     }
 
-    /** containerd's spec for a plain container, converted as the shim converts it, rooted at the training tree. */
-    private static Spec spec() throws IOException {
+    /**
+     * containerd's spec for a plain container ({@code ctr run}) in round 0, and in the next the same spec
+     * shaped as the CRI plugin shapes a pod's sandbox container (its annotations, a memory limit and a CPU
+     * quota): the first container of a clone runs only what its template ran, whichever client sent it.
+     * Converted as the shim converts it, rooted at the training tree.
+     */
+    static Spec spec(int round) throws IOException {
         try {
-            Spec s = AgentSpecConverter.convert(DefaultSpec.tree(), GUEST_ROOTFS);
+            ObjectNode oci = (ObjectNode) DefaultSpec.tree();
+            if (round % 2 == 1) {
+                oci.putObject("annotations").put("io.kubernetes.cri.container-type", "sandbox")
+                        .put("io.kubernetes.cri.sandbox-id", SANDBOX_ID);
+                ObjectNode resources = oci.withObjectProperty("linux").withObjectProperty("resources");
+                resources.putObject("memory").put("limit", 256L << 20);
+                resources.withObjectProperty("cpu").put("quota", 100_000).put("period", 100_000);
+            }
+            Spec s = AgentSpecConverter.convert(oci, GUEST_ROOTFS);
             Process p = s.getProcess().toBuilder().clearArgs()
                     .addAllArgs(List.of("sh", "-c", "read line && echo \"$line\"")).build();
             return s.toBuilder().setProcess(p).build();
