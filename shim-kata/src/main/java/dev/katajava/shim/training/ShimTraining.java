@@ -1,6 +1,37 @@
 package dev.katajava.shim.training;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Message;
+import com.google.protobuf.Timestamp;
+import dev.katajava.protocols.agent.CheckRequest;
+import dev.katajava.protocols.agent.CreateContainerRequest;
+import dev.katajava.protocols.agent.CreateSandboxRequest;
+import dev.katajava.protocols.agent.DestroySandboxRequest;
+import dev.katajava.protocols.agent.GetOOMEventRequest;
+import dev.katajava.protocols.agent.HealthCheckResponse;
+import dev.katajava.protocols.agent.OOMEvent;
+import dev.katajava.protocols.agent.ReadStreamRequest;
+import dev.katajava.protocols.agent.ReadStreamResponse;
+import dev.katajava.protocols.agent.RemoveContainerRequest;
+import dev.katajava.protocols.agent.ReseedRandomDevRequest;
+import dev.katajava.protocols.agent.SetGuestDateTimeRequest;
+import dev.katajava.protocols.agent.Spec;
+import dev.katajava.protocols.agent.StartContainerRequest;
+import dev.katajava.protocols.agent.WaitProcessRequest;
+import dev.katajava.protocols.agent.WaitProcessResponse;
+import dev.katajava.protocols.events.TaskCreate;
+import dev.katajava.protocols.events.TaskDelete;
+import dev.katajava.protocols.events.TaskExit;
+import dev.katajava.protocols.events.TaskIO;
+import dev.katajava.protocols.events.TaskStart;
+import dev.katajava.protocols.events.service.Envelope;
+import dev.katajava.protocols.events.service.ForwardRequest;
+import dev.katajava.protocols.task.CreateTaskResponse;
+import dev.katajava.protocols.task.DeleteResponse;
+import dev.katajava.protocols.task.StartResponse;
+import dev.katajava.protocols.task.WaitResponse;
 import dev.katajava.linux.Fds;
 import dev.katajava.linux.MemFd;
 import dev.katajava.linux.Mmap;
@@ -13,7 +44,9 @@ import dev.katajava.protocols.task.StateRequest;
 import dev.katajava.protocols.task.StateResponse;
 import dev.katajava.qemu.cmdline.Accel;
 import dev.katajava.qemu.cmdline.QemuCommandLine;
+import dev.katajava.qemu.qapi.QmpCommands;
 import dev.katajava.qemu.qmp.QmpClient;
+import dev.katajava.qemu.template.StateMigration;
 import dev.katajava.shim.ShimAddress;
 import dev.katajava.shim.ShimFlags;
 import dev.katajava.shim.service.TaskService;
@@ -24,6 +57,7 @@ import dev.katajava.ttrpc.TtrpcServer;
 import dev.katajava.virtcontainers.agent.AgentChannels;
 import dev.katajava.virtcontainers.config.ConfigLoader;
 import dev.katajava.virtcontainers.config.RuntimeConfig;
+import dev.katajava.virtcontainers.fs.Virtio9pShare;
 import dev.katajava.virtcontainers.hypervisor.ShareDevice;
 import dev.katajava.virtcontainers.hypervisor.VmSize;
 import dev.katajava.virtcontainers.hypervisor.VmSpec;
@@ -44,6 +78,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -77,13 +112,15 @@ public final class ShimTraining {
             ContainerType type = ContainerType.of(flags.id(), spec);
             ShimAddress.socketPath(flags.address(), flags.namespace(), type.sandboxId());
             RuntimeConfig config = ConfigLoader.load(Path.of(args[0]));
-            AgentSpecConverter.convert(spec, "/run/kata-containers/shared/containers/training/rootfs", true);
+            Spec agentSpec = AgentSpecConverter.convert(spec, "/run/kata-containers/shared/containers/training/rootfs",
+                    true);
             var hv = config.hypervisor();
             QemuCommandLine.build(new VmSpec("training", dir, hv.path(), hv.kernel(), hv.initrd(), hv.machineType(),
                     hv.kernelParams(), VmSize.fixed(hv.defaultVcpus(), hv.defaultMemoryMiB()), hv.accelerator(),
                     ShareDevice.virtio9p(dir), AgentChannels.choose(config.agent().transport(), dir), false),
                     Accel.TCG, 2_000_000);
-            qmp();
+            qmp(dir);
+            messages(agentSpec);
             taskApi(dir);
             nativeCalls(dir);
         } finally {
@@ -101,16 +138,65 @@ public final class ShimTraining {
         return spec;
     }
 
-    /** A QMP session against a stand-in peer that greets and answers every command with an empty return. */
-    private static void qmp() throws Exception {
+    /**
+     * A QMP session against a stand-in peer, through the typed commands a VM's start makes: a cold boot's
+     * status check and {@code cont}, and a clone's state load from the template (the generated client and its
+     * JSON binding are otherwise first run while a sandbox waits for its VM).
+     */
+    private static void qmp(Path dir) throws Exception {
         SocketChannel[] pair = socketPair();
         Thread peer = Thread.ofPlatform().start(() -> answerQmp(pair[1]));
         try (QmpClient client = QmpClient.over(pair[0])) {
             client.negotiate(CALL);
-            client.execute("query-status", CALL);
+            QmpCommands commands = new QmpCommands(client);
+            commands.queryStatus(CALL);
+            StateMigration.load(commands, dir.resolve("state"), CALL);
+            commands.cont(CALL);
             client.execute("query-cpus-fast", CALL);
         }
         peer.join();
+    }
+
+    /**
+     * The messages of a container's life, written and read back: the agent's requests and answers, the Task
+     * API's answers and the events. Their generated classes and protobuf's field code would otherwise be
+     * loaded for the first time while a container starts.
+     */
+    private static void messages(Spec agentSpec) throws Exception {
+        String id = "training";
+        Timestamp at = Timestamp.newBuilder().setSeconds(1).setNanos(2).build();
+        TaskExit exit = TaskExit.newBuilder().setContainerId(id).setId(id).setPid(1).setExitStatus(0).setExitedAt(at)
+                .build();
+        List<Message> all = List.of(
+                CheckRequest.getDefaultInstance(),
+                HealthCheckResponse.newBuilder().setStatus(HealthCheckResponse.ServingStatus.SERVING).build(),
+                ReseedRandomDevRequest.newBuilder().setData(ByteString.copyFrom(new byte[512])).build(),
+                SetGuestDateTimeRequest.newBuilder().setSec(1).setUsec(2).build(),
+                CreateSandboxRequest.newBuilder().setHostname(id).setSandboxId(id).addStorages(Virtio9pShare.storage())
+                        .build(),
+                CreateContainerRequest.newBuilder().setContainerId(id).setExecId(id).setOCI(agentSpec).build(),
+                StartContainerRequest.newBuilder().setContainerId(id).build(),
+                ReadStreamRequest.newBuilder().setContainerId(id).setLen(32 * 1024).build(),
+                ReadStreamResponse.newBuilder().setData(ByteString.copyFromUtf8("training\n")).build(),
+                WaitProcessRequest.newBuilder().setContainerId(id).build(),
+                WaitProcessResponse.newBuilder().setStatus(0).build(),
+                GetOOMEventRequest.getDefaultInstance(),
+                OOMEvent.newBuilder().setContainerId(id).build(),
+                RemoveContainerRequest.newBuilder().setContainerId(id).setTimeout(10).build(),
+                DestroySandboxRequest.getDefaultInstance(),
+                CreateTaskResponse.newBuilder().setPid(1).build(),
+                StartResponse.newBuilder().setPid(1).build(),
+                WaitResponse.newBuilder().setExitStatus(0).setExitedAt(at).build(),
+                DeleteResponse.newBuilder().setPid(1).setExitedAt(at).build(),
+                ForwardRequest.newBuilder().setEnvelope(Envelope.newBuilder().setTimestamp(at).setNamespace(id)
+                        .setTopic("/tasks/exit").setEvent(Any.pack(exit, "types.containerd.io"))).build(),
+                TaskCreate.newBuilder().setContainerId(id).setBundle("/run/training").setPid(1)
+                        .setIo(TaskIO.newBuilder().setStdout("/run/training/stdout")).build(),
+                TaskStart.newBuilder().setContainerId(id).setPid(1).build(),
+                TaskDelete.newBuilder().setContainerId(id).setPid(1).setExitedAt(at).build());
+        for (Message m : all) {
+            m.getParserForType().parseFrom(m.toByteArray());
+        }
     }
 
     private static void answerQmp(SocketChannel peer) {
@@ -121,7 +207,9 @@ public final class ShimTraining {
             String line;
             while ((line = lines.readLine()) != null) {
                 Matcher id = COMMAND_ID.matcher(line);
-                write(peer, "{\"return\": {}" + (id.find() ? ", \"id\": \"" + id.group(1) + "\"" : "") + "}\r\n");
+                String answer = line.contains("\"query-status\"") ? "{\"status\": \"inmigrate\", \"running\": false}"
+                        : line.contains("\"query-migrate\"") ? "{\"status\": \"completed\"}" : "{}";
+                write(peer, "{\"return\": " + answer + (id.find() ? ", \"id\": \"" + id.group(1) + "\"" : "") + "}\r\n");
             }
         } catch (Exception e) {
             // The client closing first ends the exchange.
