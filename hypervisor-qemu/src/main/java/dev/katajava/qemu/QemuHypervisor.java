@@ -5,18 +5,15 @@ import dev.katajava.qemu.accel.AcceleratorSelector;
 import dev.katajava.qemu.accel.HostFacts;
 import dev.katajava.qemu.accel.KvmVerdict;
 import dev.katajava.qemu.cmdline.Accel;
-import dev.katajava.qemu.cmdline.MachineKind;
 import dev.katajava.qemu.cmdline.QemuCommandLine;
 import dev.katajava.qemu.cmdline.RunFiles;
-import dev.katajava.qemu.hotplug.Hotplug;
-import dev.katajava.qemu.hotplug.NicHotplug;
+import dev.katajava.qemu.hotplug.LiveDevices;
 import dev.katajava.qemu.process.ConsoleRelay;
 import dev.katajava.qemu.process.LogTail;
 import dev.katajava.qemu.process.QemuProcess;
 import dev.katajava.qemu.qapi.QmpCommands;
 import dev.katajava.qemu.qmp.QmpClient;
 import dev.katajava.qemu.qmp.QmpException;
-import dev.katajava.qemu.qmp.QmpFdChannel;
 import dev.katajava.qemu.template.StateMigration;
 import dev.katajava.vhostuser.VhostUserVsockBackend;
 import dev.katajava.virtcontainers.hypervisor.AgentEndpoint;
@@ -56,9 +53,7 @@ public final class QemuHypervisor implements Hypervisor {
     private volatile Process lastSpawned;
     private volatile QemuProcess vm;
     private volatile Accel accel;
-    private VmSize size;
-    private Hotplug hotplug;
-    private NicHotplug nics;
+    private final LiveDevices devices;
     private volatile VhostUserVsockBackend vsockBackend;
     /** Run QEMU in a session of its own, for VMs another process takes over (the VM cache). */
     private volatile boolean detached;
@@ -91,7 +86,7 @@ public final class QemuHypervisor implements Hypervisor {
         this.files = RunFiles.in(spec.runDir());
         this.selector = selector;
         this.qmpTimeout = qmpTimeout;
-        this.size = spec.size();
+        this.devices = new LiveDevices(spec, files.qmpFdSocket(), qmpTimeout, this::client);
     }
 
     @Override
@@ -250,97 +245,40 @@ public final class QemuHypervisor implements Hypervisor {
 
     /** The typed QMP commands of the running VM (status queries, hot-plug, ...). */
     public QmpCommands qmp() throws QmpException {
+        return new QmpCommands(client());
+    }
+
+    private QmpClient client() throws QmpException {
         QemuProcess v = vm;
         QmpClient q = v == null ? null : v.qmp();
         if (q == null) {
             throw new QmpException("QEMU for sandbox " + spec.sandboxId() + " is not running");
         }
-        return new QmpCommands(q);
+        return q;
     }
 
     @Override
-    public synchronized VmSize size() {
-        return size;
+    public VmSize size() {
+        return devices.size();
     }
 
     @Override
-    public synchronized VmSize grow(int vcpus, int memoryMiB) throws HypervisorException {
-        if (!MachineKind.of(spec.machineType()).supportsHotplug()) {
-            return size;
-        }
-        int wantCpus = Math.min(vcpus, size.maxVcpus());
-        int addMemory = size.canHotplugMemory()
-                ? Math.min(Hotplug.roundToBlocks(Math.max(0, memoryMiB - size.memoryMiB())),
-                        (size.maxMemoryMiB() - size.memoryMiB()) / Hotplug.MEMORY_BLOCK_MIB * Hotplug.MEMORY_BLOCK_MIB)
-                : 0;
-        if (wantCpus <= size.vcpus() && addMemory == 0) {
-            return size;
-        }
-        try {
-            if (hotplug == null) {
-                hotplug = new Hotplug(qmp(), qmpTimeout, QemuCommandLine.needsSharedMemory(spec));
-            }
-            // The size is recorded after each step, so a failure part way leaves it true to what was plugged.
-            if (wantCpus > size.vcpus()) {
-                // Under TCG they are present already, offline; the guest onlines them.
-                int cpus = QemuCommandLine.bootOnlineCpus(spec.size(), MachineKind.of(spec.machineType()), accel)
-                        ? wantCpus : size.vcpus() + hotplug.addVcpus(wantCpus - size.vcpus());
-                size = new VmSize(cpus, size.maxVcpus(), size.memoryMiB(), size.maxMemoryMiB(), size.memorySlots());
-            }
-            if (addMemory > 0) {
-                hotplug.addMemory(addMemory);
-                size = new VmSize(size.vcpus(), size.maxVcpus(), size.memoryMiB() + addMemory, size.maxMemoryMiB(),
-                        size.memorySlots());
-            }
-            LOG.info("VM grown by hot-plug", "sandbox", spec.sandboxId(), "vcpus", size.vcpus(),
-                    "memory_mib", size.memoryMiB());
-            return size;
-        } catch (QmpException e) {
-            throw new HypervisorException("hot-plug on sandbox " + spec.sandboxId() + " failed: " + e.getMessage(), e);
-        }
+    public VmSize grow(int vcpus, int memoryMiB) throws HypervisorException {
+        return devices.grow(vcpus, memoryMiB, accel);
     }
 
     @Override
     public String addNetDevice(NetDevice nic) throws HypervisorException {
-        try {
-            return nicHotplug().plug(nic);
-        } catch (QmpException e) {
-            throw new HypervisorException("cannot plug NIC " + nic.id() + " (" + nic.mac() + ") into sandbox "
-                    + spec.sandboxId() + ": " + e.getMessage(), e);
-        }
+        return devices.addNetDevice(nic);
     }
 
     @Override
     public void removeNetDevice(String id, Duration wait) throws HypervisorException {
-        try {
-            nicHotplug().unplug(id, wait);
-        } catch (QmpException e) {
-            throw new HypervisorException("cannot unplug NIC " + id + " from sandbox " + spec.sandboxId() + ": "
-                    + e.getMessage(), e);
-        }
+        devices.removeNetDevice(id, wait);
     }
 
-    private synchronized NicHotplug nicHotplug() throws QmpException {
-        if (spec.nicSlots() == 0) {
-            throw new QmpException("the VM was booted without network device ports");
-        }
-        if (nics == null) {
-            QemuProcess v = vm;
-            QmpClient q = v == null ? null : v.qmp();
-            if (q == null) {
-                throw new QmpException("QEMU for sandbox " + spec.sandboxId() + " is not running");
-            }
-            nics = new NicHotplug(q, QmpFdChannel.connect(files.qmpFdSocket(), qmpTimeout), spec.nicSlots(),
-                    qmpTimeout);
-        }
-        return nics;
-    }
-
-    private synchronized void closeNics() {
-        if (nics != null) {
-            nics.close();
-            nics = null;
-        }
+    private void closeNics() {
+        devices.close();
     }
 
     /** How long one QMP command may take on this VM. */

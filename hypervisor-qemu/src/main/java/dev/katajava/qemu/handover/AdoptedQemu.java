@@ -2,17 +2,13 @@ package dev.katajava.qemu.handover;
 
 import dev.katajava.logging.Log;
 import dev.katajava.qemu.cmdline.Accel;
-import dev.katajava.qemu.cmdline.MachineKind;
-import dev.katajava.qemu.cmdline.QemuCommandLine;
 import dev.katajava.qemu.cmdline.RunFiles;
-import dev.katajava.qemu.hotplug.Hotplug;
-import dev.katajava.qemu.hotplug.NicHotplug;
+import dev.katajava.qemu.hotplug.LiveDevices;
 import dev.katajava.qemu.process.LogTail;
 import dev.katajava.qemu.qapi.QmpCommands;
 import dev.katajava.qemu.qapi.types.QueryStatusResultStatus;
 import dev.katajava.qemu.qmp.QmpClient;
 import dev.katajava.qemu.qmp.QmpException;
-import dev.katajava.qemu.qmp.QmpFdChannel;
 import dev.katajava.virtcontainers.hypervisor.Hypervisor;
 import dev.katajava.virtcontainers.hypervisor.HypervisorException;
 import dev.katajava.virtcontainers.hypervisor.LaunchBackends;
@@ -44,20 +40,16 @@ public final class AdoptedQemu implements Hypervisor {
     private final RunFiles files;
     private final ProcessHandle process;
     private final Accel accel;
-    private final Duration qmpTimeout;
     private final CompletableFuture<Integer> exited = new CompletableFuture<>();
     private volatile QmpClient qmp;
-    private VmSize size;
-    private Hotplug hotplug;
-    private NicHotplug nics;
+    private final LiveDevices devices;
 
     private AdoptedQemu(VmSpec spec, ProcessHandle process, Accel accel, Duration qmpTimeout) {
         this.spec = spec;
         this.files = RunFiles.in(spec.runDir());
         this.process = process;
         this.accel = accel;
-        this.qmpTimeout = qmpTimeout;
-        this.size = spec.size();
+        this.devices = new LiveDevices(spec, files.qmpFdSocket(), qmpTimeout, this::client);
     }
 
     /**
@@ -167,11 +159,8 @@ public final class AdoptedQemu implements Hypervisor {
         }
     }
 
-    private synchronized void closeConnections() {
-        if (nics != null) {
-            nics.close();
-            nics = null;
-        }
+    private void closeConnections() {
+        devices.close();
         QmpClient q = qmp;
         if (q != null) {
             q.close();
@@ -179,75 +168,23 @@ public final class AdoptedQemu implements Hypervisor {
     }
 
     @Override
-    public synchronized VmSize size() {
-        return size;
+    public VmSize size() {
+        return devices.size();
     }
 
     @Override
-    public synchronized VmSize grow(int vcpus, int memoryMiB) throws HypervisorException {
-        MachineKind machine = MachineKind.of(spec.machineType());
-        if (!machine.supportsHotplug()) {
-            return size;
-        }
-        int wantCpus = Math.min(vcpus, size.maxVcpus());
-        int addMemory = size.canHotplugMemory()
-                ? Math.min(Hotplug.roundToBlocks(Math.max(0, memoryMiB - size.memoryMiB())),
-                        (size.maxMemoryMiB() - size.memoryMiB()) / Hotplug.MEMORY_BLOCK_MIB * Hotplug.MEMORY_BLOCK_MIB)
-                : 0;
-        if (wantCpus <= size.vcpus() && addMemory == 0) {
-            return size;
-        }
-        try {
-            if (hotplug == null) {
-                hotplug = new Hotplug(commands(), qmpTimeout, QemuCommandLine.needsSharedMemory(spec));
-            }
-            if (wantCpus > size.vcpus()) {
-                int cpus = QemuCommandLine.bootOnlineCpus(spec.size(), machine, accel)
-                        ? wantCpus : size.vcpus() + hotplug.addVcpus(wantCpus - size.vcpus());
-                size = new VmSize(cpus, size.maxVcpus(), size.memoryMiB(), size.maxMemoryMiB(), size.memorySlots());
-            }
-            if (addMemory > 0) {
-                hotplug.addMemory(addMemory);
-                size = new VmSize(size.vcpus(), size.maxVcpus(), size.memoryMiB() + addMemory, size.maxMemoryMiB(),
-                        size.memorySlots());
-            }
-            LOG.info("VM grown by hot-plug", "sandbox", spec.sandboxId(), "vcpus", size.vcpus(),
-                    "memory_mib", size.memoryMiB());
-            return size;
-        } catch (QmpException e) {
-            throw new HypervisorException("hot-plug on sandbox " + spec.sandboxId() + " failed: " + e.getMessage(), e);
-        }
+    public VmSize grow(int vcpus, int memoryMiB) throws HypervisorException {
+        return devices.grow(vcpus, memoryMiB, accel);
     }
 
     @Override
     public String addNetDevice(NetDevice nic) throws HypervisorException {
-        try {
-            return nicHotplug().plug(nic);
-        } catch (QmpException e) {
-            throw new HypervisorException("cannot plug NIC " + nic.id() + " (" + nic.mac() + ") into sandbox "
-                    + spec.sandboxId() + ": " + e.getMessage(), e);
-        }
+        return devices.addNetDevice(nic);
     }
 
     @Override
     public void removeNetDevice(String id, Duration wait) throws HypervisorException {
-        try {
-            nicHotplug().unplug(id, wait);
-        } catch (QmpException e) {
-            throw new HypervisorException("cannot unplug NIC " + id + " from sandbox " + spec.sandboxId() + ": "
-                    + e.getMessage(), e);
-        }
-    }
-
-    private synchronized NicHotplug nicHotplug() throws QmpException {
-        if (spec.nicSlots() == 0) {
-            throw new QmpException("the VM was booted without network device ports");
-        }
-        if (nics == null) {
-            nics = new NicHotplug(client(), QmpFdChannel.connect(files.qmpFdSocket(), qmpTimeout), spec.nicSlots(),
-                    qmpTimeout);
-        }
-        return nics;
+        devices.removeNetDevice(id, wait);
     }
 
     private QmpClient client() throws QmpException {
@@ -256,10 +193,6 @@ public final class AdoptedQemu implements Hypervisor {
             throw new QmpException("QEMU for sandbox " + spec.sandboxId() + " is not running");
         }
         return q;
-    }
-
-    private QmpCommands commands() throws QmpException {
-        return new QmpCommands(client());
     }
 
     @Override
