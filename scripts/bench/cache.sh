@@ -59,14 +59,7 @@ bench_cache() {
     bench_cache_wait "$size" "$limit"
     echo "VM cache: $size VMs ready $(( ($(now_ns) - start) / 1000000 )) ms after factory init started"
 
-    : > "$work/cache-first"
-    for i in $(seq "$runs"); do
-        local t0 line
-        t0=$(now_ns)
-        "${ctr[@]}" run --rm --runtime io.containerd.kata.v2 --runtime-config-path "$work/cache.toml" "$image" \
-            "bench-cache-run-$i" echo first-line </dev/null |
-            { read -r line; echo $(( ($(now_ns) - t0) / 1000000 )); cat >/dev/null; } >> "$work/cache-first"
-    done
+    first_output_runs "$work/cache.toml" "$runs" bench-cache-run "$work/cache-first"
     cache_ms=$(median < "$work/cache-first")
     cache_ratio=$(awk -v a="$cache_ms" -v b="$bare_ms" 'BEGIN {printf "%.2f", a / b}')
     echo "ctr run to first output from the VM cache, median of $runs: ${cache_ms} ms" \

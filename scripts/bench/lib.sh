@@ -4,6 +4,16 @@
 
 now_ns() { date +%s%N; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+first_output_runs() { # config runs id-prefix out-file: ms from `ctr run --rm` to its first output line, one a line
+    local config=$1 n=$2 prefix=$3 out=$4 i t0 line
+    : > "$out"
+    for i in $(seq "$n"); do
+        t0=$(now_ns)
+        "${ctr[@]}" run --rm --runtime io.containerd.kata.v2 --runtime-config-path "$config" "$image" \
+            "$prefix-$i" echo first-line </dev/null |
+            { read -r line; echo $(( ($(now_ns) - t0) / 1000000 )); cat >/dev/null; } >> "$out"
+    done
+}
 # Nearest-rank percentile (P in 1..100) of numbers on stdin, one per line.
 percentile() { sort -n | awk -v p="$1" '{a[NR]=$1} END {i=int((NR*p+99)/100); if (i<1) i=1; print a[i]}'; }
 kib_to_mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }

@@ -35,14 +35,7 @@ bench_template() {
     echo "template: $init_out ($(( ($(now_ns) - start) / 1000000 )) ms with the CLI's start)"
     echo "  tmpfs used by the template: $(du -sm "$tpl" | cut -f1) MiB"
 
-    : > "$work/tpl-first"
-    for i in $(seq "$runs"); do
-        local t0 line
-        t0=$(now_ns)
-        "${ctr[@]}" run --rm --runtime io.containerd.kata.v2 --runtime-config-path "$tconfig" "$image" \
-            "bench-tpl-run-$i" echo first-line </dev/null |
-            { read -r line; echo $(( ($(now_ns) - t0) / 1000000 )); cat >/dev/null; } >> "$work/tpl-first"
-    done
+    first_output_runs "$tconfig" "$runs" bench-tpl-run "$work/tpl-first"
     tpl_ms=$(median < "$work/tpl-first")
     tpl_ratio=$(awk -v a="$tpl_ms" -v b="$bare_ms" 'BEGIN {printf "%.2f", a / b}')
     echo "ctr run to first output from the template, median of $runs: ${tpl_ms} ms" \

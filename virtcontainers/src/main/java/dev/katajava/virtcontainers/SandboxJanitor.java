@@ -1,6 +1,5 @@
 package dev.katajava.virtcontainers;
 
-import dev.katajava.linux.Processes;
 import dev.katajava.logging.Log;
 import dev.katajava.virtcontainers.fs.MountCleaner;
 import dev.katajava.virtcontainers.network.NetworkRecord;
@@ -10,7 +9,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 /**
@@ -20,6 +23,7 @@ import java.util.stream.Stream;
  */
 public final class SandboxJanitor {
     private static final Log LOG = Log.of("virtcontainers");
+    private static final Duration KILL_WAIT = Duration.ofSeconds(10);
 
     private SandboxJanitor() {
     }
@@ -86,8 +90,15 @@ public final class SandboxJanitor {
         }
     }
 
-    /** SIGKILLs {@code pid} only if its command line names {@code runDir}: a recycled pid is left alone. */
-    private static void killIfOwnedBy(long pid, Path runDir) {
+    /**
+     * SIGKILLs {@code pid} only if its command line names {@code runDir} (or the directory a VM taken from the
+     * VM cache was booted in), so a recycled pid is left alone, and waits until it is gone.
+     */
+    public static void killIfOwnedBy(long pid, Path runDir) {
+        var handle = ProcessHandle.of(pid);
+        if (handle.isEmpty()) {
+            return;
+        }
         try {
             String cmdline = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
                     StandardCharsets.UTF_8);
@@ -95,15 +106,15 @@ public final class SandboxJanitor {
             if (!cmdline.contains(runDir.toString()) && (origin == null || !cmdline.contains(origin))) {
                 return;
             }
-            Processes.kill(pid, Processes.SIGKILL);
+            handle.get().destroyForcibly();
             LOG.info("killed a leftover process", "pid", pid, "runDir", runDir);
-            for (int i = 0; i < 200 && Files.exists(Path.of("/proc", Long.toString(pid))); i++) {
-                Thread.sleep(10);
-            }
+            handle.get().onExit().get(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (IOException e) {
             // Gone already.
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("process did not exit after SIGKILL", "pid", pid, "runDir", runDir);
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.katajava.virtcontainers.vmcache;
 
 import dev.katajava.logging.Log;
 import dev.katajava.ttrpc.TtrpcException;
+import dev.katajava.virtcontainers.SandboxJanitor;
 import dev.katajava.virtcontainers.SandboxPaths;
 import dev.katajava.virtcontainers.agent.AgentChannels;
 import dev.katajava.virtcontainers.agent.AgentClient;
@@ -40,7 +41,6 @@ public final class BootedVmSource implements VmSource {
     private static final Log LOG = Log.of("factory");
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Duration STOP_GRACE = Duration.ofSeconds(2);
-    private static final Duration KILL_WAIT = Duration.ofSeconds(10);
     /** After the host closes its end of the agent port the agent goes back to waiting for the next connection. */
     private static final Duration AGENT_SETTLE = Duration.ofMillis(500);
     /** The file in a run directory naming the run directory its QEMU was started in (see SandboxJanitor). */
@@ -124,7 +124,7 @@ public final class BootedVmSource implements VmSource {
 
     @Override
     public void discard(CachedVm vm) {
-        kill(vm.pid(), vm.runDir());
+        SandboxJanitor.killIfOwnedBy(vm.pid(), vm.runDir());
         MountCleaner.unmountAllUnder(vm.shareDir());
         MountCleaner.removeTreeIfUnmounted(vm.shareDir());
         MountCleaner.removeTreeIfUnmounted(vm.runDir());
@@ -149,7 +149,7 @@ public final class BootedVmSource implements VmSource {
         for (Path runDir : left) {
             String name = runDir.getFileName().toString();
             try {
-                kill(Long.parseLong(Files.readString(runDir.resolve("qemu.pid")).strip()), runDir);
+                SandboxJanitor.killIfOwnedBy(Long.parseLong(Files.readString(runDir.resolve("qemu.pid")).strip()), runDir);
             } catch (IOException | NumberFormatException e) {
                 // No QEMU was started, or it never wrote its pid: there is nothing to kill.
             }
@@ -170,32 +170,6 @@ public final class BootedVmSource implements VmSource {
             return cmdline.contains("factory");
         } catch (IOException | NumberFormatException e) {
             return false;
-        }
-    }
-
-    /** SIGKILLs the VM's QEMU when its command line still names its run directory (not a recycled pid). */
-    static void kill(long pid, Path runDir) {
-        var handle = ProcessHandle.of(pid);
-        if (handle.isEmpty()) {
-            return;
-        }
-        String cmdline;
-        try {
-            cmdline = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
-                    StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return;
-        }
-        if (!cmdline.contains(runDir.toString())) {
-            return;
-        }
-        handle.get().destroyForcibly();
-        try {
-            handle.get().onExit().get(KILL_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            LOG.warn("cached VM's QEMU did not exit after SIGKILL", "pid", pid);
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.katajava.virtcontainers.vmcache;
 
 import dev.katajava.logging.Log;
 import dev.katajava.ttrpc.TtrpcException;
+import dev.katajava.virtcontainers.SandboxJanitor;
 import dev.katajava.virtcontainers.SandboxPaths;
 import dev.katajava.virtcontainers.agent.AgentChannels;
 import dev.katajava.virtcontainers.agent.AgentClient;
@@ -110,7 +111,7 @@ public final class CacheAdoption {
             if (hypervisor != null) {
                 hypervisor.stop(STOP_GRACE);
             } else {
-                BootedVmSource.kill(vm.pid(), vm.runDir());
+                SandboxJanitor.killIfOwnedBy(vm.pid(), vm.runDir());
             }
             // Whatever was moved is the sandbox's now; whatever was not is still the VM's: both go.
             for (Path dir : new Path[] {layout.sandboxDir(), vm.shareDir()}) {
