@@ -1,11 +1,16 @@
 package dev.katajava.cli;
 
+import dev.katajava.logging.Level;
+import dev.katajava.logging.Log;
 import dev.katajava.virtcontainers.SandboxPaths;
 import dev.katajava.virtcontainers.config.ConfigException;
 import dev.katajava.virtcontainers.config.ConfigLoader;
 import dev.katajava.virtcontainers.config.ConfigLocator;
 import dev.katajava.virtcontainers.config.HypervisorConfig;
 import dev.katajava.virtcontainers.config.RuntimeConfig;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,10 +20,12 @@ import java.util.List;
  * them, and
  * {@code containerd-config [--handler NAME]} (containerd's CRI runtime handler for this runtime).
  * {@code --config FILE} picks the configuration file; otherwise it is found as the shim finds it.
+ * {@code --log FILE} appends the runtime's structured log there (what {@code factory init} did, and the VM
+ * cache's life while it serves); without it, only warnings and errors are logged, to stderr.
  */
 public final class KataRuntime {
     public static final String VERSION = "0.1.0";
-    private static final String USAGE = "usage: kata-runtime [--config FILE] check|env|version|metrics SANDBOX|"
+    private static final String USAGE = "usage: kata-runtime [--config FILE] [--log FILE] check|env|version|metrics SANDBOX|"
             + FactoryCommand.USAGE + "|containerd-config [--handler NAME]";
 
     private KataRuntime() {
@@ -34,8 +41,16 @@ public final class KataRuntime {
         String sandboxId = "";
         String handler = "kata";
         String action = "";
+        String logPath = "";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--log", "-log" -> {
+                    if (i + 1 >= args.length) {
+                        err.println("--log needs a file");
+                        return 2;
+                    }
+                    logPath = args[++i];
+                }
                 case "--config", "-config" -> {
                     if (i + 1 >= args.length) {
                         err.println("--config needs a file");
@@ -73,6 +88,9 @@ public final class KataRuntime {
                 }
             }
         }
+        if (!configureLog(logPath, err)) {
+            return 1;
+        }
         try {
             return switch (command) {
                 case "check" -> check(load(configPath), out, root);
@@ -90,6 +108,25 @@ public final class KataRuntime {
         } catch (ConfigException e) {
             err.println("configuration: " + e.getMessage());
             return 1;
+        }
+    }
+
+    /** Logs to {@code logPath} from INFO up, or, without one, warnings and errors to {@code err}. */
+    private static boolean configureLog(String logPath, PrintStream err) {
+        String[] fields = {"pid", Long.toString(ProcessHandle.current().pid())};
+        if (logPath.isEmpty()) {
+            Log.configure(err, Level.WARN, fields);
+            return true;
+        }
+        try {
+            // Not closed: the sink serves every logger of this process until it exits.
+            @SuppressWarnings("resource")
+            OutputStream file = new FileOutputStream(logPath, true);
+            Log.configure(file, Level.INFO, fields);
+            return true;
+        } catch (IOException e) {
+            err.println("--log " + logPath + ": cannot open it for appending: " + e.getMessage());
+            return false;
         }
     }
 

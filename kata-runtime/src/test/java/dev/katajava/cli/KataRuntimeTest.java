@@ -168,4 +168,32 @@ class KataRuntimeTest {
         assertThat(destroy.code()).isZero();
         assertThat(destroy.out()).contains("no template at " + tpl);
     }
+
+    @Test
+    void logNamesAFileThatGetsTheFactorysStructuredLog() throws Exception {
+        Path tpl = Files.createDirectories(root.resolve("tpl"));
+        Files.writeString(tpl.resolve("state"), "leftover");
+        Path file = config("");
+        Files.writeString(file, Files.readString(file) + "\n[factory]\nenable_template = true\ntemplate_path = \""
+                + tpl + "\"\n");
+        Path log = root.resolve("runtime.log");
+        Output o = run("--log", log.toString(), "--config", file.toString(), "factory", "destroy");
+        assertThat(o.code()).isZero();
+        assertThat(o.err()).isEmpty();
+        assertThat(Files.readString(log)).contains("level=info", "msg=\"template removed\"", "path=" + tpl,
+                "pid=" + ProcessHandle.current().pid());
+    }
+
+    @Test
+    void aLogFileThatCannotBeOpenedIsRefusedBeforeAnythingRuns() throws Exception {
+        Path tpl = Files.createDirectories(root.resolve("tpl"));
+        Path file = config("");
+        Files.writeString(file, Files.readString(file) + "\n[factory]\nenable_template = true\ntemplate_path = \""
+                + tpl + "\"\n");
+        Output o = run("--log", root.resolve("no/such/dir/runtime.log").toString(), "--config", file.toString(),
+                "factory", "destroy");
+        assertThat(o.code()).isEqualTo(1);
+        assertThat(o.err()).contains("--log " + root.resolve("no/such/dir/runtime.log"), "cannot open it");
+        assertThat(tpl).exists();
+    }
 }
