@@ -5,27 +5,6 @@
 # at a time behind them). Everything is removed afterwards, the cache server stopped, and no QEMU may be left.
 # Sourced by benchmark.sh; needs bare_ms, runs, config, stage, work, ctr, image.
 
-bench_cache_qemu() { # sandbox id -> its QEMU's pid: a cached VM's QEMU is not below the shim, its pid file
-    # moved into the sandbox's run directory with it
-    local p
-    p=$(cat "/run/vc/vm/$1/qemu.pid" 2>/dev/null) || return 0
-    [ -r "/proc/$p/cmdline" ] && tr '\0' ' ' < "/proc/$p/cmdline" | grep -q 'qemu-system' && echo "$p"
-}
-
-bench_cache_pss() { # ids... -> "qemu_mib shim_mib" means over those running
-    local qemu=0 shim=0 n=0 s q id
-    for id in "$@"; do
-        s=$(our_shim_pids "$id")
-        q=$(bench_cache_qemu "$id")
-        [ -n "$s" ] && [ -n "$q" ] || continue
-        qemu=$((qemu + $(pss_kib "$q")))
-        shim=$((shim + $(pss_kib "$s")))
-        n=$((n + 1))
-    done
-    [ "$n" -gt 0 ] || { echo "n/a n/a"; return; }
-    echo "$(kib_to_mib $((qemu / n))) $(kib_to_mib $((shim / n)))"
-}
-
 bench_cache_ready() { # -> how many VMs the cache has ready (0 when it does not answer)
     "$stage/bin/kata-runtime" --config "$work/cache.toml" factory status 2>/dev/null |
         sed -n 's/^vm cache: running, \([0-9]*\) ready.*/\1/p' | grep . || echo 0
@@ -74,11 +53,11 @@ bench_cache() {
             "$image" "bench-cache-c$i" sleep 3600 </dev/null >/dev/null
         if [ "$i" -eq 1 ]; then
             sleep 5 # as the cold and template figures: the container settled
-            one=$(bench_cache_pss bench-cache-c1)
+            one=$(sandboxes_pss bench-cache-c1)
         fi
     done
-    many=$(bench_cache_pss "${ids[@]}")
-    pids=$(for i in "${ids[@]}"; do bench_cache_qemu "$i"; done)
+    many=$(sandboxes_pss "${ids[@]}")
+    pids=$(for i in "${ids[@]}"; do sandbox_qemu "$i"; done)
     remember_qemu $pids
     taken=$(grep -c 'VM taken from the VM cache' "$work/containerd.log" || true)
     echo "from the VM cache, 1 running: QEMU PSS ${one%% *} MiB, shim PSS ${one##* } MiB"

@@ -53,6 +53,25 @@ qemu_under() { # shim pid -> pids of qemu-system-x86_64 processes below it
         END {for (p in pp) if (q[p]) for (x=pp[p]; x>1; x=pp[x]) if (x == root) {print p; break}}'
 }
 # Every QEMU we saw is written down, so the cleanup can check it is gone even after its shim died.
+sandbox_qemu() { # sandbox id -> its QEMU's pid, from the pid file in its run directory (a VM from the cache
+    # is not below the shim; its pid file moved into the sandbox's run directory with it)
+    local p
+    p=$(cat "/run/vc/vm/$1/qemu.pid" 2>/dev/null) || return 0
+    [ -r "/proc/$p/cmdline" ] && tr '\0' ' ' < "/proc/$p/cmdline" | grep -q 'qemu-system' && echo "$p"
+}
+sandboxes_pss() { # ids... -> "qemu_mib shim_mib": mean PSS over those running ("n/a n/a" for none)
+    local qemu=0 shim=0 n=0 s q id
+    for id in "$@"; do
+        s=$(our_shim_pids "$id")
+        q=$(sandbox_qemu "$id")
+        [ -n "$s" ] && [ -n "$q" ] || continue
+        qemu=$((qemu + $(pss_kib "$q")))
+        shim=$((shim + $(pss_kib "$s")))
+        n=$((n + 1))
+    done
+    [ "$n" -gt 0 ] || { echo "n/a n/a"; return; }
+    echo "$(kib_to_mib $((qemu / n))) $(kib_to_mib $((shim / n)))"
+}
 remember_qemu() { local p; for p in "$@"; do echo "$p" >> "$work/qemu-pids"; done; }
 is_our_qemu() { # pid -> true while it is still a QEMU we started (a recycled pid is someone else's)
     [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' < "/proc/$1/cmdline" | grep -q '^[^ ]*qemu-system-x86_64 .*-name sandbox-bench-'

@@ -4,21 +4,6 @@
 # BENCH_TEMPLATE_MAX, default 48). Everything is removed afterwards, the template too, and no QEMU may be left.
 # Sourced by benchmark.sh; needs bare_ms, runs, config, stage, work, ctr, image.
 
-bench_template_pss() { # label ids... -> "qemu_mib shim_mib" means over those running
-    local qemu=0 shim=0 n=0 s q id
-    shift
-    for id in "$@"; do
-        s=$(our_shim_pids "$id")
-        q=$(qemu_under "$s")
-        [ -n "$s" ] && [ -n "$q" ] || continue
-        qemu=$((qemu + $(pss_kib "$q")))
-        shim=$((shim + $(pss_kib "$s")))
-        n=$((n + 1))
-    done
-    [ "$n" -gt 0 ] || { echo "n/a n/a"; return; }
-    echo "$(kib_to_mib $((qemu / n))) $(kib_to_mib $((shim / n)))"
-}
-
 bench_template_stop() { # removes the template if this run made one (also when a step failed part way)
     [ -f "$work/template.toml" ] || return 0
     "$stage/bin/kata-runtime" --config "$work/template.toml" factory destroy >/dev/null 2>&1 || true
@@ -56,10 +41,10 @@ bench_template() {
         n=$i
         if [ "$i" -eq 1 ]; then
             sleep 5 # let the first clone settle, as the cold figure is taken with its container running
-            one=$(bench_template_pss one bench-tpl-c1)
+            one=$(sandboxes_pss bench-tpl-c1)
         fi
         if [ "$i" -eq 16 ]; then
-            sixteen=$(bench_template_pss sixteen "${ids[@]}")
+            sixteen=$(sandboxes_pss "${ids[@]}")
         fi
     done
     pids=$(for i in "${ids[@]}"; do qemu_under "$(our_shim_pids "$i")"; done)
