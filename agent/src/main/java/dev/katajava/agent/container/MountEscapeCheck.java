@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -45,10 +46,14 @@ final class MountEscapeCheck {
                 continue;
             }
             Path here = rootfs.resolve(String.join("/", resolved)).resolve(name);
-            if (!Files.isSymbolicLink(here)) {
-                if (!Files.exists(here, LinkOption.NOFOLLOW_LINKS)) {
-                    return; // the rest does not exist yet: the launcher creates it inside the root
-                }
+            // One lstat a component: on a 9p root each is a round trip to the host.
+            BasicFileAttributes attributes;
+            try {
+                attributes = Files.readAttributes(here, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            } catch (IOException e) {
+                return; // the rest does not exist yet: the launcher creates it inside the root
+            }
+            if (!attributes.isSymbolicLink()) {
                 resolved.add(name);
                 continue;
             }
