@@ -25,8 +25,8 @@ import java.util.List;
  */
 public final class KataRuntime {
     public static final String VERSION = "0.1.0";
-    private static final String USAGE = "usage: kata-runtime [--config FILE] [--log FILE] check|env|version|metrics SANDBOX|"
-            + FactoryCommand.USAGE + "|containerd-config [--handler NAME]";
+    private static final String USAGE = "usage: kata-runtime [--config FILE] [--log FILE] "
+            + "check|env|version|metrics SANDBOX|" + FactoryCommand.USAGE + "|containerd-config [--handler NAME]";
 
     private KataRuntime() {
     }

@@ -120,7 +120,8 @@ public final class LiveDevices {
             throw new QmpException("the VM was booted without network device ports");
         }
         if (nics == null) {
-            nics = new NicHotplug(qmp.get(), QmpFdChannel.connect(qmpFdSocket, qmpTimeout), spec.nicSlots(), qmpTimeout);
+            nics = new NicHotplug(qmp.get(), QmpFdChannel.connect(qmpFdSocket, qmpTimeout), spec.nicSlots(),
+                    qmpTimeout);
         }
         return nics;
     }

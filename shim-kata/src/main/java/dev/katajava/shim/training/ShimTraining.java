@@ -5,6 +5,12 @@ import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import com.google.protobuf.Timestamp;
+import dev.katajava.linux.Fds;
+import dev.katajava.linux.MemFd;
+import dev.katajava.linux.Mmap;
+import dev.katajava.linux.UnixSockets;
+import dev.katajava.logging.Level;
+import dev.katajava.logging.Log;
 import dev.katajava.protocols.agent.CheckRequest;
 import dev.katajava.protocols.agent.CreateContainerRequest;
 import dev.katajava.protocols.agent.CreateSandboxRequest;
@@ -28,20 +34,14 @@ import dev.katajava.protocols.events.TaskIO;
 import dev.katajava.protocols.events.TaskStart;
 import dev.katajava.protocols.events.service.Envelope;
 import dev.katajava.protocols.events.service.ForwardRequest;
+import dev.katajava.protocols.task.ConnectRequest;
+import dev.katajava.protocols.task.ConnectResponse;
 import dev.katajava.protocols.task.CreateTaskResponse;
 import dev.katajava.protocols.task.DeleteResponse;
 import dev.katajava.protocols.task.StartResponse;
-import dev.katajava.protocols.task.WaitResponse;
-import dev.katajava.linux.Fds;
-import dev.katajava.linux.MemFd;
-import dev.katajava.linux.Mmap;
-import dev.katajava.linux.UnixSockets;
-import dev.katajava.logging.Level;
-import dev.katajava.logging.Log;
-import dev.katajava.protocols.task.ConnectRequest;
-import dev.katajava.protocols.task.ConnectResponse;
 import dev.katajava.protocols.task.StateRequest;
 import dev.katajava.protocols.task.StateResponse;
+import dev.katajava.protocols.task.WaitResponse;
 import dev.katajava.qemu.cmdline.Accel;
 import dev.katajava.qemu.cmdline.QemuCommandLine;
 import dev.katajava.qemu.qapi.QmpCommands;
@@ -209,7 +209,8 @@ public final class ShimTraining {
                 Matcher id = COMMAND_ID.matcher(line);
                 String answer = line.contains("\"query-status\"") ? "{\"status\": \"inmigrate\", \"running\": false}"
                         : line.contains("\"query-migrate\"") ? "{\"status\": \"completed\"}" : "{}";
-                write(peer, "{\"return\": " + answer + (id.find() ? ", \"id\": \"" + id.group(1) + "\"" : "") + "}\r\n");
+                String tail = id.find() ? ", \"id\": \"" + id.group(1) + "\"" : "";
+                write(peer, "{\"return\": " + answer + tail + "}\r\n");
             }
         } catch (Exception e) {
             // The client closing first ends the exchange.
