@@ -54,6 +54,16 @@ class LiveDevicesTest {
                 AgentEndpoint.virtioSerial(dir.resolve("agent.sock")), false, nicSlots);
     }
 
+    private LiveDevices devices(String machine, VmSize size, int nicSlots, LiveDevices.Connection qmp) {
+        return new LiveDevices(spec(machine, size, nicSlots), dir.resolve("qmp-fd.sock"), TIMEOUT, qmp);
+    }
+
+    private static LiveDevices.Connection noQemu() {
+        return () -> {
+            throw new QmpException("QEMU for sandbox sb1 is not running");
+        };
+    }
+
     /** A QMP connection whose peer records each command and answers it with an empty return. */
     private QmpClient answeringPeer() throws Exception {
         Path socket = dir.resolve("qmp.sock");
@@ -93,8 +103,7 @@ class LiveDevicesTest {
     @Test
     void underTcgTheVcpusPresentAtBootAreRecordedWithoutAnyPlugging() throws Exception {
         QmpClient qmp = answeringPeer();
-        LiveDevices devices = new LiveDevices(spec("q35", new VmSize(1, 2, 256, 256, 0), 0),
-                dir.resolve("qmp-fd.sock"), TIMEOUT, () -> qmp);
+        LiveDevices devices = devices("q35", new VmSize(1, 2, 256, 256, 0), 0, () -> qmp);
 
         VmSize grown = devices.grow(2, 256, Accel.TCG);
 
@@ -106,8 +115,7 @@ class LiveDevicesTest {
     @Test
     void memoryGrowsByWholeBlocksWithinTheMaximumAndTheSizeRecordsIt() throws Exception {
         QmpClient qmp = answeringPeer();
-        LiveDevices devices = new LiveDevices(spec("q35", new VmSize(1, 1, 256, 512, 2), 0),
-                dir.resolve("qmp-fd.sock"), TIMEOUT, () -> qmp);
+        LiveDevices devices = devices("q35", new VmSize(1, 1, 256, 512, 2), 0, () -> qmp);
 
         VmSize grown = devices.grow(1, 1000, Accel.TCG);
 
@@ -119,20 +127,14 @@ class LiveDevicesTest {
 
     @Test
     void aMachineWithoutHotplugKeepsItsSizeAndNeedsNoQemu() throws Exception {
-        LiveDevices devices = new LiveDevices(spec("microvm", new VmSize(1, 2, 256, 512, 2), 0),
-                dir.resolve("qmp-fd.sock"), TIMEOUT, () -> {
-                    throw new QmpException("QEMU for sandbox sb1 is not running");
-                });
+        LiveDevices devices = devices("microvm", new VmSize(1, 2, 256, 512, 2), 0, noQemu());
 
         assertThat(devices.grow(2, 512, Accel.TCG)).isEqualTo(new VmSize(1, 2, 256, 512, 2));
     }
 
     @Test
     void aNicForAVmBootedWithoutPortsIsRefusedSayingWhy() {
-        LiveDevices devices = new LiveDevices(spec("q35", VmSize.fixed(1, 256), 0), dir.resolve("qmp-fd.sock"),
-                TIMEOUT, () -> {
-                    throw new QmpException("not to be reached");
-                });
+        LiveDevices devices = devices("q35", VmSize.fixed(1, 256), 0, noQemu());
 
         assertThatThrownBy(() -> devices.addNetDevice(new NetDevice("eth0", 3, "02:00:00:00:00:01", 1500, false)))
                 .isInstanceOf(HypervisorException.class)
