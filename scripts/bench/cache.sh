@@ -60,12 +60,13 @@ bench_cache() {
     pids=$(for i in "${ids[@]}"; do sandbox_qemu "$i"; done)
     remember_qemu $pids
     taken=$(grep -c 'VM taken from the VM cache' "$work/containerd.log" || true)
-    echo "from the VM cache, 1 running: QEMU PSS ${one%% *} MiB, shim PSS ${one##* } MiB"
-    echo "from the VM cache, $max running: mean QEMU PSS ${many%% *} MiB, mean shim PSS ${many##* } MiB"
+    echo "from the VM cache, 1 running: QEMU PSS $(field 1 "$one") MiB, shim PSS $(field 2 "$one") MiB"
+    echo "from the VM cache, $max running: mean QEMU PSS $(field 1 "$many") MiB," \
+        "mean shim PSS $(field 2 "$many") MiB"
     echo "  VMs taken from the cache in the shim logs: $taken of $((runs + max)) sandboxes"
-    summary_add "QEMU PSS, 1 from the VM cache (MiB)" "${one%% *}" "-" "-"
-    summary_add "QEMU PSS per sandbox, $max from the VM cache (MiB)" "${many%% *}" "-" "-"
-    summary_add "shim PSS per sandbox, $max from the VM cache (MiB)" "${many##* }" "-" "-"
+    summary_add "QEMU PSS, 1 from the VM cache (MiB)" "$(field 1 "$one")" "-" "-"
+    summary_add "QEMU PSS per sandbox, $max from the VM cache (MiB)" "$(field 1 "$many")" "-" "-"
+    summary_add "shim PSS per sandbox, $max from the VM cache (MiB)" "$(field 2 "$many")" "-" "-"
     bench_remove "${ids[@]}"
     bench_cache_stop
     left=$(qemu_left $pids; pgrep -f 'qemu-system.*/vmcache-' || true)

@@ -59,7 +59,7 @@ sandbox_qemu() { # sandbox id -> its QEMU's pid, from the pid file in its run di
     p=$(cat "/run/vc/vm/$1/qemu.pid" 2>/dev/null) || return 0
     [ -r "/proc/$p/cmdline" ] && tr '\0' ' ' < "/proc/$p/cmdline" | grep -q 'qemu-system' && echo "$p"
 }
-sandboxes_pss() { # ids... -> "qemu_mib shim_mib": mean PSS over those running ("n/a n/a" for none)
+sandboxes_pss() { # ids... -> "qemu_mib shim_mib count": mean PSS over those running ("n/a n/a 0" for none)
     local qemu=0 shim=0 n=0 s q id
     for id in "$@"; do
         s=$(our_shim_pids "$id")
@@ -69,8 +69,13 @@ sandboxes_pss() { # ids... -> "qemu_mib shim_mib": mean PSS over those running (
         shim=$((shim + $(pss_kib "$s")))
         n=$((n + 1))
     done
-    [ "$n" -gt 0 ] || { echo "n/a n/a"; return; }
-    echo "$(kib_to_mib $((qemu / n))) $(kib_to_mib $((shim / n)))"
+    [ "$n" -gt 0 ] || { echo "n/a n/a 0"; return; }
+    echo "$(kib_to_mib $((qemu / n))) $(kib_to_mib $((shim / n))) $n"
+}
+field() { # N "words" -> the Nth word
+    local -a words
+    read -ra words <<< "$2"
+    echo "${words[$1 - 1]:-}"
 }
 remember_qemu() { local p; for p in "$@"; do echo "$p" >> "$work/qemu-pids"; done; }
 is_our_qemu() { # pid -> true while it is still a QEMU we started (a recycled pid is someone else's)

@@ -30,27 +30,21 @@ bench_sandboxes() {
     after=$(mem_available_mib)
     # What each sandbox costs the host with all of them running: PSS splits the pages they share (the root
     # image in the host's page cache, QEMU's and the JDK's code) among them.
-    local qemu_pss=0 shim_pss=0 counted=0 shim q
-    for i in "${ids[@]}"; do
-        shim=$(our_shim_pids "$i")
-        q=$(qemu_under "$shim")
-        [ -n "$shim" ] && [ -n "$q" ] || continue
-        qemu_pss=$((qemu_pss + $(pss_kib "$q")))
-        shim_pss=$((shim_pss + $(pss_kib "$shim")))
-        counted=$((counted + 1))
-    done
+    local pss counted
+    pss=$(sandboxes_pss "${ids[@]}")
+    counted=$(field 3 "$pss")
     running=$("${ctr[@]}" task ls | awk '$1 ~ /^bench-c[0-9]+$/ && $3 == "RUNNING"' | wc -l)
     echo "concurrent sandboxes: $running running at once (started $n of cap $cap; target $target)${failure:+; stopped: $failure}"
     echo "  start times (ms): $(paste -sd' ' "$work/sandbox-starts")"
     echo "  host available memory: ${before} MiB before, ${after} MiB with them running" \
         "($(( n > 0 ? (before - after) / n : 0 )) MiB per sandbox)"
     if [ "$counted" -gt 0 ]; then
-        sandboxes_qemu_pss=$(kib_to_mib $((qemu_pss / counted)))
+        sandboxes_qemu_pss=$(field 1 "$pss")
         echo "  mean PSS of the $counted running: QEMU ${sandboxes_qemu_pss} MiB (target <= 300)," \
-            "shim $(kib_to_mib $((shim_pss / counted))) MiB"
+            "shim $(field 2 "$pss") MiB"
         summary_add "QEMU PSS per sandbox, $counted running (MiB)" "$sandboxes_qemu_pss" "<= 300" \
             "$(verdict "$sandboxes_qemu_pss" "<=" 300)"
-        summary_add "shim PSS per sandbox, $counted running (MiB)" "$(kib_to_mib $((shim_pss / counted)))" "-" "-"
+        summary_add "shim PSS per sandbox, $counted running (MiB)" "$(field 2 "$pss")" "-" "-"
     fi
     if [ -z "$failure" ] && [ "$cap" -lt "$target" ]; then
         summary_add "concurrent sandboxes" "$running (cap $cap)" ">= $target" "not judged (cap below target)"

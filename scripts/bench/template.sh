@@ -11,7 +11,7 @@ bench_template_stop() { # removes the template if this run made one (also when a
 
 bench_template() {
     local tpl=/run/kata-bench-template-$$ tconfig=$work/template.toml max=${BENCH_TEMPLATE_MAX:-48}
-    local limit=${BENCH_SANDBOX_TIMEOUT:-600} init_out i start ids=() n=0 failure="" one sixteen="n/a n/a" pids left
+    local limit=${BENCH_SANDBOX_TIMEOUT:-600} init_out i start ids=() n=0 failure="" one sixteen="n/a n/a 0" pids left
     sed -e 's/^enable_template = .*/enable_template = true/' -e "s#^template_path = .*#template_path = \"$tpl\"#" \
         "$config" > "$tconfig"
     start=$(now_ns)
@@ -52,17 +52,18 @@ bench_template() {
     local running cloned
     running=$("${ctr[@]}" task ls | awk '$1 ~ /^bench-tpl-c[0-9]+$/ && $3 == "RUNNING"' | wc -l)
     cloned=$(grep -c 'VM cloned from the template' "$work/containerd.log" || true)
-    echo "from the template, 1 running: QEMU PSS ${one%% *} MiB, shim PSS ${one##* } MiB"
-    [ "$n" -lt 16 ] || echo "from the template, 16 running: mean QEMU PSS ${sixteen%% *} MiB (target <= 150)," \
-        "mean shim PSS ${sixteen##* } MiB"
+    echo "from the template, 1 running: QEMU PSS $(field 1 "$one") MiB, shim PSS $(field 2 "$one") MiB"
+    [ "$n" -lt 16 ] || echo "from the template, 16 running:" \
+        "mean QEMU PSS $(field 1 "$sixteen") MiB (target <= 150)," \
+        "mean shim PSS $(field 2 "$sixteen") MiB"
     echo "sandboxes from the template at once: $running running (started $n of $max; target 48)${failure:+; stopped: $failure}"
     echo "  start times (ms): $(paste -sd' ' "$work/tpl-starts")"
     echo "  clones in the shim logs: $cloned; host available memory with them running: $(mem_available_mib) MiB"
-    summary_add "QEMU PSS, 1 from the template (MiB)" "${one%% *}" "-" "-"
-    summary_add "shim PSS, 1 from the template (MiB)" "${one##* }" "-" "-"
-    summary_add "QEMU PSS per sandbox, 16 from the template (MiB)" "${sixteen%% *}" "<= 150" \
-        "$(verdict "${sixteen%% *}" "<=" 150)"
-    summary_add "shim PSS per sandbox, 16 from the template (MiB)" "${sixteen##* }" "-" "-"
+    summary_add "QEMU PSS, 1 from the template (MiB)" "$(field 1 "$one")" "-" "-"
+    summary_add "shim PSS, 1 from the template (MiB)" "$(field 2 "$one")" "-" "-"
+    summary_add "QEMU PSS per sandbox, 16 from the template (MiB)" "$(field 1 "$sixteen")" "<= 150" \
+        "$(verdict "$(field 1 "$sixteen")" "<=" 150)"
+    summary_add "shim PSS per sandbox, 16 from the template (MiB)" "$(field 2 "$sixteen")" "-" "-"
     summary_add "sandboxes at once from the template" "$running" ">= 48" "$(verdict "$running" ">=" 48)"
     bench_remove "${ids[@]}"
     "$stage/bin/kata-runtime" --config "$tconfig" factory destroy >/dev/null
