@@ -41,10 +41,16 @@ class StreamCopyTest {
         }, Thread::startVirtualThread);
     }
 
-    @Test
-    void socketIntoFifoIsSplicedByteForByte() throws Exception {
+    /** A new FIFO in the test directory, as containerd makes a container's stdout. */
+    private Path fifo() throws Exception {
         Path fifo = dir.resolve("fifo");
         assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        return fifo;
+    }
+
+    @Test
+    void socketIntoFifoIsSplicedByteForByte() throws Exception {
+        Path fifo = fifo();
         int[] pair = UnixSockets.pair();
         int out = Fds.open(fifo.toString(), Fds.O_RDWR, 0);
         byte[] data = data();
@@ -70,8 +76,7 @@ class StreamCopyTest {
      */
     @Test
     void aCopyWaitingOnAQuietSocketLetsTheFifosReaderCloseAtOnce() throws Exception {
-        Path fifo = dir.resolve("fifo");
-        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        Path fifo = fifo();
         int[] pair = UnixSockets.pair();
         int out = Fds.open(fifo.toString(), Fds.O_RDWR, 0);
         int reader = Fds.open(fifo.toString(), Fds.O_RDONLY | Fds.O_NONBLOCK, 0);
