@@ -149,7 +149,8 @@ public final class BootedVmSource implements VmSource {
         for (Path runDir : left) {
             String name = runDir.getFileName().toString();
             try {
-                SandboxJanitor.killIfOwnedBy(Long.parseLong(Files.readString(runDir.resolve("qemu.pid")).strip()), runDir);
+                long qemu = Long.parseLong(Files.readString(runDir.resolve("qemu.pid")).strip());
+                SandboxJanitor.killIfOwnedBy(qemu, runDir);
             } catch (IOException | NumberFormatException e) {
                 // No QEMU was started, or it never wrote its pid: there is nothing to kill.
             }
