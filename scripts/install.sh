@@ -44,10 +44,12 @@ for launcher in shim-kata/src/main/dist/containerd-shim-kata-v2 kata-runtime/src
     chmod 0755 "$bindir/$name.tmp"
     mv "$bindir/$name.tmp" "$bindir/$name"
 done
-install -m 0644 "$guest/vmlinux.container" "$guest/kata-containers-initrd.img" "$guest/kata-containers-loader.img" \
+# Timestamps are kept (-p): they are part of a VM template's fingerprint, and reinstalling the same guest
+# files must not make a template look stale.
+install -p -m 0644 "$guest/vmlinux.container" "$guest/kata-containers-initrd.img" "$guest/kata-containers-loader.img" \
     "$sharedir/"
 # The root image is mapped by every VM: replace it by renaming, never rewrite it under running guests.
-install -m 0444 "$guest/kata-containers.img" "$sharedir/kata-containers.img.tmp"
+install -p -m 0444 "$guest/kata-containers.img" "$sharedir/kata-containers.img.tmp"
 mv "$sharedir/kata-containers.img.tmp" "$sharedir/kata-containers.img"
 [ -f "$guest/kernel-release" ] && install -m 0644 "$guest/kernel-release" "$sharedir/"
 # The guest files keep their names; only the directory is this installation's.

@@ -8,7 +8,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 
-/** Raw file descriptors: open, close, read, write, ioctl(FIONREAD). */
+/** Raw file descriptors: open, close, duplicate, read, write, ioctl(FIONREAD). */
 public final class Fds {
     public static final int O_RDONLY = 0;
     public static final int O_WRONLY = 1;
@@ -23,10 +23,15 @@ public final class Fds {
     public static final int O_PATH = 010000000;
 
     private static final long FIONREAD = 0x541BL;
+    private static final int F_DUPFD_CLOEXEC = 1030;
 
     private static final Downcall OPEN = Downcall.errno("open",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
     private static final Downcall CLOSE = Downcall.errno("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final Downcall FCNTL_INT = Downcall.errno("fcntl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final Downcall DUP3 = Downcall.errno("dup3",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final Downcall READ = Downcall.errno("read",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final Downcall WRITE = Downcall.errno("write",
@@ -54,6 +59,32 @@ public final class Fds {
             MemorySegment capture = Libc.captureState(arena);
             int rc = (int) CLOSE.handle().invokeExact(capture, fd);
             Libc.check(rc, capture, "close", "fd " + fd);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /** A new descriptor (close-on-exec, the lowest free from 3) for what {@code fd} refers to. */
+    public static int duplicate(int fd) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = Libc.captureState(arena);
+            int copy = (int) FCNTL_INT.handle().invokeExact(capture, fd, F_DUPFD_CLOEXEC, 3);
+            return (int) Libc.check(copy, capture, "fcntl(F_DUPFD_CLOEXEC)", "fd " + fd);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /** Makes {@code target} refer to what {@code fd} refers to (closing what it was), inherited across exec. */
+    public static void replace(int target, int fd) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = Libc.captureState(arena);
+            int rc = (int) DUP3.handle().invokeExact(capture, fd, target, 0);
+            Libc.check(rc, capture, "dup3", "fd " + fd + " onto " + target);
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +30,38 @@ class FdsTest {
         } finally {
             Fds.close(fd);
         }
+    }
+
+    @Test
+    void aDuplicateOutlivesTheOriginalAndReplaceRedirectsADescriptor() throws Exception {
+        Path first = dir.resolve("first");
+        Path second = dir.resolve("second");
+        int a = Fds.open(first.toString(), Fds.O_WRONLY | Fds.O_CREAT | Fds.O_CLOEXEC, 0600);
+        int b = Fds.open(second.toString(), Fds.O_WRONLY | Fds.O_CREAT | Fds.O_CLOEXEC, 0600);
+        int copy = Fds.duplicate(a);
+        try (Arena arena = Arena.ofConfined()) {
+            assertThat(copy).isGreaterThanOrEqualTo(3).isNotIn(a, b);
+            assertThat(openFlags(copy) & Fds.O_CLOEXEC).isEqualTo(Fds.O_CLOEXEC);
+            Fds.replace(a, b);
+            Fds.writeFully(a, arena.allocateFrom("to-second"), 9);
+            Fds.writeFully(copy, arena.allocateFrom("to-first"), 8);
+        } finally {
+            Fds.close(a);
+            Fds.close(b);
+            Fds.close(copy);
+        }
+        assertThat(Files.readString(first)).isEqualTo("to-first");
+        assertThat(Files.readString(second)).isEqualTo("to-second");
+        assertThatThrownBy(() -> Fds.duplicate(-1)).isInstanceOf(ErrnoException.class).hasMessageContaining("fd -1");
+    }
+
+    private static int openFlags(int fd) throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd))) {
+            if (line.startsWith("flags:")) {
+                return Integer.parseInt(line.substring("flags:".length()).strip(), 8);
+            }
+        }
+        throw new AssertionError("no flags line for fd " + fd);
     }
 
     @Test

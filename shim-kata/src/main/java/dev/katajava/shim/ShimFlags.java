@@ -1,20 +1,18 @@
 package dev.katajava.shim;
 
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * The shim's command line in Go's flag syntax, as containerd writes it: {@code -name value},
  * {@code -name=value} or {@code --name}, boolean {@code -debug}/{@code -v}; parsing stops at the first
- * word that is not a flag, which is the action ({@code start}, {@code delete}, none for the daemon).
+ * word that is not a flag, which is the action ({@code start} or {@code delete}).
  */
 public record ShimFlags(String namespace, String address, String publishBinary, String id, String bundle,
-                        String socket, boolean debug, boolean version, String action) {
+                        boolean debug, boolean version, String action) {
 
-    private static final Set<String> VALUED = Set.of("namespace", "address", "publish-binary", "id", "bundle", "socket");
+    private static final Set<String> VALUED = Set.of("namespace", "address", "publish-binary", "id", "bundle");
     private static final Set<String> BOOLEAN = Set.of("debug", "v");
 
     public static ShimFlags parse(String[] args) {
@@ -60,17 +58,7 @@ public record ShimFlags(String namespace, String address, String publishBinary, 
         }
         return new ShimFlags(values.getOrDefault("namespace", ""), values.getOrDefault("address", ""),
                 values.getOrDefault("publish-binary", ""), values.getOrDefault("id", ""),
-                values.getOrDefault("bundle", ""), values.getOrDefault("socket", ""), debug, version, action);
-    }
-
-    /** The flags for re-running this shim as its daemon on {@code socketPath}. */
-    public List<String> daemonArgs(String socketPath) {
-        List<String> out = new ArrayList<>(List.of("-namespace", namespace, "-address", address,
-                "-publish-binary", publishBinary, "-id", id, "-socket", socketPath));
-        if (debug) {
-            out.add("-debug");
-        }
-        return out;
+                values.getOrDefault("bundle", ""), debug, version, action);
     }
 
     public void requireNamespace() {

@@ -2,12 +2,12 @@ package dev.katajava.shim;
 
 import dev.katajava.shim.cli.DeleteCommand;
 import dev.katajava.shim.cli.StartCommand;
-import dev.katajava.shim.daemon.ShimDaemon;
 import java.io.PrintStream;
 
 /**
  * Entry point of containerd-shim-kata-v2. containerd runs it with an action ({@code start},
- * {@code delete}) whose stdout is part of the contract, or with none to become the long-lived daemon.
+ * {@code delete}) whose stdout is part of the contract; a {@code start} that makes a new sandbox goes on as
+ * its long-lived daemon.
  */
 public final class ShimMain {
     public static final String VERSION = "0.1.0";
@@ -35,7 +35,6 @@ public final class ShimMain {
         int code = switch (flags.action()) {
             case "start" -> StartCommand.run(flags, contractOut);
             case "delete" -> DeleteCommand.run(flags, contractOut);
-            case "" -> ShimDaemon.run(flags);
             default -> {
                 System.err.println("unknown action \"" + flags.action() + "\" (expected start or delete)");
                 yield 2;

@@ -29,8 +29,14 @@ class ShimFlagsTest {
     }
 
     @Test
-    void noActionMeansDaemonMode() {
+    void noActionParsesAsEmpty() {
         assertThat(ShimFlags.parse(new String[] {"-namespace", "n", "-id", "c"}).action()).isEmpty();
+    }
+
+    @Test
+    void socketIsNotAFlagContainerdPasses() {
+        assertThatThrownBy(() -> ShimFlags.parse(new String[] {"-socket", "/s", "start"}))
+                .hasMessage("flag provided but not defined: -socket");
     }
 
     @Test
@@ -38,13 +44,5 @@ class ShimFlagsTest {
         assertThatThrownBy(() -> ShimFlags.parse(new String[] {"-bogus", "1"}))
                 .hasMessage("flag provided but not defined: -bogus");
         assertThatThrownBy(() -> ShimFlags.parse(new String[] {"-id"})).hasMessage("flag needs an argument: -id");
-    }
-
-    @Test
-    void daemonArgumentsRepeatTheIdentityAndAddTheSocket() {
-        ShimFlags f = ShimFlags.parse(new String[] {"-namespace", "n", "-address", "/a", "-publish-binary", "/p",
-                "-id", "c", "start"});
-        assertThat(f.daemonArgs("/run/containerd/s/x")).containsExactly("-namespace", "n", "-address", "/a",
-                "-publish-binary", "/p", "-id", "c", "-socket", "/run/containerd/s/x");
     }
 }

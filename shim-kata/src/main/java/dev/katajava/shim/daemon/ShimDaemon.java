@@ -7,7 +7,9 @@ import dev.katajava.linux.Processes;
 import dev.katajava.logging.Level;
 import dev.katajava.logging.Log;
 import dev.katajava.shim.ShimFlags;
+import dev.katajava.shim.cli.BundleFiles;
 import dev.katajava.shim.cli.RuntimeOptionsInput;
+import dev.katajava.shim.cli.StartOutput;
 import dev.katajava.shim.events.EventPublisher;
 import dev.katajava.shim.io.LogFifo;
 import dev.katajava.shim.service.TaskService;
@@ -33,6 +35,7 @@ public final class ShimDaemon {
     private static final Log LOG = Log.of("shim");
 
     private final ShimFlags flags;
+    private final Path bundle;
     private final Path socket;
     private final CountDownLatch exit = new CountDownLatch(1);
     private final AtomicBoolean stopping = new AtomicBoolean();
@@ -40,33 +43,43 @@ public final class ShimDaemon {
     private EventPublisher events;
     private TaskService service;
 
-    private ShimDaemon(ShimFlags flags) {
+    private ShimDaemon(ShimFlags flags, Path bundle, Path socket) {
         this.flags = flags;
-        this.socket = Path.of(flags.socket());
+        this.bundle = bundle;
+        this.socket = socket;
     }
 
-    public static int run(ShimFlags flags) {
-        if (flags.socket().isEmpty()) {
-            System.err.println("daemon mode needs -socket (the start action passes it)");
-            return 2;
-        }
+    /**
+     * Goes on from the start action as the daemon for a new sandbox: detaches from containerd's start, serves
+     * on {@code socket}, reports {@code address} once it does, and returns when the shim is done.
+     */
+    public static int run(ShimFlags flags, Path bundle, Path socket, String address) {
+        StartOutput start;
         try {
-            flags.requireNamespace();
-            return new ShimDaemon(flags).serve();
+            start = StartOutput.detach(bundle);
+        } catch (ErrnoException e) {
+            System.err.println("start failed: cannot detach from containerd's start: " + e.getMessage());
+            return 1;
+        }
+        ShimDaemon daemon = new ShimDaemon(flags, bundle, socket);
+        try {
+            return daemon.serve(start, address);
         } catch (Exception e) {
             LOG.error("shim daemon failed", e);
-            System.err.println("shim daemon failed: " + e.getMessage());
+            start.failed("start failed: " + e.getMessage());
+            daemon.stop();
             return 1;
         }
     }
 
-    private int serve() throws IOException, InterruptedException {
+    private int serve(StartOutput start, String address) throws IOException, InterruptedException {
         try {
             Processes.setsid();
         } catch (ErrnoException e) {
-            // Already a session leader (started by hand): nothing to detach from.
+            // A process group leader cannot leave its session: run by hand, not by the launcher.
+            LOG.warn("the shim stays in its parent's session", "error", e.getMessage());
         }
-        Log.configure(openLog(), flags.debug() ? Level.DEBUG : Level.INFO, "id", flags.id(),
+        Log.configure(openLog(bundle), flags.debug() ? Level.DEBUG : Level.INFO, "id", flags.id(),
                 "pid", Long.toString(ProcessHandle.current().pid()));
         String ttrpcAddress = System.getenv("TTRPC_ADDRESS");
         events = new EventPublisher(ttrpcAddress == null || ttrpcAddress.isEmpty() ? null : Path.of(ttrpcAddress),
@@ -74,7 +87,7 @@ public final class ShimDaemon {
         service = TaskService.create(flags.namespace(), events, this::requestExit);
         server = new TtrpcServer(service.register(new ServiceRegistry()));
         // Before the socket answers: containerd's Create follows at once and must find the boot under way.
-        service.bootEarly(flags.id(), Path.of("").toAbsolutePath(), startOptions());
+        service.bootEarly(flags.id(), bundle, runtimeOptions(start.runtimeOptions()));
         ServerSocketChannel listener = bind();
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "shim-shutdown"));
         Thread.ofPlatform().name("ttrpc-accept").start(() -> {
@@ -85,8 +98,11 @@ public final class ShimDaemon {
                 requestExit();
             }
         });
+        BundleFiles.writeAtomically(bundle, BundleFiles.SHIM_PID, Long.toString(ProcessHandle.current().pid()));
+        BundleFiles.writeAtomically(bundle, BundleFiles.ADDRESS, address);
+        start.serving(address);
         LOG.info("shim serving", "socket", socket);
-        BundleWatch.start(Path.of("").toAbsolutePath(), () -> {
+        BundleWatch.start(bundle, () -> {
             LOG.warn("the bundle was removed: containerd is done with this shim; stopping");
             requestExit();
         });
@@ -95,22 +111,22 @@ public final class ShimDaemon {
         return 0;
     }
 
-    /** The runtime options the start action passed on (see {@link RuntimeOptionsInput}); null if none. */
-    private static Any startOptions() {
-        byte[] bytes = RuntimeOptionsInput.read();
+    /** The runtime options containerd gave the start action (see {@link RuntimeOptionsInput}); null if none. */
+    private static Any runtimeOptions(byte[] bytes) {
         if (bytes.length == 0) {
             return null;
         }
         try {
             return Any.parseFrom(bytes);
         } catch (InvalidProtocolBufferException e) {
-            LOG.warn("cannot decode the runtime options from the start action", "error", e.getMessage());
+            LOG.warn("cannot decode the runtime options containerd gave the start action", "error", e.getMessage());
             return null;
         }
     }
 
     private ServerSocketChannel bind() throws IOException {
-        Files.createDirectories(socket.getParent());
+        Files.createDirectories(socket.getParent(), PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rwx--x--x")));
         Files.deleteIfExists(socket);
         ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         listener.bind(UnixDomainSocketAddress.of(socket));
@@ -119,8 +135,8 @@ public final class ShimDaemon {
     }
 
     /** containerd reads the bundle's log FIFO into its own log; without a reader, stderr (see {@link LogFifo}). */
-    private static OutputStream openLog() {
-        OutputStream log = LogFifo.open(Path.of("log").toAbsolutePath());
+    private static OutputStream openLog(Path bundle) {
+        OutputStream log = LogFifo.open(bundle.resolve("log"));
         return log != null ? log : System.err;
     }
 

@@ -26,30 +26,24 @@ public final class LogFifo extends OutputStream {
 
     /** A stream to {@code log}, or null when it does not exist or nobody reads it now. */
     public static OutputStream open(Path log) {
-        if (!Files.exists(log)) {
-            return null;
-        }
-        try {
-            return new LogFifo(Fds.open(log.toString(), Fds.O_WRONLY | Fds.O_APPEND | Fds.O_NONBLOCK
-                    | Fds.O_CLOEXEC, 0));
-        } catch (ErrnoException e) {
-            // ENXIO: a FIFO without a reader.
-            return null;
-        }
+        int fd = openDescriptor(log);
+        return fd < 0 ? null : new LogFifo(fd);
     }
 
-    /** Whether a process can open {@code log} for writing now without waiting for a reader. */
-    public static boolean hasReader(Path log) {
-        OutputStream probe = open(log);
-        if (probe == null) {
-            return false;
+    /**
+     * A close-on-exec, non-blocking descriptor open for appending to {@code log}, or -1 when it does not exist
+     * or nobody reads it now.
+     */
+    public static int openDescriptor(Path log) {
+        if (!Files.exists(log)) {
+            return -1;
         }
         try {
-            probe.close();
-        } catch (IOException e) {
-            // Closing a descriptor just opened: nothing to lose.
+            return Fds.open(log.toString(), Fds.O_WRONLY | Fds.O_APPEND | Fds.O_NONBLOCK | Fds.O_CLOEXEC, 0);
+        } catch (ErrnoException e) {
+            // ENXIO: a FIFO without a reader.
+            return -1;
         }
-        return true;
     }
 
     @Override

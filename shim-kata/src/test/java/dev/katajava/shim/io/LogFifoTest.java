@@ -23,9 +23,10 @@ class LogFifoTest {
         Fifos.mkfifo(log.toString(), 0600);
         long start = System.nanoTime();
         assertThat(LogFifo.open(log)).isNull();
-        assertThat(LogFifo.hasReader(log)).isFalse();
+        assertThat(LogFifo.openDescriptor(log)).isEqualTo(-1);
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
         assertThat(LogFifo.open(dir.resolve("missing"))).isNull();
+        assertThat(LogFifo.openDescriptor(dir.resolve("missing"))).isEqualTo(-1);
     }
 
     @Test
