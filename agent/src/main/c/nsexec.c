@@ -1,7 +1,8 @@
 /*
  * nsexec: the last step of starting a container process, which a JVM cannot do between fork and exec.
  *
- * Usage: nsexec CONFIG
+ * Usage: nsexec CONFIG, or nsexec - to be started ahead as a spare: the path of CONFIG then arrives as the
+ * first line on stdin, read byte by byte so that what follows stays for the container.
  * CONFIG is a sequence of records "KEY LEN\n<LEN bytes>\n" (binary safe), written by the agent:
  *   ns pid|mount|uts|ipc   (repeatable)      rootfs PATH          nopivot 1        readonly 1
  *   hostname NAME          cwd PATH          uid N                gid N            gids N,N,...
@@ -919,10 +920,34 @@ static void grow_pipe(int fd)
 		(void)fcntl(fd, F_SETPIPE_SZ, OUTPUT_PIPE_SIZE);
 }
 
+/* The config path a spare launcher is given: one line on stdin. NULL at end of input (the agent went away). */
+static char *config_path_from_stdin(void)
+{
+	static char path[4096];
+	size_t n = 0;
+	for (;;) {
+		char ch;
+		ssize_t r = read(0, &ch, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			fail("read the config path from stdin: %s", strerror(errno));
+		if (r == 0)
+			return NULL;
+		if (ch == '\n')
+			break;
+		if (n + 1 >= sizeof path)
+			fail("the config path on stdin is longer than %zu bytes", sizeof path - 1);
+		path[n++] = ch;
+	}
+	path[n] = '\0';
+	return path;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
-		dprintf(2, "usage: nsexec CONFIG\n");
+		dprintf(2, "usage: nsexec CONFIG | nsexec -\n");
 		return 2;
 	}
 	static struct config c;
@@ -934,7 +959,13 @@ int main(int argc, char **argv)
 	 */
 	grow_pipe(1);
 	grow_pipe(2);
-	char *buf = read_file(argv[1], &len);
+	const char *config_path = argv[1];
+	if (strcmp(config_path, "-") == 0) {
+		config_path = config_path_from_stdin();
+		if (!config_path)
+			return 0;
+	}
+	char *buf = read_file(config_path, &len);
 	parse(&c, buf, len);
 	/* The agent holds both FIFOs open read-write, so these opens never block. */
 	sync_fd = open(c.sync_path, O_WRONLY | O_CLOEXEC);

@@ -4,6 +4,7 @@ import dev.katajava.agent.channel.AgentChannel;
 import dev.katajava.agent.channel.VirtioSerialChannel;
 import dev.katajava.agent.channel.VsockChannel;
 import dev.katajava.agent.container.ContainerRuntime;
+import dev.katajava.agent.container.Launcher;
 import dev.katajava.agent.rpc.AgentRpc;
 import dev.katajava.agent.stdio.StdioStreamServer;
 import dev.katajava.logging.Level;
@@ -14,6 +15,7 @@ import dev.katajava.ttrpc.TtrpcServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * The guest agent: serves Kata's agent API on the agent channel for as long as the VM lives. A runtime
@@ -23,6 +25,8 @@ public final class AgentMain {
     private static final Log LOG = Log.of("agent");
     private static final String PORT_NAME = "agent.channel.0";
     private static final Path NSEXEC = Path.of("/opt/kata-agent/bin/nsexec");
+    /** Quiet time after a launch before the spare launcher it used is replaced. */
+    private static final Duration SPARE_REFILL_DELAY = Duration.ofSeconds(2);
     private static final Path STATE = Path.of("/run/kata-agent/containers");
     private static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
 
@@ -68,7 +72,8 @@ public final class AgentMain {
 
     private static GuestSandbox sandbox() {
         // pivot_root is tried first; the launcher falls back to MS_MOVE + chroot where the root refuses it.
-        return new GuestSandbox(new ContainerRuntime(NSEXEC, STATE, false, CGROUP_ROOT));
+        return new GuestSandbox(new ContainerRuntime(Launcher.withSpare(NSEXEC, SPARE_REFILL_DELAY), STATE, false,
+                CGROUP_ROOT));
     }
 
     /** Serves one runtime connection until it ends; the agent and its containers stay for the next. */

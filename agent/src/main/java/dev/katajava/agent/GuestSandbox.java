@@ -169,5 +169,6 @@ public final class GuestSandbox {
         LOG.info("sandbox destroyed", "sandbox", sandboxId);
         sandboxId = "";
         guestHooks = GuestHookDir.NONE;
+        runtime.launcher().refillNow();
     }
 }

@@ -76,7 +76,7 @@ public final class Container {
             cgroup.create();
             byte[] config = LaunchConfig.forContainer(id, spec, stateDir.resolve("sync"), stateDir.resolve("exec"),
                     runtime.noPivot(), cgroup.dir(), podSandboxInit);
-            init = ContainerProcess.launch(runtime.nsexec(), stateDir, config, spec.getProcess().getTerminal());
+            init = ContainerProcess.launch(runtime.launcher(), stateDir, config, spec.getProcess().getTerminal());
             // The process waits at its start gate: everything it runs from now on is inside the cgroup.
             cgroup.apply(init.pid());
             cgroup.set(spec.getLinux().getResources());
@@ -166,7 +166,7 @@ public final class Container {
         byte[] config = LaunchConfig.forExec(process, spec.getLinux(), init.pid(), dir.resolve("sync"), dir.resolve("exec"));
         ContainerProcess p;
         try {
-            p = ContainerProcess.launch(runtime.nsexec(), dir, config, process.getTerminal());
+            p = ContainerProcess.launch(runtime.launcher(), dir, config, process.getTerminal());
         } catch (ContainerException e) {
             removeState(dir);
             throw new ContainerException("exec " + execId + " in container " + id + ": " + e.getMessage(), e);

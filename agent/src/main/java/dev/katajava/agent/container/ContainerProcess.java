@@ -39,10 +39,10 @@ public final class ContainerProcess {
     }
 
     /**
-     * Launches {@code nsexec} with {@code config} in {@code stateDir} and waits until the process is set up.
+     * Launches the launcher with {@code config} in {@code stateDir} and waits until the process is set up.
      * The config must name {@code stateDir/sync} and {@code stateDir/exec} as its FIFOs.
      */
-    static ContainerProcess launch(Path nsexec, Path stateDir, byte[] config, boolean terminal)
+    static ContainerProcess launch(Launcher launcher, Path stateDir, byte[] config, boolean terminal)
             throws ContainerException {
         Path sync = stateDir.resolve("sync");
         Path exec = stateDir.resolve("exec");
@@ -59,20 +59,14 @@ public final class ContainerProcess {
         // sees end of file: when the launcher exits we append a line of our own, which FIFO order puts after
         // everything the launcher wrote.
         FileChannel syncChannel;
-        java.lang.Process launcher;
+        java.lang.Process launched;
         try {
             syncChannel = FileChannel.open(sync, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            ProcessBuilder pb = new ProcessBuilder(nsexec.toString(), configFile.toString());
-            if (terminal) {
-                // The process gets a pty of the container's own; the launcher's stdio only carries its errors.
-                pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD);
-            }
-            launcher = pb.start();
+            launched = launcher.start(configFile, terminal);
         } catch (IOException e) {
-            throw new ContainerException("start " + nsexec + ": " + e.getMessage(), e);
+            throw new ContainerException("start " + launcher.nsexec() + ": " + e.getMessage(), e);
         }
-        var _ = launcher.onExit().thenRun(() -> {
+        var _ = launched.onExit().thenRun(() -> {
             try {
                 syncChannel.write(java.nio.ByteBuffer.wrap(EXITED_LINE));
             } catch (IOException ignored) {
@@ -81,9 +75,9 @@ public final class ContainerProcess {
         });
         Handshake h = Handshake.read(syncChannel, stateDir);
         if (!h.succeeded() || (terminal && h.ptmx() < 0)) {
-            launcher.destroyForcibly();
+            launched.destroyForcibly();
             String reason = h.error() != null ? h.error()
-                    : "the launcher exited before the process was set up" + stderrTail(launcher);
+                    : "the launcher exited before the process was set up" + stderrTail(launched);
             throw new ContainerException(reason);
         }
         ProcessStdio stdio;
@@ -91,14 +85,14 @@ public final class ContainerProcess {
             try {
                 stdio = new TerminalStdio(Pty.ofMaster(Pidfds.copyFd(h.pid(), h.ptmx()), "pty of pid " + h.pid()));
             } catch (ErrnoException e) {
-                launcher.destroyForcibly();
+                launched.destroyForcibly();
                 throw new ContainerException("take the terminal of pid " + h.pid() + ": " + e.getMessage(), e);
             }
         } else {
-            stdio = new PipeStdio(launcher);
+            stdio = new PipeStdio(launched);
         }
         long pid = h.pid();
-        return new ContainerProcess(launcher, stdio, pid, exec);
+        return new ContainerProcess(launched, stdio, pid, exec);
     }
 
     private static String stderrTail(java.lang.Process p) {

@@ -54,7 +54,12 @@ public final class HostFixture implements AutoCloseable {
     }
 
     public ContainerRuntime runtime(boolean noPivot) {
-        return new ContainerRuntime(NSEXEC, dir.resolve("state"), noPivot, cgroupRoot);
+        return new ContainerRuntime(Launcher.withoutSpare(NSEXEC), dir.resolve("state"), noPivot, cgroupRoot);
+    }
+
+    /** A runtime (pivot_root first) whose launches go through {@code launcher}. */
+    public ContainerRuntime runtime(Launcher launcher) {
+        return new ContainerRuntime(launcher, dir.resolve("state"), false, cgroupRoot);
     }
 
     /** ctr's shape of spec: its namespaces (network included, which the guest leaves to the VM), /proc mounted. */
