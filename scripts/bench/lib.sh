@@ -39,14 +39,14 @@ bench_summary() {
 
 # --- our processes ---------------------------------------------------------------------------------
 # Other people run VMs on this host, so a process is ours only through our containerd's socket: the shim
-# daemon's command line names it ("-address <sock> ... -id <id> -socket ..."; the short-lived "start"
-# invocation has no -socket), and QEMU is a descendant of that shim.
+# daemon is the JVM of a "start" action that went on serving ("-address <sock> ... -id <id> start"; a pod
+# container's start, which only prints the address, exits at once), and QEMU is a descendant of that shim.
 ps_all() { ps -e -ww -o pid=,ppid=,args=; }
 our_shim_pids() { # [container id] -> pids of our kata shim daemons (all of them without an id)
     # argv[0] must be java: this awk's own command line holds the same strings.
-    ps_all | awk -v sock="-address $work/containerd.sock " -v id="${1:+-id $1 -socket }" \
+    ps_all | awk -v sock="-address $work/containerd.sock " -v id="${1:+-id $1 start}" \
         '{a=$3; sub(".*/", "", a)} a == "java" && index($0, " dev.katajava.shim.ShimMain ") && index($0, sock) &&
-            index($0, id ? id : "-socket ") {print $1}'
+            / start$/ && (id == "" || index($0, id)) {print $1}'
 }
 qemu_under() { # shim pid -> pids of qemu-system-x86_64 processes below it
     ps_all | awk -v root="$1" '{pp[$1]=$2; a=$3; sub(".*/", "", a); q[$1]=(a == "qemu-system-x86_64")}
