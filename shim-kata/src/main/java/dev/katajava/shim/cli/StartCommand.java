@@ -1,5 +1,6 @@
 package dev.katajava.shim.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.katajava.shim.ShimAddress;
 import dev.katajava.shim.ShimFlags;
 import dev.katajava.shim.daemon.ShimDaemon;
@@ -31,13 +32,15 @@ public final class StartCommand {
 
     public static int run(ShimFlags flags, PrintStream out) {
         Path bundle;
+        JsonNode spec;
         Path socket;
         String address;
         try {
             flags.requireNamespace();
             Identifiers.requireValid("container id", flags.id());
             bundle = flags.bundle().isEmpty() ? Path.of("").toAbsolutePath() : Path.of(flags.bundle());
-            ContainerType type = ContainerType.of(flags.id(), OciSpecReader.read(bundle));
+            spec = OciSpecReader.read(bundle);
+            ContainerType type = ContainerType.of(flags.id(), spec);
             socket = ShimAddress.socketPath(flags.address(), flags.namespace(), type.sandboxId());
             address = ShimAddress.uri(socket);
             if (answers(socket)) {
@@ -61,7 +64,7 @@ public final class StartCommand {
                     + "containerd-shim-kata-v2 launcher, which runs it in the background");
             return 1;
         }
-        return ShimDaemon.run(flags, bundle, socket, address);
+        return ShimDaemon.run(flags, bundle, spec, socket, address);
     }
 
     /** Whether a shim accepts connections on {@code socket}. */

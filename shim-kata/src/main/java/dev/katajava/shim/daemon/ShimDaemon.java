@@ -1,5 +1,6 @@
 package dev.katajava.shim.daemon;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.katajava.linux.ErrnoException;
@@ -51,9 +52,10 @@ public final class ShimDaemon {
 
     /**
      * Goes on from the start action as the daemon for a new sandbox: detaches from containerd's start, serves
-     * on {@code socket}, reports {@code address} once it does, and returns when the shim is done.
+     * on {@code socket}, reports {@code address} once it does, and returns when the shim is done. {@code spec}
+     * is the bundle's config.json, which the start action read.
      */
-    public static int run(ShimFlags flags, Path bundle, Path socket, String address) {
+    public static int run(ShimFlags flags, Path bundle, JsonNode spec, Path socket, String address) {
         StartOutput start;
         try {
             start = StartOutput.detach(bundle);
@@ -63,7 +65,7 @@ public final class ShimDaemon {
         }
         ShimDaemon daemon = new ShimDaemon(flags, bundle, socket);
         try {
-            return daemon.serve(start, address);
+            return daemon.serve(start, spec, address);
         } catch (Exception e) {
             LOG.error("shim daemon failed", e);
             start.failed("start failed: " + e.getMessage());
@@ -72,7 +74,7 @@ public final class ShimDaemon {
         }
     }
 
-    private int serve(StartOutput start, String address) throws IOException, InterruptedException {
+    private int serve(StartOutput start, JsonNode spec, String address) throws IOException, InterruptedException {
         try {
             Processes.setsid();
         } catch (ErrnoException e) {
@@ -87,7 +89,7 @@ public final class ShimDaemon {
         service = TaskService.create(flags.namespace(), events, this::requestExit);
         server = new TtrpcServer(service.register(new ServiceRegistry()));
         // Before the socket answers: containerd's Create follows at once and must find the boot under way.
-        service.bootEarly(flags.id(), bundle, runtimeOptions(start.runtimeOptions()));
+        service.bootEarly(flags.id(), bundle, spec, runtimeOptions(start.runtimeOptions()));
         ServerSocketChannel listener = bind();
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "shim-shutdown"));
         Thread.ofPlatform().name("ttrpc-accept").start(() -> {

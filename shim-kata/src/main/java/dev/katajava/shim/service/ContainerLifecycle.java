@@ -218,11 +218,11 @@ final class ContainerLifecycle {
     }
 
     /**
-     * Starts booting the VM that container {@code id} of {@code bundle} will own, before its Create arrives;
-     * does nothing for a container that joins another's sandbox, or whose Create is bound to fail anyway.
+     * Starts booting the VM that container {@code id} of {@code bundle} (whose config.json is {@code spec})
+     * will own, before its Create arrives; does nothing for a container that joins another's sandbox, or whose
+     * Create is bound to fail anyway.
      */
-    void bootEarly(String id, Path bundle, Any options) throws Exception {
-        JsonNode spec = OciSpecReader.read(bundle);
+    void bootEarly(String id, Path bundle, JsonNode spec, Any options) throws Exception {
         ContainerType type = ContainerType.of(id, spec);
         if (!type.ownsVm()) {
             return;

@@ -106,12 +106,13 @@ public final class TaskService {
     }
 
     /**
-     * Boots the sandbox VM of the bundle's container while containerd is still on its way to Create, which
-     * then adopts it. Failures are only logged: Create meets them again and reports them.
+     * Boots the sandbox VM of the bundle's container ({@code spec} being the bundle's config.json, as read by
+     * the start action) while containerd is still on its way to Create, which then adopts it. Failures are only
+     * logged: Create meets them again and reports them.
      */
-    public void bootEarly(String id, Path bundle, Any options) {
+    public void bootEarly(String id, Path bundle, JsonNode spec, Any options) {
         try {
-            lifecycle.bootEarly(id, bundle, options);
+            lifecycle.bootEarly(id, bundle, spec, options);
         } catch (Exception e) {
             LOG.warn("no early boot; create will boot the VM", "container", id, "error", e.getMessage());
         }
