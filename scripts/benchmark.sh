@@ -107,12 +107,6 @@ for _ in $(seq 100); do "${ctr[@]}" version >/dev/null 2>&1 && break; sleep 0.1;
 scripts/busybox-image.sh "$work/bb.tar" "$image" >/dev/null
 "${ctr[@]}" images import "$work/bb.tar" >/dev/null
 
-first_line_ms() { # runtime id -> ms from launching ctr to its first stdout line
-    local start line
-    start=$(date +%s%N)
-    "${ctr[@]}" run --rm --runtime "$1" "$image" "$2" echo first-line </dev/null |
-        { read -r line; echo $(( ($(date +%s%N) - start) / 1000000 )); cat >/dev/null; }
-}
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r), accelerator: TCG"
 if { step boot || step template || step cache; }; then
     echo "bare QEMU boot to /init ($machine, $vcpus vCPU, $memory MiB), median of $runs: ${bare_ms} ms  [$bare]"

@@ -4,14 +4,17 @@
 
 now_ns() { date +%s%N; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-first_output_runs() { # config runs id-prefix out-file: ms from `ctr run --rm` to its first output line, one a line
-    local config=$1 n=$2 prefix=$3 out=$4 i t0 line
+first_line_ms() { # runtime id [config] -> ms from launching `ctr run --rm` to its first stdout line
+    local start line
+    start=$(now_ns)
+    "${ctr[@]}" run --rm --runtime "$1" ${3:+--runtime-config-path "$3"} "$image" "$2" echo first-line </dev/null |
+        { read -r line; echo $(( ($(now_ns) - start) / 1000000 )); cat >/dev/null; }
+}
+first_output_runs() { # config runs id-prefix out-file: first_line_ms of RUNS kata containers, one a line
+    local config=$1 n=$2 prefix=$3 out=$4 i
     : > "$out"
     for i in $(seq "$n"); do
-        t0=$(now_ns)
-        "${ctr[@]}" run --rm --runtime io.containerd.kata.v2 --runtime-config-path "$config" "$image" \
-            "$prefix-$i" echo first-line </dev/null |
-            { read -r line; echo $(( ($(now_ns) - t0) / 1000000 )); cat >/dev/null; } >> "$out"
+        first_line_ms io.containerd.kata.v2 "$prefix-$i" "$config" >> "$out"
     done
 }
 # Nearest-rank percentile (P in 1..100) of numbers on stdin, one per line.
