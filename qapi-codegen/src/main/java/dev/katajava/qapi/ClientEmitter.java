@@ -24,7 +24,6 @@ final class ClientEmitter {
     String commands() {
         StringBuilder b = new StringBuilder("// Generated from QEMU's QAPI schema at build time. Do not edit.\npackage ")
                 .append(pkg).append(";\n\n")
-                .append("import com.fasterxml.jackson.core.type.TypeReference;\n")
                 .append("import com.fasterxml.jackson.databind.JsonNode;\n")
                 .append("import com.fasterxml.jackson.databind.node.ObjectNode;\n")
                 .append("import ").append(clientPackage).append(".QmpClient;\n")
@@ -36,12 +35,15 @@ final class ClientEmitter {
                 .append("    private final QmpClient client;\n\n")
                 .append("    public QmpCommands(QmpClient client) {\n        this.client = client;\n    }\n\n")
                 .append("    private JsonNode call(String name, Object args, Map<String, ?> extra, Duration timeout) throws QmpException {\n")
-                .append("        ObjectNode arguments = args == null ? QmpJson.MAPPER.createObjectNode() : QmpJson.MAPPER.valueToTree(args);\n")
-                .append("        extra.forEach((k, v) -> arguments.set(k, QmpJson.MAPPER.valueToTree(v)));\n")
+                .append("        ObjectNode arguments = QmpJson.arguments(args);\n")
+                .append("        for (Map.Entry<String, ?> e : extra.entrySet()) {\n")
+                .append("            arguments.set(e.getKey(), QmpJson.write(e.getValue()));\n")
+                .append("        }\n")
                 .append("        return client.execute(name, arguments.isEmpty() ? null : arguments, timeout);\n")
                 .append("    }\n\n")
-                .append("    private static <T> T convert(String name, JsonNode value, TypeReference<T> type) throws QmpException {\n")
-                .append("        try {\n            return QmpJson.MAPPER.convertValue(value, type);\n")
+                .append("    private static <T> T convert(String name, JsonNode value, QmpJson.Reader<T> reader) throws QmpException {\n")
+                .append("        if (value == null || value.isNull()) {\n            return null;\n        }\n")
+                .append("        try {\n            return reader.read(value);\n")
                 .append("        } catch (IllegalArgumentException e) {\n")
                 .append("            throw new QmpException(name + \": unexpected answer \" + value + \": \" + e.getMessage(), e);\n")
                 .append("        }\n    }\n");
@@ -66,8 +68,8 @@ final class ClientEmitter {
                     .append("call(\"").append(name).append("\", ").append(hasArgs ? "args" : "null")
                     .append(", extra, timeout);\n");
             if (returns) {
-                b.append("        return convert(\"").append(name).append("\", value, new TypeReference<").append(ret)
-                        .append(">() {\n        });\n");
+                b.append("        return convert(\"").append(name).append("\", value, ").append(types.reader(retType))
+                        .append(");\n");
             }
             b.append("    }\n");
             // The common form, without extra members.
@@ -110,36 +112,9 @@ final class ClientEmitter {
                     .append("(JsonNode event) {\n")
                     .append("        if (!event.path(\"event\").asText().equals(").append(JavaNames.constant(name))
                     .append(")) {\n            return Optional.empty();\n        }\n")
-                    .append("        return Optional.of(QmpJson.MAPPER.convertValue(event.path(\"data\"), ").append(data)
-                    .append(".class));\n    }\n");
+                    .append("        return Optional.of(").append(types.read(argType, "event.path(\"data\")")).append(");\n    }\n");
         }
         b.append("}\n");
         return b.toString();
-    }
-
-    String json() {
-        return "// Generated from QEMU's QAPI schema at build time. Do not edit.\npackage " + pkg + ";\n\n"
-                + "import com.fasterxml.jackson.annotation.JsonInclude;\n"
-                + "import com.fasterxml.jackson.databind.DeserializationFeature;\n"
-                + "import com.fasterxml.jackson.databind.ObjectMapper;\n"
-                + "import com.fasterxml.jackson.databind.json.JsonMapper;\n\n"
-                + "/** The JSON mapping of the generated types: absent members stay absent; unknown ones are ignored. */\n"
-                + "public final class QmpJson {\n"
-                + "    public static final ObjectMapper MAPPER = JsonMapper.builder()\n"
-                + "            .enable(DeserializationFeature.READ_UNKNOWN_ENUM_VALUES_USING_DEFAULT_VALUE)\n"
-                + "            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)\n"
-                + "            .defaultPropertyInclusion(JsonInclude.Value.construct(JsonInclude.Include.NON_NULL,\n"
-                + "                    JsonInclude.Include.NON_NULL))\n"
-                + "            .build();\n"
-                + "    private static final ObjectMapper STRICT = JsonMapper.builder()\n"
-                + "            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)\n"
-                + "            .defaultPropertyInclusion(JsonInclude.Value.construct(JsonInclude.Include.NON_NULL,\n"
-                + "                    JsonInclude.Include.NON_NULL))\n"
-                + "            .build();\n\n"
-                + "    private QmpJson() {\n    }\n\n"
-                + "    /** Converts QAPI members to a generated type; an unknown member or a wrong type is an IllegalArgumentException naming it. */\n"
-                + "    public static <T> T strict(java.util.Map<String, ?> members, Class<T> type) {\n"
-                + "        return STRICT.convertValue(members, type);\n"
-                + "    }\n}\n";
     }
 }

@@ -38,11 +38,11 @@ public final class QapiGenerator {
         Schema schema = new Schema(schemaJson);
         TypeNamer namer = new TypeNamer(schema);
         String typesPackage = pkg + ".types";
-        JavaTypes types = new JavaTypes(schema, namer, typesPackage);
+        JavaTypes types = new JavaTypes(schema, namer, typesPackage, pkg + ".QmpJson");
         Path pkgDir = out.resolve(pkg.replace('.', '/'));
         Path typesDir = out.resolve(typesPackage.replace('.', '/'));
         Files.createDirectories(typesDir);
-        TypeEmitter typeEmitter = new TypeEmitter(schema, types, typesPackage, pkg + ".QmpJson");
+        TypeEmitter typeEmitter = new TypeEmitter(schema, types, typesPackage, pkg);
         int files = 0;
         for (var named : namer.all().entrySet()) {
             write(typesDir.resolve(named.getValue() + ".java"), typeEmitter.emit(named.getKey(), named.getValue()));
@@ -51,8 +51,11 @@ public final class QapiGenerator {
         ClientEmitter client = new ClientEmitter(schema, types, pkg, clientPackage);
         write(pkgDir.resolve("QmpCommands.java"), client.commands());
         write(pkgDir.resolve("QmpEvents.java"), client.events());
-        write(pkgDir.resolve("QmpJson.java"), client.json());
-        return files + 3;
+        JsonSupportEmitter support = new JsonSupportEmitter(pkg);
+        write(pkgDir.resolve("QmpJson.java"), support.json());
+        write(pkgDir.resolve("QapiObject.java"), support.qapiObject());
+        write(pkgDir.resolve("QapiEnum.java"), support.qapiEnum());
+        return files + 5;
     }
 
     private static void write(Path file, String source) throws IOException {

@@ -35,6 +35,7 @@ class GeneratedClientTest {
              {"name":"cont","meta-type":"command","arg-type":"0","ret-type":"0"},
              {"name":"device_add","meta-type":"command","arg-type":"2","ret-type":"0"},
              {"name":"query-cpus-fast","meta-type":"command","arg-type":"0","ret-type":"[3]"},
+             {"name":"migrate-set-capabilities","meta-type":"command","arg-type":"9","ret-type":"0"},
              {"name":"SHUTDOWN","meta-type":"event","arg-type":"4"},
              {"name":"POWERDOWN","meta-type":"event","arg-type":"0"},
              {"name":"0","meta-type":"object","members":[]},
@@ -51,6 +52,10 @@ class GeneratedClientTest {
              {"name":"7","meta-type":"object","members":[{"name":"core-id","type":"int","default":null},
                                                         {"name":"node","type":"7","default":null}]},
              {"name":"8","meta-type":"object","members":[{"name":"cpu-state","type":"str"}]},
+             {"name":"9","meta-type":"object","members":[{"name":"capabilities","type":"[10]"}]},
+             {"name":"[10]","meta-type":"array","element-type":"10"},
+             {"name":"10","meta-type":"object","members":[{"name":"capability","type":"6"},{"name":"state","type":"bool"},
+                 {"name":"limit","type":"int","default":null}]},
              {"name":"bool","meta-type":"builtin","json-type":"boolean"},
              {"name":"str","meta-type":"builtin","json-type":"string"},
              {"name":"int","meta-type":"builtin","json-type":"int"}
@@ -204,5 +209,93 @@ class GeneratedClientTest {
 
         assertThat(call(data.orElseThrow(), "reason")).isEqualTo("guest-shutdown");
         assertThat(other).isEmpty();
+    }
+
+    private static Object enumValue(String type, String constant) throws Exception {
+        return loader.loadClass("gen.qmp.types." + type).getField(constant).get(null);
+    }
+
+    private static Object capabilities(Object capability, Boolean state) throws Exception {
+        Class<?> cap = loader.loadClass("gen.qmp.types.MigrateSetCapabilitiesArgsCapabilities");
+        Object one = cap.getConstructors()[0].newInstance(capability, state, null);
+        return loader.loadClass("gen.qmp.types.MigrateSetCapabilitiesArgs").getConstructors()[0]
+                .newInstance(List.of(one));
+    }
+
+    @Test
+    void nestedArgumentsAreWrittenWithQapiEnumNamesAndWithoutAbsentMembers() throws Exception {
+        Object client = client("{}");
+
+        call(commands(client), "migrateSetCapabilities", capabilities(enumValue("QueryCpusFastResultTarget",
+                "S390X"), true), Map.of("extra", Map.of("list", List.of(1L, "two"))), Duration.ofSeconds(1));
+
+        assertThat(JSON.readTree(sent(client).getFirst().substring("migrate-set-capabilities ".length())))
+                .isEqualTo(JSON.readTree("{\"capabilities\":[{\"capability\":\"s390x\",\"state\":true}],"
+                        + "\"extra\":{\"list\":[1,\"two\"]}}"));
+    }
+
+    @Test
+    void anUnknownEnumValueIsRefusedInsteadOfSent() throws Exception {
+        Object client = client("{}");
+        Object args = capabilities(enumValue("QueryCpusFastResultTarget", "UNKNOWN_VALUE"), true);
+
+        assertThatThrownBy(() -> call(commands(client), "migrateSetCapabilities", args, Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("UNKNOWN_VALUE");
+        assertThat(sent(client)).isEmpty();
+    }
+
+    @Test
+    void aMemberOfTheWrongTypeIsNamedWithItsPlaceInTheAnswer() throws Exception {
+        Object client = client("[{\"cpu-index\":0,\"target\":\"x86_64\"},{\"cpu-index\":\"one\",\"target\":\"x86_64\"}]");
+
+        assertThatThrownBy(() -> call(commands(client), "queryCpusFast", Duration.ofSeconds(1)))
+                .hasMessageContaining("query-cpus-fast").hasMessageContaining("[1]")
+                .hasMessageContaining("member \"cpu-index\": expected an integer, got \"one\"");
+    }
+
+    @Test
+    void unsignedIntegersAboveLongMaxKeepTheir64BitsAndLargerOnesAreRefused() throws Exception {
+        List<?> cpus = (List<?>) call(commands(client("[{\"cpu-index\":18446744073709551615}]")), "queryCpusFast",
+                Duration.ofSeconds(1));
+        assertThat(call(cpus.getFirst(), "cpuIndex")).isEqualTo(-1L);
+
+        assertThatThrownBy(() -> call(commands(client("[{\"cpu-index\":18446744073709551616}]")), "queryCpusFast",
+                Duration.ofSeconds(1))).hasMessageContaining("expected a 64-bit integer");
+    }
+
+    @Test
+    void anAbsentOrNullAnswerMemberReadsAsNullAndAnAnswerThatIsNoObjectIsRefused() throws Exception {
+        Object status = call(commands(client("{\"running\":null}")), "queryStatus", Duration.ofSeconds(1));
+        assertThat(call(status, "running")).isNull();
+        assertThat(call(status, "status")).isNull();
+
+        assertThatThrownBy(() -> call(commands(client("[true]")), "queryStatus", Duration.ofSeconds(1)))
+                .hasMessageContaining("QueryStatusResult: expected an object, got [true]");
+    }
+
+    @Test
+    void objectsBuiltFromMemberNamesRefuseValuesOfTheWrongType() throws Exception {
+        Method of = loader.loadClass("gen.qmp.types.DeviceAddArgs").getMethod("of", Map.class);
+
+        assertThatThrownBy(() -> {
+            try {
+                of.invoke(null, Map.of("driver", 5));
+            } catch (InvocationTargetException e) {
+                throw (Exception) e.getCause();
+            }
+        }).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("member \"driver\": expected a string");
+    }
+
+    @Test
+    void eventDataOfTheWrongShapeIsRefused() throws Exception {
+        Method shutdown = loader.loadClass("gen.qmp.QmpEvents").getMethod("shutdown", JsonNode.class);
+
+        assertThatThrownBy(() -> {
+            try {
+                shutdown.invoke(null, JSON.readTree("{\"event\":\"SHUTDOWN\",\"data\":{\"guest\":\"yes\"}}"));
+            } catch (InvocationTargetException e) {
+                throw (Exception) e.getCause();
+            }
+        }).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("member \"guest\": expected true or false");
     }
 }
