@@ -51,8 +51,11 @@ class PipeStdioTest {
 
     @Test
     void outputLeftInThePipeWhenTheProcessExitsStaysThereForTheDescriptor() throws Exception {
-        Process p = new ProcessBuilder("sh", "-c", "echo last words").start();
+        // The process waits for end of input, as a launcher waits at its start gate: the pipes are opened again
+        // while it is alive (a process that already exited has no /proc/<pid>/fd to open).
+        Process p = new ProcessBuilder("sh", "-c", "read -r gate; echo last words").start();
         PipeStdio stdio = new PipeStdio(p);
+        stdio.stdin().close();
         assertThat(p.waitFor(5, TimeUnit.SECONDS)).isTrue();
         // The JDK drains a dead process's pipes into its own buffer; ours must still hold the bytes.
         Thread.sleep(200);
@@ -64,8 +67,9 @@ class PipeStdioTest {
 
     @Test
     void theAgentApiStreamReadsTheSamePipe() throws Exception {
-        Process p = new ProcessBuilder("sh", "-c", "echo via the api").start();
+        Process p = new ProcessBuilder("sh", "-c", "read -r gate; echo via the api").start();
         PipeStdio stdio = new PipeStdio(p);
+        stdio.stdin().close();
         assertThat(p.waitFor(5, TimeUnit.SECONDS)).isTrue();
         Thread.sleep(200);
         assertThat(new String(stdio.stdout().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("via the api\n");
