@@ -30,8 +30,8 @@ final class JavaTypes {
             };
             case "array" -> "java.util.List<" + of(e.path("element-type").asText()) + ">";
             case "enum", "object" -> {
-                String name = namer.nameOf(schemaType);
-                yield name == null ? "com.fasterxml.jackson.databind.JsonNode" : typesPackage + "." + name;
+                String generated = generated(schemaType);
+                yield generated == null ? "com.fasterxml.jackson.databind.JsonNode" : generated;
             }
             default -> "com.fasterxml.jackson.databind.JsonNode";
         };
@@ -53,19 +53,28 @@ final class JavaTypes {
             };
             case "array" -> json + ".listOf(" + reader(e.path("element-type").asText()) + ")";
             case "enum", "object" -> {
-                String name = namer.nameOf(schemaType);
-                yield name == null ? json + ".ANY" : typesPackage + "." + name + "::fromJson";
+                String generated = generated(schemaType);
+                yield generated == null ? json + ".ANY" : generated + "::fromJson";
             }
             default -> json + ".ANY";
         };
     }
 
-    /** A source expression reading the JSON expression {@code json} as the type {@link #of} names. */
+    /** A source expression reading the JSON expression {@code jsonExpression} as the type {@link #of} names. */
     String read(String schemaType, String jsonExpression) {
-        String r = reader(schemaType);
-        return r.endsWith("::fromJson")
-                ? r.substring(0, r.length() - "::fromJson".length()) + ".fromJson(" + jsonExpression + ")"
-                : r + ".read(" + jsonExpression + ")";
+        String generated = generated(schemaType);
+        return generated != null
+                ? generated + ".fromJson(" + jsonExpression + ")"
+                : reader(schemaType) + ".read(" + jsonExpression + ")";
+    }
+
+    /** The generated record or enum standing for an enum or object type, fully qualified; null for any other. */
+    private String generated(String schemaType) {
+        String name = switch (schema.metaType(schemaType)) {
+            case "enum", "object" -> namer.nameOf(schemaType);
+            default -> null;
+        };
+        return name == null ? null : typesPackage + "." + name;
     }
 
     /** True when a command with this result type returns nothing worth typing (the empty object). */
