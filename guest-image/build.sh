@@ -178,6 +178,7 @@ else
     jvm_options=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss256k -Xms8m -Xmx64m
         -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=24m --enable-native-access=ALL-UNNAMED)
     share=-Xshare:auto
+    relocation=()
     # The AOT cache holds the JDK's classes too, so the JDK's own CDS archive (14 MB of initramfs, copied
     # into every guest's memory) goes once the cache is made and checked without it; it stays as the
     # fallback when there is no cache.
@@ -186,13 +187,17 @@ else
     if "$here/aot-train.sh" "$root" /opt/kata-agent/agent.aot "$classpath" "${jvm_options[@]}"; then
         # Without AOTMode=on, a cache the JVM cannot use is ignored: the agent starts anyway, only slower.
         share=-XX:AOTCache=/opt/kata-agent/agent.aot
+        # Mapped where it was made, not relocated: relocation writes every pointer in the cache's 22 MB, which
+        # copies those pages out of the read-only image (DAX, shared by every VM through the host's page
+        # cache) into each guest's own RAM. The JVM still relocates if that address is taken.
+        relocation=(-XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0)
     else
         mv "$work/classes.jsa" "$jsa"
         rm -f "$root/opt/kata-agent/agent.aot"
         echo "WARNING: no AOT cache for the agent (training failed or needs namespaces this host refuses);" \
             "the guest falls back to the JDK's CDS archive and starts slower" >&2
     fi
-    printf '%s\n' /opt/kata-agent/jre/bin/java "${jvm_options[@]}" "$share" -cp "$classpath" \
+    printf '%s\n' /opt/kata-agent/jre/bin/java "${jvm_options[@]}" "$share" "${relocation[@]}" -cp "$classpath" \
         dev.katajava.agent.AgentMain > "$root/etc/kata-agent.args"
 
     # --- outputs ------------------------------------------------------------------------------------

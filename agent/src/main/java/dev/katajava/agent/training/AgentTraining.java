@@ -21,7 +21,9 @@ import java.util.Map;
  * The AOT cache's training run (guest-image/build.sh runs it at image build time, in a chroot of the guest
  * tree inside fresh namespaces): the agent's real ttrpc server and RPC handlers, served over a Unix socket
  * accepted through the same FFM calls the vsock channel makes, driven by an in-process client with the
- * requests of a container start. Exits non-zero when the agent did not answer, so no cache is kept.
+ * requests of a container start: each round the ones the agent must refuse, then a container that really
+ * runs ({@link TrainingContainerRun}) where the build host allows it. Exits non-zero when the agent did not
+ * answer, so no cache is kept.
  *
  * <p>Usage: {@code AgentTraining SOCKET}
  */
@@ -76,21 +78,42 @@ public final class AgentTraining {
     private static boolean drive(TtrpcClient client) {
         int calls = 0;
         int refused = 0;
+        int containersRun = 0;
         for (int round = 0; round < ROUNDS; round++) {
             for (TrainingRequests.Call c : TrainingRequests.script("aot-training", "aot-training-" + round)) {
                 calls++;
-                try {
-                    client.call(c.service(), c.method(), c.request().toByteArray(), CALL_TIMEOUT, Map.of());
-                } catch (TtrpcException e) {
+                if (!call(client, c)) {
                     if (c.mustSucceed()) {
-                        LOG.warn("training call failed", "method", c.method(), "error", e.getMessage());
                         return false;
                     }
                     refused++;
                 }
             }
+            String problem = new TrainingContainerRun(client, "aot-training-run-" + round).run(round % 2 == 1);
+            if (problem == null) {
+                containersRun++;
+            } else {
+                LOG.warn("training container did not run", "round", round, "reason", problem);
+            }
+            calls++;
+            if (!call(client, TrainingRequests.destroySandbox())) {
+                return false;
+            }
         }
-        LOG.info("training done", "calls", calls, "refused", refused);
+        LOG.info("training done", "calls", calls, "refused", refused, "containers_run", containersRun);
         return true;
+    }
+
+    /** One call of the script; false when the agent refused it (logged when it had to succeed). */
+    private static boolean call(TtrpcClient client, TrainingRequests.Call c) {
+        try {
+            client.call(c.service(), c.method(), c.request().toByteArray(), CALL_TIMEOUT, Map.of());
+            return true;
+        } catch (TtrpcException e) {
+            if (c.mustSucceed()) {
+                LOG.warn("training call failed", "method", c.method(), "error", e.getMessage());
+            }
+            return false;
+        }
     }
 }

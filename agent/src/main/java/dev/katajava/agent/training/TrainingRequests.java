@@ -53,7 +53,8 @@ public final class TrainingRequests {
 
     /**
      * A container start and its failure clean-up as the shim drives them: health check, guest details,
-     * sandbox, container, then the I/O and wait calls the shim makes for a task it believes exists.
+     * sandbox, container, then the I/O and wait calls the shim makes for a task it believes exists. The
+     * sandbox stays: {@link #destroySandbox} ends the round.
      */
     public static List<Call> script(String sandboxId, String containerId) {
         return List.of(
@@ -69,8 +70,12 @@ public final class TrainingRequests {
                 new Call(AGENT, "WaitProcess", waitProcess(containerId), false),
                 new Call(AGENT, "SignalProcess", signal(containerId), false),
                 new Call(AGENT, "RemoveContainer", RemoveContainerRequest.newBuilder().setContainerId(containerId)
-                        .build(), false),
-                new Call(AGENT, "DestroySandbox", DestroySandboxRequest.getDefaultInstance(), true));
+                        .build(), false));
+    }
+
+    /** The end of a round: the sandbox goes, with whatever the round left in it. */
+    public static Call destroySandbox() {
+        return new Call(AGENT, "DestroySandbox", DestroySandboxRequest.getDefaultInstance(), true);
     }
 
     static CheckRequest check() {

@@ -19,13 +19,20 @@ class TrainingRequestsTest {
     void followsTheShimsOrderFromHealthCheckToDestroy() {
         assertThat(script).extracting(TrainingRequests.Call::method).containsSubsequence(
                 "Check", "GetGuestDetails", "CreateSandbox", "CreateContainer", "StartContainer", "ReadStdout",
-                "WaitProcess", "RemoveContainer", "DestroySandbox");
+                "WaitProcess", "RemoveContainer");
+    }
+
+    @Test
+    void theRoundEndsByDestroyingTheSandboxWhichMustSucceed() {
+        assertThat(script).extracting(TrainingRequests.Call::method).doesNotContain("DestroySandbox");
+        assertThat(TrainingRequests.destroySandbox().method()).isEqualTo("DestroySandbox");
+        assertThat(TrainingRequests.destroySandbox().mustSucceed()).isTrue();
     }
 
     @Test
     void onlyCallsWithoutSideEffectsMustSucceed() {
         assertThat(script).filteredOn(TrainingRequests.Call::mustSucceed).extracting(TrainingRequests.Call::method)
-                .containsExactly("Check", "Version", "GetGuestDetails", "DestroySandbox");
+                .containsExactly("Check", "Version", "GetGuestDetails");
     }
 
     @Test

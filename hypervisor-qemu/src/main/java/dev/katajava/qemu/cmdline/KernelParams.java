@@ -10,11 +10,14 @@ public final class KernelParams {
      * Always present. {@code panic=1} with {@code reboot=k} and QEMU's {@code -no-reboot} turns a guest
      * panic, reboot or poweroff into QEMU exiting; the rest skip work a VM guest does not need
      * (self-tests of the crypto API, timer and TSC sanity checks, legacy keyboard probing, PCI bus scan
-     * beyond bus 0).
+     * beyond bus 0). {@code swiotlb=noforce}: because hot-pluggable memory reaches above 4 GiB, the kernel
+     * would reserve and zero 64 MiB of bounce buffers, touching that much of every VM's RAM on the host, for
+     * devices that never use them: virtio devices without {@code VIRTIO_F_ACCESS_PLATFORM} (ours) address
+     * guest memory directly, and the VM has no device limited to 32-bit DMA.
      */
     static final List<String> BUILT_IN = List.of("panic=1", "reboot=k", "cryptomgr.notests", "tsc=reliable",
             "no_timer_check", "rcupdate.rcu_expedited=1", "i8042.direct=1", "i8042.dumbkbd=1", "i8042.nopnp=1",
-            "i8042.noaux=1", "noreplace-smp", "net.ifnames=0", "pci=lastbus=0");
+            "i8042.noaux=1", "noreplace-smp", "net.ifnames=0", "pci=lastbus=0", "swiotlb=noforce");
 
     /** Where the root image appears in the guest (the first persistent-memory device) and how to mount it. */
     static final List<String> IMAGE_ROOT = List.of("root=/dev/pmem0", "rootfstype=ext4", "rootflags=dax");

@@ -104,6 +104,16 @@ class QemuCommandLineTest {
     }
 
     @Test
+    void theGuestReservesNoBounceBuffersItsVirtioDevicesWouldNeverUse() {
+        for (String machine : List.of("q35", "microvm")) {
+            List<String> words = List.of(value(QemuCommandLine.build(spec(machine, false), Accel.TCG, 0), "-append")
+                    .split(" "));
+            assertThat(words).contains("swiotlb=noforce");
+            assertThat(words.indexOf("swiotlb=noforce")).isLessThan(words.indexOf("foo=bar"));
+        }
+    }
+
+    @Test
     void onlyMicrovmUnderTcgPinsTheTscFrequency() {
         assertThat(value(QemuCommandLine.build(spec("microvm", false), Accel.TCG, 2_500_000), "-append"))
                 .contains("tsc_early_khz=2500000");

@@ -17,7 +17,7 @@ import java.util.Objects;
  */
 public record TemplateFingerprint(Map<String, String> entries) {
     /** Bumped when the templated VM's shape changes in this runtime itself. */
-    static final String SHAPE_VERSION = "1";
+    static final String SHAPE_VERSION = "2";
 
     public TemplateFingerprint {
         entries = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(entries)));

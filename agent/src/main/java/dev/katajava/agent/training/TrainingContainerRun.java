@@ -1,0 +1,139 @@
+package dev.katajava.agent.training;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageLite;
+import dev.katajava.protocols.agent.CloseStdinRequest;
+import dev.katajava.protocols.agent.CreateContainerRequest;
+import dev.katajava.protocols.agent.ExecProcessRequest;
+import dev.katajava.protocols.agent.LinuxCPU;
+import dev.katajava.protocols.agent.LinuxMemory;
+import dev.katajava.protocols.agent.LinuxResources;
+import dev.katajava.protocols.agent.Process;
+import dev.katajava.protocols.agent.ReadStreamRequest;
+import dev.katajava.protocols.agent.ReadStreamResponse;
+import dev.katajava.protocols.agent.RemoveContainerRequest;
+import dev.katajava.protocols.agent.Root;
+import dev.katajava.protocols.agent.Spec;
+import dev.katajava.protocols.agent.WaitProcessRequest;
+import dev.katajava.protocols.agent.WaitProcessResponse;
+import dev.katajava.protocols.agent.WriteStreamRequest;
+import dev.katajava.ttrpc.TtrpcClient;
+import dev.katajava.ttrpc.TtrpcException;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A container that really runs, in the training: what a cold VM's first container goes through after its
+ * spec is validated (its cgroup, launch configuration, the launcher and its handshake, pipes, the device
+ * filter, start, an exec, stdin, output, wait, removal) is then in the AOT cache too, not only parsing and
+ * validation. It needs what a guest gives the agent: root, a cgroup v2 directory at {@code /sys/fs/cgroup}
+ * that may enable controllers for its children, and mount rights; {@code aot-train.sh} provides them where
+ * the build host allows. Elsewhere the agent refuses the container and the training goes on without it.
+ */
+final class TrainingContainerRun {
+    /** The busybox-only tree in the guest image that the VM template's training container runs in, too. */
+    static final String ROOTFS = "/opt/kata-agent/training-rootfs";
+    private static final String AGENT = "grpc.AgentService";
+    private static final String INPUT = "from stdin";
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    private final TtrpcClient client;
+    private final String id;
+
+    TrainingContainerRun(TtrpcClient client, String id) {
+        this.client = client;
+        this.id = id;
+    }
+
+    /**
+     * Runs one container's life; {@code withLimits} gives it a memory limit and a CPU quota, as the CRI
+     * plugin gives a pod's containers. Returns null when every step gave what it should, otherwise what did
+     * not; the container is removed either way once it was created.
+     */
+    String run(boolean withLimits) {
+        try {
+            call("CreateContainer", CreateContainerRequest.newBuilder().setContainerId(id).setExecId(id)
+                    .setOCI(spec(id, withLimits)).build());
+        } catch (TtrpcException e) {
+            return "create: " + e.getMessage();
+        }
+        try {
+            return life();
+        } catch (TtrpcException | InvalidProtocolBufferException e) {
+            return e.getMessage();
+        } finally {
+            try {
+                call("RemoveContainer", RemoveContainerRequest.newBuilder().setContainerId(id).setTimeout(10).build());
+            } catch (TtrpcException e) {
+                // The sandbox's destruction that follows takes whatever is left.
+            }
+        }
+    }
+
+    private String life() throws TtrpcException, InvalidProtocolBufferException {
+        call("StartContainer", TrainingRequests.startContainer(id));
+        Process echo = spec(id, false).getProcess().toBuilder().clearArgs().addAllArgs(List.of("echo", "exec")).build();
+        call("ExecProcess", ExecProcessRequest.newBuilder().setContainerId(id).setExecId("exec").setProcess(echo)
+                .build());
+        String problem = expect("the exec", stdout("exec"), "exec\n", waitFor("exec"));
+        if (problem != null) {
+            return problem;
+        }
+        call("WriteStdin", WriteStreamRequest.newBuilder().setContainerId(id)
+                .setData(ByteString.copyFromUtf8(INPUT + "\n")).build());
+        call("CloseStdin", CloseStdinRequest.newBuilder().setContainerId(id).build());
+        return expect("its process", stdout(""), INPUT + "\n", waitFor(""));
+    }
+
+    /** containerd's spec for {@code ctr run}, rooted at the training tree, reading a line and echoing it. */
+    static Spec spec(String id, boolean withLimits) {
+        Spec s = TrainingRequests.spec(id);
+        Spec.Builder b = s.toBuilder()
+                .setRoot(Root.newBuilder().setPath(ROOTFS))
+                .setProcess(s.getProcess().toBuilder().clearArgs()
+                        .addAllArgs(List.of("sh", "-c", "read line && echo \"$line\"")));
+        if (withLimits) {
+            b.getLinuxBuilder().setResources(LinuxResources.newBuilder()
+                    .setMemory(LinuxMemory.newBuilder().setLimit(256L << 20))
+                    .setCPU(LinuxCPU.newBuilder().setQuota(100_000).setPeriod(100_000)));
+        }
+        return b.build();
+    }
+
+    /** Stdout until its end, which the agent reports as a failed read. */
+    private String stdout(String execId) throws InvalidProtocolBufferException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        while (true) {
+            byte[] answer;
+            try {
+                answer = call("ReadStdout", ReadStreamRequest.newBuilder().setContainerId(id).setExecId(execId)
+                        .setLen(32 * 1024).build());
+            } catch (TtrpcException e) {
+                return out.toString(StandardCharsets.UTF_8);
+            }
+            out.writeBytes(ReadStreamResponse.parseFrom(answer).getData().toByteArray());
+        }
+    }
+
+    private int waitFor(String execId) throws TtrpcException, InvalidProtocolBufferException {
+        byte[] answer = call("WaitProcess", WaitProcessRequest.newBuilder().setContainerId(id).setExecId(execId)
+                .build());
+        return WaitProcessResponse.parseFrom(answer).getStatus();
+    }
+
+    private static String expect(String what, String got, String want, int status) {
+        if (!got.equals(want)) {
+            return what + " printed \"" + got.replace("\n", "\\n") + "\", expected \"" + want.replace("\n", "\\n")
+                    + "\"";
+        }
+        return status == 0 ? null : what + " exited with " + status;
+    }
+
+    private byte[] call(String method, MessageLite request) throws TtrpcException {
+        return client.call(AGENT, method, request.toByteArray(), TIMEOUT, Map.of());
+    }
+}

@@ -1,0 +1,157 @@
+package dev.katajava.agent.training;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Empty;
+import dev.katajava.protocols.agent.CloseStdinRequest;
+import dev.katajava.protocols.agent.CreateContainerRequest;
+import dev.katajava.protocols.agent.ExecProcessRequest;
+import dev.katajava.protocols.agent.ReadStreamRequest;
+import dev.katajava.protocols.agent.ReadStreamResponse;
+import dev.katajava.protocols.agent.RemoveContainerRequest;
+import dev.katajava.protocols.agent.Spec;
+import dev.katajava.protocols.agent.StartContainerRequest;
+import dev.katajava.protocols.agent.WaitProcessRequest;
+import dev.katajava.protocols.agent.WaitProcessResponse;
+import dev.katajava.protocols.agent.WriteStreamRequest;
+import dev.katajava.protocols.agent.WriteStreamResponse;
+import dev.katajava.ttrpc.ByteStream;
+import dev.katajava.ttrpc.Code;
+import dev.katajava.ttrpc.ServiceRegistry;
+import dev.katajava.ttrpc.TtrpcClient;
+import dev.katajava.ttrpc.TtrpcException;
+import dev.katajava.ttrpc.TtrpcServer;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainingContainerRunTest {
+    private static final String AGENT = "grpc.AgentService";
+
+    @TempDir
+    Path dir;
+    private final List<String> calls = new CopyOnWriteArrayList<>();
+    /** What the stand-in agent's processes print, by exec id ("" is the container's own process). */
+    private final Map<String, Queue<String>> output = new HashMap<>();
+    private String stdin = "";
+    private TtrpcServer server;
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void theContainerRunsInTheTrainingTreeAndEchoesTheLineItReads() {
+        Spec spec = TrainingContainerRun.spec("aot-training-run-0", false);
+        assertThat(spec.getRoot().getPath()).isEqualTo("/opt/kata-agent/training-rootfs");
+        assertThat(spec.getProcess().getArgsList()).containsExactly("sh", "-c", "read line && echo \"$line\"");
+        assertThat(spec.getLinux().getResources().hasMemory()).isFalse();
+        assertThat(spec.getLinux().getCgroupsPath()).isEqualTo("/default/aot-training-run-0");
+    }
+
+    @Test
+    void withLimitsItHasAMemoryLimitAndACpuQuotaAsCriGivesThem() {
+        Spec spec = TrainingContainerRun.spec("aot-training-run-1", true);
+        assertThat(spec.getLinux().getResources().getMemory().getLimit()).isEqualTo(256L << 20);
+        assertThat(spec.getLinux().getResources().getCPU().getQuota()).isEqualTo(100_000);
+        assertThat(spec.getLinux().getResources().getCPU().getPeriod()).isEqualTo(100_000);
+        assertThat(spec.toBuilder().setLinux(spec.getLinux().toBuilder().clearResources()).build())
+                .isEqualTo(TrainingContainerRun.spec("aot-training-run-1", false));
+    }
+
+    @Test
+    void aContainerThatBehavesRunsItsWholeLifeAndIsRemoved() throws Exception {
+        output.put("exec", new ArrayDeque<>(List.of("exec\n")));
+        output.put("", new ArrayDeque<>(List.of("from ", "stdin\n")));
+        String problem = new TrainingContainerRun(client(), "c1").run(false);
+        assertThat(problem).isNull();
+        assertThat(calls).containsExactly("CreateContainer", "StartContainer", "ExecProcess",
+                "ReadStdout exec", "ReadStdout exec", "WaitProcess exec", "WriteStdin", "CloseStdin",
+                "ReadStdout ", "ReadStdout ", "ReadStdout ", "WaitProcess ", "RemoveContainer");
+        assertThat(stdin).isEqualTo("from stdin\n");
+    }
+
+    @Test
+    void outputOtherThanExpectedIsReportedAndTheContainerStillRemoved() throws Exception {
+        output.put("exec", new ArrayDeque<>(List.of("something else\n")));
+        String problem = new TrainingContainerRun(client(), "c1").run(false);
+        assertThat(problem).isEqualTo("the exec printed \"something else\\n\", expected \"exec\\n\"");
+        assertThat(calls).endsWith("RemoveContainer").doesNotContain("WriteStdin");
+    }
+
+    @Test
+    void aRefusedCreateIsReportedAndNothingElseIsAsked() throws Exception {
+        output.put("refuse", new ArrayDeque<>());
+        String problem = new TrainingContainerRun(client(), "c1").run(false);
+        assertThat(problem).isEqualTo("create: no cgroup v2 here");
+        assertThat(calls).containsExactly("CreateContainer");
+    }
+
+    /** A stand-in agent over a Unix socket, answering as the real one does for a container that echoes. */
+    private TtrpcClient client() throws Exception {
+        ServiceRegistry r = new ServiceRegistry()
+                .register(AGENT, "CreateContainer", CreateContainerRequest.parser(), (ctx, req) -> {
+                    calls.add("CreateContainer");
+                    if (output.containsKey("refuse")) {
+                        throw new TtrpcException(Code.INTERNAL, "no cgroup v2 here");
+                    }
+                    return Empty.getDefaultInstance();
+                })
+                .register(AGENT, "StartContainer", StartContainerRequest.parser(), (ctx, req) -> done("StartContainer"))
+                .register(AGENT, "ExecProcess", ExecProcessRequest.parser(), (ctx, req) -> done("ExecProcess"))
+                .register(AGENT, "ReadStdout", ReadStreamRequest.parser(), (ctx, req) -> {
+                    calls.add("ReadStdout " + req.getExecId());
+                    Queue<String> q = output.getOrDefault(req.getExecId(), new ArrayDeque<>());
+                    if (q.isEmpty()) {
+                        throw new TtrpcException(Code.INTERNAL, "eof");
+                    }
+                    return ReadStreamResponse.newBuilder().setData(ByteString.copyFromUtf8(q.remove())).build();
+                })
+                .register(AGENT, "WaitProcess", WaitProcessRequest.parser(), (ctx, req) -> {
+                    calls.add("WaitProcess " + req.getExecId());
+                    return WaitProcessResponse.newBuilder().setStatus(0).build();
+                })
+                .register(AGENT, "WriteStdin", WriteStreamRequest.parser(), (ctx, req) -> {
+                    calls.add("WriteStdin");
+                    stdin += req.getData().toStringUtf8();
+                    return WriteStreamResponse.newBuilder().setLen(req.getData().size()).build();
+                })
+                .register(AGENT, "CloseStdin", CloseStdinRequest.parser(), (ctx, req) -> done("CloseStdin"))
+                .register(AGENT, "RemoveContainer", RemoveContainerRequest.parser(), (ctx, req) -> done("RemoveContainer"));
+        server = new TtrpcServer(r);
+        Path socket = dir.resolve("agent.sock");
+        ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        listener.bind(UnixDomainSocketAddress.of(socket));
+        Thread.ofVirtual().start(() -> {
+            try {
+                server.listen(listener, false);
+            } catch (IOException e) {
+                // The test closes the server at its end.
+            }
+        });
+        SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
+        c.connect(UnixDomainSocketAddress.of(socket));
+        return new TtrpcClient(ByteStream.of(c));
+    }
+
+    private Empty done(String method) {
+        calls.add(method);
+        return Empty.getDefaultInstance();
+    }
+}
