@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Empty;
 import com.google.protobuf.MessageLite;
+import dev.katajava.agent.testing.LocalTtrpcServer;
 import dev.katajava.linux.ErrnoException;
 import dev.katajava.protocols.agent.ReseedRandomDevRequest;
 import dev.katajava.protocols.agent.SetGuestDateTimeRequest;
@@ -13,10 +14,6 @@ import dev.katajava.ttrpc.Code;
 import dev.katajava.ttrpc.ServiceRegistry;
 import dev.katajava.ttrpc.TtrpcClient;
 import dev.katajava.ttrpc.TtrpcException;
-import dev.katajava.ttrpc.TtrpcServer;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,22 +27,12 @@ class ClonedVmRpcTest {
     Path dir;
     final List<byte[]> seeds = new ArrayList<>();
     final List<long[]> clockSets = new ArrayList<>();
-    TtrpcServer server;
+    LocalTtrpcServer server;
     TtrpcClient client;
 
     private void serve(ClonedVmRpc rpc) throws Exception {
-        server = new TtrpcServer(rpc.register(new ServiceRegistry()));
-        Path socket = dir.resolve("agent.sock");
-        ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        listener.bind(UnixDomainSocketAddress.of(socket));
-        Thread.ofVirtual().start(() -> {
-            try {
-                server.listen(listener, false);
-            } catch (Exception e) {
-                // Closed at the end of the test.
-            }
-        });
-        client = TtrpcClient.connect(socket);
+        server = LocalTtrpcServer.serve(rpc.register(new ServiceRegistry()), dir.resolve("agent.sock"));
+        client = server.connect();
     }
 
     private void serveRecording() throws Exception {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Empty;
+import dev.katajava.agent.testing.LocalTtrpcServer;
 import dev.katajava.protocols.agent.CloseStdinRequest;
 import dev.katajava.protocols.agent.CreateContainerRequest;
 import dev.katajava.protocols.agent.ExecProcessRequest;
@@ -16,17 +17,10 @@ import dev.katajava.protocols.agent.WaitProcessRequest;
 import dev.katajava.protocols.agent.WaitProcessResponse;
 import dev.katajava.protocols.agent.WriteStreamRequest;
 import dev.katajava.protocols.agent.WriteStreamResponse;
-import dev.katajava.ttrpc.ByteStream;
 import dev.katajava.ttrpc.Code;
 import dev.katajava.ttrpc.ServiceRegistry;
 import dev.katajava.ttrpc.TtrpcClient;
 import dev.katajava.ttrpc.TtrpcException;
-import dev.katajava.ttrpc.TtrpcServer;
-import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -47,7 +41,7 @@ class TrainingContainerRunTest {
     /** What the stand-in agent's processes print, by exec id ("" is the container's own process). */
     private final Map<String, Queue<String>> output = new HashMap<>();
     private String stdin = "";
-    private TtrpcServer server;
+    private LocalTtrpcServer server;
 
     @AfterEach
     void stop() {
@@ -134,20 +128,8 @@ class TrainingContainerRunTest {
                 })
                 .register(AGENT, "CloseStdin", CloseStdinRequest.parser(), (ctx, req) -> done("CloseStdin"))
                 .register(AGENT, "RemoveContainer", RemoveContainerRequest.parser(), (ctx, req) -> done("RemoveContainer"));
-        server = new TtrpcServer(r);
-        Path socket = dir.resolve("agent.sock");
-        ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        listener.bind(UnixDomainSocketAddress.of(socket));
-        Thread.ofVirtual().start(() -> {
-            try {
-                server.listen(listener, false);
-            } catch (IOException e) {
-                // The test closes the server at its end.
-            }
-        });
-        SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
-        c.connect(UnixDomainSocketAddress.of(socket));
-        return new TtrpcClient(ByteStream.of(c));
+        server = LocalTtrpcServer.serve(r, dir.resolve("agent.sock"));
+        return server.connect();
     }
 
     private Empty done(String method) {
