@@ -10,12 +10,10 @@ import dev.katajava.protocols.agent.LinuxCPU;
 import dev.katajava.protocols.agent.LinuxMemory;
 import dev.katajava.protocols.agent.LinuxResources;
 import dev.katajava.protocols.agent.Process;
-import dev.katajava.protocols.agent.ReadStreamRequest;
 import dev.katajava.protocols.agent.ReadStreamResponse;
 import dev.katajava.protocols.agent.RemoveContainerRequest;
 import dev.katajava.protocols.agent.Root;
 import dev.katajava.protocols.agent.Spec;
-import dev.katajava.protocols.agent.WaitProcessRequest;
 import dev.katajava.protocols.agent.WaitProcessResponse;
 import dev.katajava.protocols.agent.WriteStreamRequest;
 import dev.katajava.ttrpc.TtrpcClient;
@@ -55,14 +53,15 @@ final class TrainingContainerRun {
      * not; the container is removed either way once it was created.
      */
     String run(boolean withLimits) {
+        Spec spec = spec(id, withLimits);
         try {
             call("CreateContainer", CreateContainerRequest.newBuilder().setContainerId(id).setExecId(id)
-                    .setOCI(spec(id, withLimits)).build());
+                    .setOCI(spec).build());
         } catch (TtrpcException e) {
             return "create: " + e.getMessage();
         }
         try {
-            return life();
+            return life(spec.getProcess());
         } catch (TtrpcException | InvalidProtocolBufferException e) {
             return e.getMessage();
         } finally {
@@ -74,9 +73,9 @@ final class TrainingContainerRun {
         }
     }
 
-    private String life() throws TtrpcException, InvalidProtocolBufferException {
+    private String life(Process process) throws TtrpcException, InvalidProtocolBufferException {
         call("StartContainer", TrainingRequests.startContainer(id));
-        Process echo = spec(id, false).getProcess().toBuilder().clearArgs().addAllArgs(List.of("echo", "exec")).build();
+        Process echo = process.toBuilder().clearArgs().addAllArgs(List.of("echo", "exec")).build();
         call("ExecProcess", ExecProcessRequest.newBuilder().setContainerId(id).setExecId("exec").setProcess(echo)
                 .build());
         String problem = expect("the exec", stdout("exec"), "exec\n", waitFor("exec"));
@@ -110,8 +109,7 @@ final class TrainingContainerRun {
         while (true) {
             byte[] answer;
             try {
-                answer = call("ReadStdout", ReadStreamRequest.newBuilder().setContainerId(id).setExecId(execId)
-                        .setLen(32 * 1024).build());
+                answer = call("ReadStdout", TrainingRequests.readStream(id).toBuilder().setExecId(execId).build());
             } catch (TtrpcException e) {
                 return out.toString(StandardCharsets.UTF_8);
             }
@@ -120,8 +118,7 @@ final class TrainingContainerRun {
     }
 
     private int waitFor(String execId) throws TtrpcException, InvalidProtocolBufferException {
-        byte[] answer = call("WaitProcess", WaitProcessRequest.newBuilder().setContainerId(id).setExecId(execId)
-                .build());
+        byte[] answer = call("WaitProcess", TrainingRequests.waitProcess(id).toBuilder().setExecId(execId).build());
         return WaitProcessResponse.parseFrom(answer).getStatus();
     }
 
