@@ -148,6 +148,8 @@ else
     install -m 0755 "$native/kata-init" "$root/init"
     install -m 0755 "$native/kata-init" "$loader/init"
     install -m 0755 "$native/nsexec" "$root/opt/kata-agent/bin/nsexec"
+    # The direct stdio streams' copy loop, which the interpreted agent calls once per stream.
+    install -D -m 0644 "$native/libkata-fdcopy.so" "$root/opt/kata-agent/native/libkata-fdcopy.so"
     # busybox must be the static build: the guest carries no libraries for it.
     if [ "$(dpkg-query -W -f='${Status}' busybox-static 2>/dev/null || true)" = "install ok installed" ]; then
         busybox=/bin/busybox
@@ -175,7 +177,10 @@ else
     # The same VM options in training and in the guest: a cache made under other GC or heap settings is unusable.
     # The heap starts small and may grow to 64 MiB under a burst of output: a smaller cap, a fixed young
     # generation or eager shrinking each cost a third of the output rate under emulation (more collections).
-    jvm_options=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss256k -Xms8m -Xmx64m
+    # Interpreted only (-Xint): under TCG each method the JIT compiles costs the compile and then the
+    # emulator's translation of the new code, which a start-up that runs most code once never earns back;
+    # the agent's bulk data moves in native calls (architecture.md, "Start-up: the AOT cache").
+    jvm_options=(-Xint -XX:+UseSerialGC -XX:-UsePerfData -Xss256k -Xms8m -Xmx64m
         -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=24m --enable-native-access=ALL-UNNAMED)
     share=-Xshare:auto
     relocation=()

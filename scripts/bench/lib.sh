@@ -107,6 +107,17 @@ qemu_left() {
     done
     echo "$left"
 }
+# Waits up to 60 s for the shims of the given container ids to exit (a shim leaves after containerd's
+# Shutdown, a moment after the delete returns); prints the pids still alive.
+shims_left() {
+    local i id left
+    for i in $(seq 120); do
+        left=$(for id in "$@"; do our_shim_pids "$id"; done)
+        [ -z "$left" ] && return 0
+        sleep 0.5
+    done
+    echo $left
+}
 # Removes every container of our containerd (all are bench-*), then kills whatever shim or QEMU of ours
 # outlived that, by pid. Called from the EXIT trap, so nothing in here may fail the script.
 bench_cleanup() {
@@ -120,6 +131,6 @@ bench_cleanup() {
     fi
     left=$(qemu_left $(sort -u "$work/qemu-pids" 2>/dev/null))
     for p in $left; do echo "cleanup: QEMU $p outlived its container; killing it" >&2; kill -9 "$p" 2>/dev/null || true; done
-    for p in $(our_shim_pids); do echo "cleanup: shim $p outlived its container; killing it" >&2; kill -9 "$p" 2>/dev/null || true; done
+    for p in $(shims_left ""); do echo "cleanup: shim $p outlived its container; killing it" >&2; kill -9 "$p" 2>/dev/null || true; done
     return 0
 }

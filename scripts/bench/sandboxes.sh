@@ -54,7 +54,7 @@ bench_sandboxes() {
     bench_remove "${ids[@]}"
     left=$(qemu_left $pids)
     [ -z "$left" ] || { echo "error: QEMU still running after removing the sandboxes: $left" >&2; exit 1; }
-    left=$(for i in "${ids[@]}"; do our_shim_pids "$i"; done)
+    left=$(shims_left "${ids[@]}")
     [ -z "$left" ] || { echo "error: shim still running after removing the sandboxes: $left" >&2; exit 1; }
     echo "  removed all; no QEMU or shim of theirs left; host available memory now $(mem_available_mib) MiB"
 }

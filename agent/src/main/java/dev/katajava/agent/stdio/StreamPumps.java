@@ -5,7 +5,6 @@ import dev.katajava.linux.ErrnoException;
 import dev.katajava.linux.Fds;
 import dev.katajava.linux.UnixSockets;
 import dev.katajava.transport.stdio.StdioKind;
-import dev.katajava.transport.stdio.StreamCopy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -35,7 +34,7 @@ final class StreamPumps {
                 // Read and write through one native buffer rather than splice: AF_VSOCK has no sendpage, so
                 // the kernel turns a splice into one send per 4 KiB pipe page, each its own vsock packet,
                 // while one large write leaves as 64 KiB packets (16 times fewer kicks and interrupts).
-                total = StreamCopy.readWrite(pipe, socket);
+                total = FdCopy.copy(pipe, socket);
             } finally {
                 Fds.close(pipe);
             }
@@ -56,7 +55,7 @@ final class StreamPumps {
         int pipe = p.takeFd(StdioKind.STDIN);
         long total = 0;
         try {
-            total = pipe >= 0 ? StreamCopy.readWrite(socket, pipe) : copy(socket, p.stdin());
+            total = pipe >= 0 ? FdCopy.copy(socket, pipe) : copy(socket, p.stdin());
         } catch (ErrnoException e) {
             // The process closed its stdin or is gone: what it did not take cannot be delivered any more.
         } finally {
