@@ -179,7 +179,7 @@ else
     # generation or eager shrinking each cost a third of the output rate under emulation (more collections).
     # Interpreted only (-Xint): under TCG each method the JIT compiles costs the compile and then the
     # emulator's translation of the new code, which a start-up that runs most code once never earns back;
-    # the agent's bulk data moves in native calls (architecture.md, "Start-up: the AOT cache").
+    # the stdio streams' copy loop is C (libkata-fdcopy.so; architecture.md, "Start-up: no JIT in the guest").
     jvm_options=(-Xint -XX:+UseSerialGC -XX:-UsePerfData -Xss256k -Xms8m -Xmx64m
         -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=24m --enable-native-access=ALL-UNNAMED)
     share=-Xshare:auto
