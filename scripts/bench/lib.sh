@@ -96,28 +96,23 @@ bench_remove() { # container ids -> killed, task and container deleted; tolerant
         timeout 60 "${ctr[@]}" container delete "$id" >/dev/null 2>&1 || true
     done
 }
-# Waits up to 60 s for the given QEMU pids to exit; prints the ones still alive.
-qemu_left() {
-    local p left i
+# Runs a command every 0.5 s, for up to 60 s, until it prints nothing; prints its last output otherwise.
+await_none() {
+    local i out
     for i in $(seq 120); do
-        left=""
-        for p in "$@"; do is_our_qemu "$p" && left="$left $p"; done
-        [ -z "$left" ] && return 0
+        out=$("$@")
+        [ -z "$out" ] && return 0
         sleep 0.5
     done
-    echo "$left"
+    echo $out
 }
-# Waits up to 60 s for the shims of the given container ids to exit (a shim leaves after containerd's
-# Shutdown, a moment after the delete returns); prints the pids still alive.
-shims_left() {
-    local i id left
-    for i in $(seq 120); do
-        left=$(for id in "$@"; do our_shim_pids "$id"; done)
-        [ -z "$left" ] && return 0
-        sleep 0.5
-    done
-    echo $left
-}
+live_qemus() { local p; for p in "$@"; do is_our_qemu "$p" && echo "$p"; done; return 0; }
+shim_pids_of() { local id; for id in "$@"; do our_shim_pids "$id"; done; }
+# Waits for the given QEMU pids to exit; prints the ones still alive.
+qemu_left() { await_none live_qemus "$@"; }
+# Waits for the shims of the given container ids ("" for all of ours) to exit: a shim leaves after
+# containerd's Shutdown, a moment after the delete returns. Prints the pids still alive.
+shims_left() { await_none shim_pids_of "$@"; }
 # Removes every container of our containerd (all are bench-*), then kills whatever shim or QEMU of ours
 # outlived that, by pid. Called from the EXIT trap, so nothing in here may fail the script.
 bench_cleanup() {
