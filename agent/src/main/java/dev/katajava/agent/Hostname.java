@@ -4,17 +4,17 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import dev.katajava.linux.Downcall;
 import dev.katajava.linux.ErrnoException;
 import dev.katajava.linux.Libc;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 
 /** sethostname(2) for the guest itself. */
 final class Hostname {
-    private static final MethodHandle SETHOSTNAME = Libc.errnoHandle("sethostname",
+    private static final Downcall SETHOSTNAME = Downcall.errno("sethostname",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
 
     private Hostname() {
@@ -25,12 +25,8 @@ final class Hostname {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
             MemorySegment buf = arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_BYTE, bytes);
-            int rc = (int) SETHOSTNAME.invokeExact(capture, buf, (long) bytes.length);
+            long rc = SETHOSTNAME.call(capture, buf, (long) bytes.length);
             Libc.check(rc, capture, "sethostname", name);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
         }
     }
 }

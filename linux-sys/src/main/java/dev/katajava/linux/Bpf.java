@@ -6,9 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /**
  * The two bpf(2) commands a cgroup program needs: load it (BPF_PROG_LOAD) and attach it to a cgroup
@@ -26,17 +24,11 @@ public final class Bpf {
     /** Big enough for the fields used; the kernel wants everything past its own union zero, which it is. */
     private static final int ATTR_SIZE = 128;
     private static final int LOG_SIZE = 64 * 1024;
+    // bpf(2) through syscall(2), which reads each argument as a long.
+    private static final Downcall SYSCALL = Downcall.errno("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
 
     private Bpf() {
-    }
-
-    /** Linked on first use: most processes that load linux-sys never call bpf. */
-    private static final class Holder {
-        @SuppressWarnings("restricted") // linking a libc function, as Libc does for the others
-        static final MethodHandle SYSCALL = Libc.LINKER.downcallHandle(
-                Libc.LOOKUP.find("syscall").orElseThrow(),
-                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
-                Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
     }
 
     /**
@@ -91,13 +83,7 @@ public final class Bpf {
     private static long bpf(Arena arena, int cmd, MemorySegment attr, String name, String detail)
             throws ErrnoException {
         MemorySegment capture = Libc.captureState(arena);
-        try {
-            long rc = (long) Holder.SYSCALL.invokeExact(capture, SYS_BPF, (long) cmd, attr.address(), (long) ATTR_SIZE);
-            return Libc.check(rc, capture, name, detail);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
-        }
+        long rc = SYSCALL.call(capture, SYS_BPF, (long) cmd, attr.address(), (long) ATTR_SIZE);
+        return Libc.check(rc, capture, name, detail);
     }
 }

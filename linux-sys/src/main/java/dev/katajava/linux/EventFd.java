@@ -25,12 +25,8 @@ public final class EventFd {
     public static int create(int initialValue, int flags) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int fd = (int) EVENTFD.handle().invokeExact(capture, initialValue, flags);
+            int fd = (int) EVENTFD.call(capture, initialValue, flags);
             return (int) Libc.check(fd, capture, "eventfd", "");
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         }
     }
 

@@ -45,24 +45,16 @@ public final class Fds {
     public static int open(String path, int flags, int mode) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int fd = (int) OPEN.handle().invokeExact(capture, arena.allocateFrom(path), flags, mode);
+            int fd = (int) OPEN.call(capture, arena.allocateFrom(path), flags, mode);
             return (int) Libc.check(fd, capture, "open", path);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         }
     }
 
     public static void close(int fd) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int rc = (int) CLOSE.handle().invokeExact(capture, fd);
+            int rc = (int) CLOSE.call(capture, fd);
             Libc.check(rc, capture, "close", "fd " + fd);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         }
     }
 
@@ -70,12 +62,8 @@ public final class Fds {
     public static int duplicate(int fd) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int copy = (int) FCNTL_INT.handle().invokeExact(capture, fd, F_DUPFD_CLOEXEC, 3);
+            int copy = (int) FCNTL_INT.call(capture, fd, F_DUPFD_CLOEXEC, 3);
             return (int) Libc.check(copy, capture, "fcntl(F_DUPFD_CLOEXEC)", "fd " + fd);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         }
     }
 
@@ -83,12 +71,8 @@ public final class Fds {
     public static void replace(int target, int fd) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int rc = (int) DUP3.handle().invokeExact(capture, fd, target, 0);
+            int rc = (int) DUP3.call(capture, fd, target, 0);
             Libc.check(rc, capture, "dup3", "fd " + fd + " onto " + target);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         }
     }
 
@@ -97,16 +81,12 @@ public final class Fds {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
             while (true) {
-                long n = (long) READ.handle().invokeExact(capture, fd, buf, len);
+                long n = READ.call(capture, fd, buf, len);
                 if (n == -1 && Libc.errno(capture) == Errno.EINTR) {
                     continue;
                 }
                 return (int) Libc.check(n, capture, "read", "fd " + fd);
             }
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         }
     }
 
@@ -116,16 +96,12 @@ public final class Fds {
             MemorySegment capture = Libc.captureState(arena);
             long off = 0;
             while (off < len) {
-                long n = (long) WRITE.handle().invokeExact(capture, fd, buf.asSlice(off), len - off);
+                long n = WRITE.call(capture, fd, buf.asSlice(off), len - off);
                 if (n == -1 && Libc.errno(capture) == Errno.EINTR) {
                     continue;
                 }
                 off += Libc.check(n, capture, "write", "fd " + fd);
             }
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         }
     }
 
@@ -134,13 +110,9 @@ public final class Fds {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
             MemorySegment count = arena.allocate(JAVA_INT);
-            int rc = (int) IOCTL_PTR.handle().invokeExact(capture, fd, FIONREAD, count);
+            int rc = (int) IOCTL_PTR.call(capture, fd, FIONREAD, count);
             Libc.check(rc, capture, "ioctl(FIONREAD)", "fd " + fd);
             return count.get(JAVA_INT, 0);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         }
     }
 }

@@ -18,12 +18,8 @@ public final class Fifos {
     public static void mkfifo(String path, int mode) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int rc = (int) MKFIFO.handle().invokeExact(capture, arena.allocateFrom(path), mode);
+            int rc = (int) MKFIFO.call(capture, arena.allocateFrom(path), mode);
             Libc.check(rc, capture, "mkfifo", path);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         }
     }
 }

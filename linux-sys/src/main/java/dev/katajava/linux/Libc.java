@@ -17,33 +17,27 @@ import java.lang.invoke.VarHandle;
  * argument. {@link #check} turns a -1 return into an {@link ErrnoException} naming the call.
  */
 public final class Libc {
-    public static final Linker LINKER = Linker.nativeLinker();
-    public static final SymbolLookup LOOKUP = LINKER.defaultLookup();
-
+    private static final Linker LINKER = Linker.nativeLinker();
     private static final Linker.Option CAPTURE = Linker.Option.captureCallState("errno");
     private static final java.lang.foreign.StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(
             java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
-    @SuppressWarnings("restricted") // linking libc is this class's purpose
-    private static final MethodHandle STRERROR = LINKER.downcallHandle(
-            LOOKUP.find("strerror").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.ADDRESS.withTargetLayout(ValueLayout.JAVA_BYTE), ValueLayout.JAVA_INT));
+    private static final Downcall STRERROR = Downcall.errno("strerror",
+            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
 
     private Libc() {
     }
 
-    /** Links {@code name} so that the returned handle takes a capture segment as its first argument. */
-    @SuppressWarnings("restricted") // linking libc is this class's purpose
-    public static MethodHandle errnoHandle(String name, FunctionDescriptor descriptor) {
-        MemorySegment symbol = LOOKUP.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
-        return LINKER.downcallHandle(symbol, descriptor, CAPTURE);
-    }
-
-    /** Links {@code name} without errno capture, for calls that cannot fail. */
-    @SuppressWarnings("restricted") // linking libc is this class's purpose
-    public static MethodHandle handle(String name, FunctionDescriptor descriptor) {
-        MemorySegment symbol = LOOKUP.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
-        return LINKER.downcallHandle(symbol, descriptor);
+    /**
+     * Links {@code name} of {@code library} (null: the C library) with {@code shape}, the returned handle taking
+     * a capture segment as its first argument.
+     */
+    @SuppressWarnings("restricted") // linking native functions is this class's purpose
+    static MethodHandle link(SymbolLookup library, String name, FunctionDescriptor shape) {
+        SymbolLookup lookup = library != null ? library : LINKER.defaultLookup();
+        MemorySegment symbol = lookup.find(name).orElseThrow(() -> new UnsatisfiedLinkError(
+                (library != null ? "the library" : "libc") + " has no " + name));
+        return LINKER.downcallHandle(symbol, shape, CAPTURE);
     }
 
     /** A capture segment for one call. */
@@ -65,15 +59,15 @@ public final class Libc {
 
     @SuppressWarnings("restricted") // strerror returns a NUL-terminated string of unknown length
     public static String strerror(int errno) {
-        try {
-            MemorySegment text = (MemorySegment) STRERROR.invokeExact(errno);
-            return text.reinterpret(Long.MAX_VALUE).getString(0);
-        } catch (Throwable t) {
+        try (Arena arena = Arena.ofConfined()) {
+            long text = STRERROR.call(captureState(arena), errno);
+            return MemorySegment.ofAddress(text).reinterpret(Long.MAX_VALUE).getString(0);
+        } catch (RuntimeException e) {
             return "errno " + errno;
         }
     }
 
-    /** Rethrows what a {@code MethodHandle.invokeExact} threw; downcalls themselves do not throw. */
+    /** What to throw for what a downcall handle's {@code invokeExact} threw; the C functions themselves do not throw. */
     static RuntimeException rethrow(Throwable t) {
         if (t instanceof RuntimeException re) {
             return re;

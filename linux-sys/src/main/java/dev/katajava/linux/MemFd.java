@@ -25,19 +25,15 @@ public final class MemFd {
         int fd;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            fd = (int) MEMFD_CREATE.handle().invokeExact(capture, arena.allocateFrom(name), MFD_CLOEXEC);
+            fd = (int) MEMFD_CREATE.call(capture, arena.allocateFrom(name), MFD_CLOEXEC);
             Libc.check(fd, capture, "memfd_create", name);
-            int rc = (int) FTRUNCATE.handle().invokeExact(capture, fd, size);
+            int rc = (int) FTRUNCATE.call(capture, fd, size);
             if (rc == -1) {
                 ErrnoException failure = new ErrnoException("ftruncate", Libc.errno(capture), name + " to " + size);
                 UnixSockets.closeQuietly(fd);
                 throw failure;
             }
             return fd;
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         }
     }
 }

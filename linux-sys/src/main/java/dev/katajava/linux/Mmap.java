@@ -36,18 +36,14 @@ public final class Mmap {
         int prot = writable ? PROT_READ | PROT_WRITE : PROT_READ;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            MemorySegment addr = (MemorySegment) MMAP.handle().invokeExact(capture, MemorySegment.NULL, length, prot,
-                    MAP_SHARED, fd, offset);
+            MemorySegment addr = MemorySegment.ofAddress(MMAP.call(capture, MemorySegment.NULL, length, prot,
+                    MAP_SHARED, fd, offset));
             if (addr.address() == MAP_FAILED) {
                 throw new ErrnoException("mmap", Libc.errno(capture),
                         "fd " + fd + ", length " + length + ", offset " + offset);
             }
             // The kernel returned a mapping of exactly this many bytes, so the segment's bounds are its bounds.
             return addr.reinterpret(length);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         }
     }
 
@@ -55,12 +51,8 @@ public final class Mmap {
     public static void unmap(MemorySegment mapping) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int rc = (int) MUNMAP.handle().invokeExact(capture, mapping, mapping.byteSize());
+            int rc = (int) MUNMAP.call(capture, mapping, mapping.byteSize());
             Libc.check(rc, capture, "munmap", "length " + mapping.byteSize());
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         }
     }
 }

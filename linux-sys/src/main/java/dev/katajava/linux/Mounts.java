@@ -46,25 +46,17 @@ public final class Mounts {
             throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int rc = (int) MOUNT.handle().invokeExact(capture, str(arena, source), str(arena, target), str(arena, fstype),
+            int rc = (int) MOUNT.call(capture, str(arena, source), str(arena, target), str(arena, fstype),
                     flags, str(arena, data));
             Libc.check(rc, capture, "mount", target);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         }
     }
 
     public static void umount(String target, int flags) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int rc = (int) UMOUNT2.handle().invokeExact(capture, arena.allocateFrom(target), flags);
+            int rc = (int) UMOUNT2.call(capture, arena.allocateFrom(target), flags);
             Libc.check(rc, capture, "umount2", target);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         }
     }
 

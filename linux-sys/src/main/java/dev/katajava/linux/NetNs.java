@@ -60,12 +60,8 @@ public final class NetNs {
         int fd = Fds.open(path.toString(), Fds.O_RDONLY | Fds.O_CLOEXEC, 0);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int rc = (int) SETNS.handle().invokeExact(capture, fd, CLONE_NEWNET);
+            int rc = (int) SETNS.call(capture, fd, CLONE_NEWNET);
             Libc.check(rc, capture, "setns", path + " (network namespace)");
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         } finally {
             Fds.close(fd);
         }

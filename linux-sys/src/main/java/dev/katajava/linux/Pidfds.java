@@ -4,9 +4,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /**
  * Copying a descriptor out of another process (pidfd_open + pidfd_getfd, Linux 5.6). The caller needs
@@ -16,12 +14,9 @@ import java.lang.invoke.MethodHandle;
 public final class Pidfds {
     private static final long SYS_PIDFD_OPEN = 434;
     private static final long SYS_PIDFD_GETFD = 438;
-    // syscall(2) is variadic: everything after the number is passed as variadic longs.
-    @SuppressWarnings("restricted") // a direct syscall(2) link; native access is enabled for this code
-    private static final MethodHandle SYSCALL3 = Libc.LINKER.downcallHandle(
-            Libc.LOOKUP.find("syscall").orElseThrow(),
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
-            Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
+    // syscall(2) takes the number and then the call's arguments, each read as a long.
+    private static final Downcall SYSCALL3 = Downcall.errno("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
 
     private Pidfds() {
     }
@@ -40,12 +35,8 @@ public final class Pidfds {
             throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            long rc = (long) SYSCALL3.invokeExact(capture, number, a, b, c);
+            long rc = SYSCALL3.call(capture, number, a, b, c);
             return Libc.check(rc, capture, name, detail);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         }
     }
 }

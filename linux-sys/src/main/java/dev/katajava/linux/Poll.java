@@ -54,7 +54,7 @@ public final class Poll {
                 set.set(JAVA_SHORT, POLLFD_SIZE * i + 4, events);
             }
             while (true) {
-                int n = (int) POLL.handle().invokeExact(capture, set, (long) fds.length, timeoutMillis);
+                int n = (int) POLL.call(capture, set, (long) fds.length, timeoutMillis);
                 if (n == -1 && Libc.errno(capture) == Errno.EINTR) {
                     continue;
                 }
@@ -68,10 +68,6 @@ public final class Poll {
                 }
                 return ready;
             }
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         }
     }
 }

@@ -17,8 +17,8 @@ public final class Processes {
     private static final Downcall KILL = Downcall.errno("kill",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final Downcall SETSID = Downcall.errno("setsid", FunctionDescriptor.of(JAVA_INT));
-    private static final Downcall GETUID = Downcall.plain("getuid", FunctionDescriptor.of(JAVA_INT));
-    private static final Downcall GETGID = Downcall.plain("getgid", FunctionDescriptor.of(JAVA_INT));
+    private static final Downcall GETUID = Downcall.errno("getuid", FunctionDescriptor.of(JAVA_INT));
+    private static final Downcall GETGID = Downcall.errno("getgid", FunctionDescriptor.of(JAVA_INT));
     private static final Downcall PRCTL = Downcall.errno("prctl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
 
@@ -28,12 +28,8 @@ public final class Processes {
     public static void kill(long pid, int signal) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int rc = (int) KILL.handle().invokeExact(capture, (int) pid, signal);
+            int rc = (int) KILL.call(capture, (int) pid, signal);
             Libc.check(rc, capture, "kill", "pid " + pid + " signal " + signal);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         }
     }
 
@@ -41,40 +37,30 @@ public final class Processes {
     public static int setsid() throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int rc = (int) SETSID.handle().invokeExact(capture);
+            int rc = (int) SETSID.call(capture);
             return (int) Libc.check(rc, capture, "setsid", "");
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         }
     }
 
     public static int uid() {
-        try {
-            return (int) GETUID.handle().invokeExact();
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
+        try (Arena arena = Arena.ofConfined()) {
+            // It cannot fail; errno is captured only because every function shares one call shape.
+            return (int) GETUID.call(Libc.captureState(arena));
         }
     }
 
     public static int gid() {
-        try {
-            return (int) GETGID.handle().invokeExact();
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
+        try (Arena arena = Arena.ofConfined()) {
+            // It cannot fail; errno is captured only because every function shares one call shape.
+            return (int) GETGID.call(Libc.captureState(arena));
         }
     }
 
     public static int prctl(int option, long a2, long a3, long a4, long a5) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int rc = (int) PRCTL.handle().invokeExact(capture, option, a2, a3, a4, a5);
+            int rc = (int) PRCTL.call(capture, option, a2, a3, a4, a5);
             return (int) Libc.check(rc, capture, "prctl", "option " + option);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         }
     }
 

@@ -56,12 +56,8 @@ public final class Pty {
     private static void ioctl(int fd, long request, MemorySegment arg, String name) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int rc = (int) IOCTL.handle().invokeExact(capture, fd, request, arg);
+            int rc = (int) IOCTL.call(capture, fd, request, arg);
             Libc.check(rc, capture, "ioctl(" + name + ")", "fd " + fd);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         }
     }
 }

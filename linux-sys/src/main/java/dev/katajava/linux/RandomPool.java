@@ -30,12 +30,8 @@ public final class RandomPool {
             MemorySegment.copy(seed, 0, buf, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, seed.length);
             Fds.writeFully(fd, buf, seed.length);
             MemorySegment capture = Libc.captureState(arena);
-            int rc = (int) IOCTL.handle().invokeExact(capture, fd, RNDRESEEDCRNG, MemorySegment.NULL);
+            int rc = (int) IOCTL.call(capture, fd, RNDRESEEDCRNG, MemorySegment.NULL);
             Libc.check(rc, capture, "ioctl(RNDRESEEDCRNG)", device);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         } finally {
             Fds.close(fd);
         }

@@ -27,12 +27,8 @@ public final class RealtimeClock {
             ts.set(JAVA_LONG, 0, seconds);
             ts.set(JAVA_LONG, 8, nanos);
             MemorySegment capture = Libc.captureState(arena);
-            int rc = (int) CLOCK_SETTIME.handle().invokeExact(capture, CLOCK_REALTIME, ts);
+            int rc = (int) CLOCK_SETTIME.call(capture, CLOCK_REALTIME, ts);
             Libc.check(rc, capture, "clock_settime(CLOCK_REALTIME)", seconds + "." + nanos);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         }
     }
 }

@@ -36,17 +36,13 @@ public final class Splice {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
             while (true) {
-                long n = (long) SPLICE.handle().invokeExact(capture, in, MemorySegment.NULL, out,
+                long n = SPLICE.call(capture, in, MemorySegment.NULL, out,
                         MemorySegment.NULL, len, flags);
                 if (n == -1 && Libc.errno(capture) == Errno.EINTR) {
                     continue;
                 }
                 return Libc.check(n, capture, "splice", "fd " + in + " to fd " + out);
             }
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         }
     }
 }

@@ -42,17 +42,13 @@ public final class Tun {
             MemorySegment ifr = arena.allocate(IFREQ_SIZE, 8);
             MemorySegment.copy(n, 0, ifr, JAVA_BYTE, 0, n.length);
             ifr.set(JAVA_SHORT, IFNAMSIZ, (short) (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR));
-            int rc = (int) IOCTL.handle().invokeExact(capture, fd, TUNSETIFF, ifr);
+            int rc = (int) IOCTL.call(capture, fd, TUNSETIFF, ifr);
             if (rc == -1) {
                 int errno = Libc.errno(capture);
                 Fds.close(fd);
                 throw new ErrnoException("ioctl(TUNSETIFF)", errno, name);
             }
             return fd;
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         }
     }
 }

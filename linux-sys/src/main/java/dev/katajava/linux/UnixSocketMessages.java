@@ -104,7 +104,7 @@ public final class UnixSocketMessages {
             while (off < len) {
                 IOV_BASE.set(iov, 0L, payload.asSlice(off));
                 IOV_LEN.set(iov, 0L, len - off);
-                long n = (long) SENDMSG.handle().invokeExact(capture, socket, msg, MSG_NOSIGNAL);
+                long n = SENDMSG.call(capture, socket, msg, MSG_NOSIGNAL);
                 if (n == -1 && Libc.errno(capture) == Errno.EINTR) {
                     continue;
                 }
@@ -113,10 +113,6 @@ public final class UnixSocketMessages {
                 MSG_CONTROL.set(msg, 0L, MemorySegment.NULL);
                 MSG_CONTROLLEN.set(msg, 0L, 0L);
             }
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         }
     }
 
@@ -138,7 +134,7 @@ public final class UnixSocketMessages {
             MSG_CONTROLLEN.set(msg, 0L, CONTROL_CAPACITY);
             long n;
             while (true) {
-                n = (long) RECVMSG.handle().invokeExact(capture, socket, msg, MSG_CMSG_CLOEXEC);
+                n = RECVMSG.call(capture, socket, msg, MSG_CMSG_CLOEXEC);
                 if (n == -1 && Libc.errno(capture) == Errno.EINTR) {
                     continue;
                 }
@@ -154,10 +150,6 @@ public final class UnixSocketMessages {
                         "fd " + socket + ": more than " + MAX_FDS + " descriptors sent; ancillary data truncated");
             }
             return new Received((int) n, fds);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         }
     }
 

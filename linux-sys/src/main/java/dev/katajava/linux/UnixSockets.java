@@ -50,13 +50,9 @@ public final class UnixSockets {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
             MemorySegment fds = arena.allocate(JAVA_INT, 2);
-            int rc = (int) SOCKETPAIR.handle().invokeExact(capture, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds);
+            int rc = (int) SOCKETPAIR.call(capture, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds);
             Libc.check(rc, capture, "socketpair", "AF_UNIX");
             return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         }
     }
 
@@ -65,17 +61,14 @@ public final class UnixSockets {
         int fd = socket();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int rc = (int) BIND.handle().invokeExact(capture, fd, address(arena, path), SOCKADDR_UN_SIZE);
+            int rc = (int) BIND.call(capture, fd, address(arena, path), SOCKADDR_UN_SIZE);
             Libc.check(rc, capture, "bind", path.toString());
-            rc = (int) LISTEN.handle().invokeExact(capture, fd, backlog);
+            rc = (int) LISTEN.call(capture, fd, backlog);
             Libc.check(rc, capture, "listen", path.toString());
             return fd;
-        } catch (Throwable t) {
+        } catch (ErrnoException | RuntimeException e) {
             closeQuietly(fd);
-            if (t instanceof ErrnoException e) {
-                throw e;
-            }
-            throw Libc.rethrow(t);
+            throw e;
         }
     }
 
@@ -84,17 +77,13 @@ public final class UnixSockets {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
             while (true) {
-                int fd = (int) ACCEPT4.handle().invokeExact(capture, listenFd, MemorySegment.NULL, MemorySegment.NULL,
+                int fd = (int) ACCEPT4.call(capture, listenFd, MemorySegment.NULL, MemorySegment.NULL,
                         SOCK_CLOEXEC);
                 if (fd == -1 && Libc.errno(capture) == Errno.EINTR) {
                     continue;
                 }
                 return (int) Libc.check(fd, capture, "accept4", "fd " + listenFd);
             }
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         }
     }
 
@@ -103,15 +92,12 @@ public final class UnixSockets {
         int fd = socket();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int rc = (int) CONNECT.handle().invokeExact(capture, fd, address(arena, path), SOCKADDR_UN_SIZE);
+            int rc = (int) CONNECT.call(capture, fd, address(arena, path), SOCKADDR_UN_SIZE);
             Libc.check(rc, capture, "connect", path.toString());
             return fd;
-        } catch (Throwable t) {
+        } catch (ErrnoException | RuntimeException e) {
             closeQuietly(fd);
-            if (t instanceof ErrnoException e) {
-                throw e;
-            }
-            throw Libc.rethrow(t);
+            throw e;
         }
     }
 
@@ -122,12 +108,8 @@ public final class UnixSockets {
     public static void shutdown(int fd, int how) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int rc = (int) SHUTDOWN.handle().invokeExact(capture, fd, how);
+            int rc = (int) SHUTDOWN.call(capture, fd, how);
             Libc.check(rc, capture, "shutdown", "fd " + fd);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         }
     }
 
@@ -142,12 +124,8 @@ public final class UnixSockets {
     private static int socket() throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int fd = (int) SOCKET.handle().invokeExact(capture, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            int fd = (int) SOCKET.call(capture, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
             return (int) Libc.check(fd, capture, "socket", "AF_UNIX");
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         }
     }
 

@@ -54,12 +54,8 @@ public final class VsockSockets {
     public static int socket() throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int fd = (int) SOCKET.handle().invokeExact(capture, AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            int fd = (int) SOCKET.call(capture, AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
             return (int) Libc.check(fd, capture, "socket", "AF_VSOCK");
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         }
     }
 
@@ -69,17 +65,14 @@ public final class VsockSockets {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
             String where = describe(cid, port);
-            int rc = (int) BIND.handle().invokeExact(capture, fd, address(arena, cid, port), (int) SOCKADDR_VM.byteSize());
+            int rc = (int) BIND.call(capture, fd, address(arena, cid, port), (int) SOCKADDR_VM.byteSize());
             Libc.check(rc, capture, "bind", where);
-            rc = (int) LISTEN.handle().invokeExact(capture, fd, backlog);
+            rc = (int) LISTEN.call(capture, fd, backlog);
             Libc.check(rc, capture, "listen", where);
             return fd;
-        } catch (Throwable t) {
+        } catch (ErrnoException | RuntimeException e) {
             UnixSockets.closeQuietly(fd);
-            if (t instanceof ErrnoException e) {
-                throw e;
-            }
-            throw Libc.rethrow(t);
+            throw e;
         }
     }
 
@@ -105,19 +98,16 @@ public final class VsockSockets {
                 MemorySegment tv = arena.allocate(16, 8);
                 tv.set(JAVA_LONG, 0, timeoutMillis / 1000);
                 tv.set(JAVA_LONG, 8, (timeoutMillis % 1000) * 1000);
-                int set = (int) SETSOCKOPT.handle().invokeExact(capture, fd, AF_VSOCK, SO_VM_SOCKETS_CONNECT_TIMEOUT,
+                int set = (int) SETSOCKOPT.call(capture, fd, AF_VSOCK, SO_VM_SOCKETS_CONNECT_TIMEOUT,
                         tv, 16);
                 Libc.check(set, capture, "setsockopt(SO_VM_SOCKETS_CONNECT_TIMEOUT)", describe(cid, port));
             }
-            int rc = (int) CONNECT.handle().invokeExact(capture, fd, address(arena, cid, port), (int) SOCKADDR_VM.byteSize());
+            int rc = (int) CONNECT.call(capture, fd, address(arena, cid, port), (int) SOCKADDR_VM.byteSize());
             Libc.check(rc, capture, "connect", describe(cid, port));
             return fd;
-        } catch (Throwable t) {
+        } catch (ErrnoException | RuntimeException e) {
             UnixSockets.closeQuietly(fd);
-            if (t instanceof ErrnoException e) {
-                throw e;
-            }
-            throw Libc.rethrow(t);
+            throw e;
         }
     }
 
@@ -127,13 +117,9 @@ public final class VsockSockets {
             MemorySegment capture = Libc.captureState(arena);
             MemorySegment addr = arena.allocate(SOCKADDR_VM);
             MemorySegment len = arena.allocateFrom(JAVA_INT, (int) SOCKADDR_VM.byteSize());
-            int rc = (int) GETSOCKNAME.handle().invokeExact(capture, fd, addr, len);
+            int rc = (int) GETSOCKNAME.call(capture, fd, addr, len);
             Libc.check(rc, capture, "getsockname", "fd " + fd);
             return addr.get(JAVA_INT, 4);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         }
     }
 

@@ -1,15 +1,15 @@
 package dev.katajava.agent.stdio;
 
+import dev.katajava.linux.Downcall;
 import dev.katajava.linux.ErrnoException;
+import dev.katajava.linux.Libc;
 import dev.katajava.logging.Log;
 import dev.katajava.transport.stdio.StreamCopy;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -25,7 +25,7 @@ final class FdCopy {
     private static final int BUFFER = 256 * 1024;
     private static final Log LOG = Log.of("stdio");
     /** Null when the library is not there. */
-    private static final MethodHandle COPY = link();
+    private static final Downcall COPY = link();
 
     private FdCopy() {
     }
@@ -47,7 +47,7 @@ final class FdCopy {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(BUFFER);
             MemorySegment status = arena.allocate(ValueLayout.JAVA_INT, 2);
-            long total = (long) COPY.invokeExact(in, out, buf, (long) BUFFER, status);
+            long total = COPY.call(Libc.captureState(arena), in, out, buf, (long) BUFFER, status);
             int errno = status.getAtIndex(ValueLayout.JAVA_INT, 0);
             if (errno != 0) {
                 boolean write = status.getAtIndex(ValueLayout.JAVA_INT, 1) != 0;
@@ -55,23 +55,21 @@ final class FdCopy {
                         "fd " + (write ? out : in) + " after " + total + " bytes");
             }
             return total;
-        } catch (ErrnoException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
         }
     }
 
-    @SuppressWarnings("restricted") // loading our own library, whose one function's signature is fixed above
-    private static MethodHandle link() {
+    private static Downcall link() {
         if (!Files.isReadable(LIBRARY)) {
             LOG.warn("no native copy loop; stdio streams copy in Java", "library", LIBRARY.toString());
             return null;
         }
-        Linker linker = Linker.nativeLinker();
-        MemorySegment symbol = SymbolLookup.libraryLookup(LIBRARY, Arena.global()).find("kata_fd_copy")
-                .orElseThrow(() -> new UnsatisfiedLinkError(LIBRARY + " has no kata_fd_copy"));
-        return linker.downcallHandle(symbol, FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
+        return Downcall.in(library(), "kata_fd_copy", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+                ValueLayout.ADDRESS));
+    }
+
+    @SuppressWarnings("restricted") // our own library, whose one function's signature is declared above
+    private static SymbolLookup library() {
+        return SymbolLookup.libraryLookup(LIBRARY, Arena.global());
     }
 }

@@ -61,22 +61,18 @@ public final class NetlinkSocket implements AutoCloseable {
     public static NetlinkSocket open(int groups) throws ErrnoException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(a);
-            int fd = (int) SOCKET.handle().invokeExact(capture, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+            int fd = (int) SOCKET.call(capture, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
             Libc.check(fd, capture, "socket", "AF_NETLINK NETLINK_ROUTE");
             MemorySegment addr = a.allocate(SOCKADDR_NL_LEN, 4);
             addr.set(JAVA_SHORT, 0, (short) AF_NETLINK);
             addr.set(JAVA_INT, 8, groups);
-            int rc = (int) BIND.handle().invokeExact(capture, fd, addr, SOCKADDR_NL_LEN);
+            int rc = (int) BIND.call(capture, fd, addr, SOCKADDR_NL_LEN);
             if (rc == -1) {
                 int errno = Libc.errno(capture);
                 Fds.close(fd);
                 throw new ErrnoException("bind", errno, "netlink groups " + Integer.toHexString(groups));
             }
             return new NetlinkSocket(fd);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw rethrow(t);
         }
     }
 
@@ -149,13 +145,9 @@ public final class NetlinkSocket implements AutoCloseable {
             MemorySegment capture = Libc.captureState(a);
             MemorySegment m = a.allocate(msg.length, 8);
             MemorySegment.copy(msg, 0, m, JAVA_BYTE, 0, msg.length);
-            long n = (long) SEND.handle().invokeExact(capture, fd, m, (long) msg.length, 0);
+            long n = SEND.call(capture, fd, m, (long) msg.length, 0);
             Libc.check(n, capture, "send", "netlink message type " + request.type());
             return s;
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw rethrow(t);
         }
     }
 
@@ -163,7 +155,7 @@ public final class NetlinkSocket implements AutoCloseable {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(a);
             while (true) {
-                long n = (long) RECV.handle().invokeExact(capture, fd, buffer, (long) RECV_BUFFER, 0);
+                long n = RECV.call(capture, fd, buffer, (long) RECV_BUFFER, 0);
                 if (n == -1 && Libc.errno(capture) == Errno.EINTR) {
                     continue;
                 }
@@ -171,10 +163,6 @@ public final class NetlinkSocket implements AutoCloseable {
                 byte[] copy = buffer.asSlice(0, n).toArray(JAVA_BYTE);
                 return NlMessage.split(ByteBuffer.wrap(copy));
             }
-        } catch (ErrnoException | NetlinkException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw rethrow(t);
         }
     }
 
@@ -195,15 +183,5 @@ public final class NetlinkSocket implements AutoCloseable {
             // The descriptor is gone either way.
         }
         arena.close();
-    }
-
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException re) {
-            return re;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        return new IllegalStateException(t);
     }
 }

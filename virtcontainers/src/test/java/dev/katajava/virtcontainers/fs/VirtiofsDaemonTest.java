@@ -38,7 +38,8 @@ class VirtiofsDaemonTest {
 
     @Test
     void startReturnsOnceTheSocketExistsAndStopEndsTheDaemonAndItsChildren() throws Exception {
-        VirtioFsConfig config = fake("touch \"$sock\"; sleep 60 & wait\n");
+        // The child first: start returns as soon as the socket exists, and the child must be there by then.
+        VirtioFsConfig config = fake("sleep 60 & touch \"$sock\"; wait\n");
 
         VirtiofsDaemon daemon = VirtiofsDaemon.start(config, dir, dir, "sb", Duration.ofSeconds(5));
 
