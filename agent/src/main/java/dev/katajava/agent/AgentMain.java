@@ -48,6 +48,14 @@ public final class AgentMain {
         TtrpcServer server = new TtrpcServer(rpc.register(new ServiceRegistry()));
         AgentChannel channel = vsock ? new VsockChannel(VsockChannel.PORT) : new VirtioSerialChannel(PORT_NAME);
         LOG.info("agent ready", "channel", channel.describe(), "version", AgentRpc.VERSION);
+        serveForever(server, channel);
+    }
+
+    /**
+     * Accepts runtime connections on {@code channel} for as long as the process lives, serving each until it
+     * ends (concurrently where the channel allows). The AOT training runs this same loop on a Unix socket.
+     */
+    public static void serveForever(TtrpcServer server, AgentChannel channel) throws InterruptedException {
         while (true) {
             try {
                 var connection = channel.accept();
@@ -65,9 +73,15 @@ public final class AgentMain {
         }
     }
 
-    /** The agent's RPC server over a new guest sandbox; the AOT training drives this same server. */
-    public static TtrpcServer server() {
-        return new TtrpcServer(new AgentRpc(sandbox()).register(new ServiceRegistry()));
+    /**
+     * The agent's RPC server over a new guest sandbox, with its direct stdio streams served on
+     * {@code stdioListenFd}, a listening stream socket: the AOT training drives this same server.
+     */
+    public static TtrpcServer server(int stdioListenFd) {
+        GuestSandbox sandbox = sandbox();
+        new StdioStreamServer(sandbox, StdioStreamServer.PORT).startOn(stdioListenFd);
+        return new TtrpcServer(new AgentRpc(sandbox).stdioStreamPort(StdioStreamServer.PORT)
+                .register(new ServiceRegistry()));
     }
 
     private static GuestSandbox sandbox() {

@@ -34,13 +34,30 @@ public final class StdioStreamServer {
         this.port = port;
     }
 
-    /** Starts accepting on a thread of its own; the listening socket lives as long as the agent. */
+    /** Starts accepting on the vsock port, on a thread of its own; the listening socket lives as long as the agent. */
     public void start() {
-        Thread.ofPlatform().daemon().name("stdio-accept").start(this::acceptLoop);
+        acceptOnThread(-1);
     }
 
-    private void acceptLoop() {
-        int listenFd = -1;
+    /**
+     * Starts accepting on {@code listenFd}, a stream socket already listening (the AOT training's Unix socket),
+     * with the same code as {@link #start}.
+     */
+    public void startOn(int listenFd) {
+        if (listenFd < 0) {
+            throw new IllegalArgumentException("not a descriptor: " + listenFd);
+        }
+        acceptOnThread(listenFd);
+    }
+
+    /** One thread start for both, so the AOT training's run covers the agent's own. */
+    private void acceptOnThread(int listenFd) {
+        Thread.ofPlatform().daemon().name("stdio-accept").start(() -> acceptLoop(listenFd));
+    }
+
+    /** Accepts on {@code listening}, or on the vsock port once it can be bound when that is -1. */
+    private void acceptLoop(int listening) {
+        int listenFd = listening;
         while (listenFd < 0) {
             try {
                 listenFd = VsockSockets.listen(VsockSockets.VMADDR_CID_ANY, port, BACKLOG);

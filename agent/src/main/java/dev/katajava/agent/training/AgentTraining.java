@@ -1,10 +1,7 @@
 package dev.katajava.agent.training;
 
 import dev.katajava.agent.AgentMain;
-import dev.katajava.linux.ErrnoException;
-import dev.katajava.linux.Fds;
 import dev.katajava.linux.UnixSockets;
-import dev.katajava.linux.VsockSockets;
 import dev.katajava.logging.Level;
 import dev.katajava.logging.Log;
 import dev.katajava.transport.FdByteStream;
@@ -19,13 +16,15 @@ import java.util.Map;
 
 /**
  * The AOT cache's training run (guest-image/build.sh runs it at image build time, in a chroot of the guest
- * tree inside fresh namespaces): the agent's real ttrpc server and RPC handlers, served over a Unix socket
- * accepted through the same FFM calls the vsock channel makes, driven by an in-process client with the
- * requests of a container start: each round the ones the agent must refuse, then a container that really
- * runs ({@link TrainingContainerRun}) where the build host allows it. Exits non-zero when the agent did not
- * answer, so no cache is kept.
+ * tree inside fresh namespaces): the agent's real ttrpc server, RPC handlers, accept loop and direct stdio
+ * stream server, on Unix sockets accepted through the same FFM calls the vsock channel makes, driven by an
+ * in-process client with the requests of a container start: each round the ones the agent must refuse,
+ * then a container that really runs ({@link TrainingContainerRun}) where the build host allows it, its
+ * stdio through the stream server as the shim uses it. Code a cold start runs that the training does not
+ * is linked and its classes loaded at run time, which under emulation costs tens of milliseconds a class
+ * or lambda. Exits non-zero when the agent did not answer, so no cache is kept.
  *
- * <p>Usage: {@code AgentTraining SOCKET}
+ * <p>Usage: {@code AgentTraining SOCKET} (the stdio streams' socket is SOCKET.stdio)
  */
 public final class AgentTraining {
     private static final Log LOG = Log.of("training");
@@ -44,38 +43,32 @@ public final class AgentTraining {
         System.exit(run(Path.of(args[0])) ? 0 : 1);
     }
 
-    static boolean run(Path socket) throws IOException, InterruptedException {
-        TtrpcServer server = AgentMain.server();
+    static boolean run(Path socket) throws IOException {
+        Path stdio = Path.of(socket + ".stdio");
         Files.deleteIfExists(socket);
-        int listenFd = UnixSockets.listen(socket, 1);
-        // A daemon: if the client never connects, the accept it blocks in must not keep the JVM alive.
-        Thread serving = Thread.ofPlatform().name("agent-connection").daemon(true)
-                .start(() -> serveOne(server, listenFd));
+        Files.deleteIfExists(stdio);
+        TtrpcServer server = AgentMain.server(UnixSockets.listen(stdio, 16));
+        UnixSocketChannel channel = new UnixSocketChannel(socket);
+        // A daemon: the loop serves for as long as the process lives, as the agent's own does.
+        Thread.ofPlatform().name("agent-accept").daemon(true).start(() -> serve(server, channel));
         try (TtrpcClient client = new TtrpcClient(new FdByteStream(UnixSockets.connect(socket)))) {
-            if (!drive(client)) {
-                return false;
-            }
+            return drive(client, stdio);
         } finally {
             server.close();
             Files.deleteIfExists(socket);
+            Files.deleteIfExists(stdio);
         }
-        serving.join();
-        Fds.close(listenFd);
-        return true;
     }
 
-    /** The agent's side: accept4 through VsockSockets, as VsockChannel does, then serve until the end. */
-    private static void serveOne(TtrpcServer server, int listenFd) {
+    private static void serve(TtrpcServer server, UnixSocketChannel channel) {
         try {
-            server.serve(new FdByteStream(VsockSockets.accept(listenFd)));
-        } catch (ErrnoException e) {
-            LOG.warn("training connection not accepted", "error", e.getMessage());
-        } catch (IOException e) {
-            LOG.warn("training connection failed", "error", e.getMessage());
+            AgentMain.serveForever(server, channel);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
-    private static boolean drive(TtrpcClient client) {
+    private static boolean drive(TtrpcClient client, Path stdio) {
         int calls = 0;
         int refused = 0;
         int containersRun = 0;
@@ -89,7 +82,9 @@ public final class AgentTraining {
                     refused++;
                 }
             }
-            String problem = new TrainingContainerRun(client, "aot-training-run-" + round).run(round % 2 == 1);
+            // The first round reads output with ReadStdout, as a runtime without direct streams does.
+            String problem = new TrainingContainerRun(client, "aot-training-run-" + round, round == 0 ? null : stdio)
+                    .run(round % 2 == 1);
             if (problem == null) {
                 containersRun++;
             } else {

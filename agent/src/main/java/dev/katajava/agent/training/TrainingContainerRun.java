@@ -8,7 +8,6 @@ import dev.katajava.protocols.agent.CreateContainerRequest;
 import dev.katajava.protocols.agent.ExecProcessRequest;
 import dev.katajava.protocols.agent.LinuxCPU;
 import dev.katajava.protocols.agent.LinuxMemory;
-import dev.katajava.protocols.agent.LinuxResources;
 import dev.katajava.protocols.agent.Process;
 import dev.katajava.protocols.agent.ReadStreamResponse;
 import dev.katajava.protocols.agent.RemoveContainerRequest;
@@ -18,8 +17,14 @@ import dev.katajava.protocols.agent.WaitProcessResponse;
 import dev.katajava.protocols.agent.WriteStreamRequest;
 import dev.katajava.ttrpc.TtrpcClient;
 import dev.katajava.ttrpc.TtrpcException;
+import dev.katajava.transport.FdByteStream;
+import dev.katajava.transport.stdio.StdioKind;
+import dev.katajava.transport.stdio.StdioStreamClient;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -41,10 +46,13 @@ final class TrainingContainerRun {
 
     private final TtrpcClient client;
     private final String id;
+    /** The agent's stdio stream socket, or null to read output with ReadStdout and write with WriteStdin. */
+    private final StdioStreamClient streams;
 
-    TrainingContainerRun(TtrpcClient client, String id) {
+    TrainingContainerRun(TtrpcClient client, String id, Path stdioSocket) {
         this.client = client;
         this.id = id;
+        this.streams = stdioSocket == null ? null : new StdioStreamClient(new UnixSocketDialer(stdioSocket), 0);
     }
 
     /**
@@ -74,6 +82,9 @@ final class TrainingContainerRun {
     }
 
     private String life(Process process) throws TtrpcException, InvalidProtocolBufferException {
+        if (streams != null) {
+            return lifeOverStreams();
+        }
         call("StartContainer", TrainingRequests.startContainer(id));
         Process echo = process.toBuilder().clearArgs().addAllArgs(List.of("echo", "exec")).build();
         call("ExecProcess", ExecProcessRequest.newBuilder().setContainerId(id).setExecId("exec").setProcess(echo)
@@ -88,6 +99,24 @@ final class TrainingContainerRun {
         return expect("its process", stdout(""), INPUT + "\n", waitFor(""));
     }
 
+    /** As {@link #life}, the container's own stdio going through direct streams, as the shim's does over vsock. */
+    private String lifeOverStreams() throws TtrpcException, InvalidProtocolBufferException {
+        try (FdByteStream stdin = new FdByteStream(streams.open(StdioKind.STDIN, id, ""));
+             FdByteStream stdout = new FdByteStream(streams.open(StdioKind.STDOUT, id, ""))) {
+            call("StartContainer", TrainingRequests.startContainer(id));
+            stdin.write(ByteBuffer.wrap((INPUT + "\n").getBytes(StandardCharsets.UTF_8)));
+            stdin.shutdownOutput();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteBuffer chunk = ByteBuffer.allocate(4096);
+            while (stdout.read(chunk.clear()) > 0) {
+                out.write(chunk.array(), 0, chunk.position());
+            }
+            return expect("its process", out.toString(StandardCharsets.UTF_8), INPUT + "\n", waitFor(""));
+        } catch (IOException e) {
+            return "stdio streams: " + e.getMessage();
+        }
+    }
+
     /** containerd's spec for {@code ctr run}, rooted at the training tree, reading a line and echoing it. */
     static Spec spec(String id, boolean withLimits) {
         Spec s = TrainingRequests.spec(id);
@@ -96,9 +125,9 @@ final class TrainingContainerRun {
                 .setProcess(s.getProcess().toBuilder().clearArgs()
                         .addAllArgs(List.of("sh", "-c", "read line && echo \"$line\"")));
         if (withLimits) {
-            b.getLinuxBuilder().setResources(LinuxResources.newBuilder()
+            b.getLinuxBuilder().getResourcesBuilder()
                     .setMemory(LinuxMemory.newBuilder().setLimit(256L << 20))
-                    .setCPU(LinuxCPU.newBuilder().setQuota(100_000).setPeriod(100_000)));
+                    .setCPU(LinuxCPU.newBuilder().setQuota(100_000).setPeriod(100_000));
         }
         return b.build();
     }

@@ -6,7 +6,9 @@ import dev.katajava.protocols.agent.CreateSandboxRequest;
 import dev.katajava.protocols.agent.GuestDetailsRequest;
 import dev.katajava.protocols.agent.Linux;
 import dev.katajava.protocols.agent.LinuxCapabilities;
+import dev.katajava.protocols.agent.LinuxDeviceCgroup;
 import dev.katajava.protocols.agent.LinuxNamespace;
+import dev.katajava.protocols.agent.LinuxResources;
 import dev.katajava.protocols.agent.Mount;
 import dev.katajava.protocols.agent.POSIXRlimit;
 import dev.katajava.protocols.agent.Process;
@@ -140,6 +142,9 @@ public final class TrainingRequests {
                 .addMounts(mount("/run", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=65536k"))
                 .setLinux(Linux.newBuilder()
                         .setCgroupsPath("/default/" + containerId)
+                        // containerd's default: no device, then the runtime's own list (the agent adds it).
+                        .setResources(LinuxResources.newBuilder()
+                                .addDevices(LinuxDeviceCgroup.newBuilder().setAllow(false).setAccess("rwm")))
                         .addNamespaces(namespace("pid"))
                         .addNamespaces(namespace("ipc"))
                         .addNamespaces(namespace("uts"))

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Empty;
 import dev.katajava.agent.testing.LocalTtrpcServer;
+import dev.katajava.linux.Fds;
+import dev.katajava.linux.UnixSockets;
+import dev.katajava.linux.VsockSockets;
 import dev.katajava.protocols.agent.CloseStdinRequest;
 import dev.katajava.protocols.agent.CreateContainerRequest;
 import dev.katajava.protocols.agent.ExecProcessRequest;
@@ -17,16 +20,25 @@ import dev.katajava.protocols.agent.WaitProcessRequest;
 import dev.katajava.protocols.agent.WaitProcessResponse;
 import dev.katajava.protocols.agent.WriteStreamRequest;
 import dev.katajava.protocols.agent.WriteStreamResponse;
+import dev.katajava.transport.FdByteStream;
+import dev.katajava.transport.stdio.StdioKind;
+import dev.katajava.transport.stdio.StdioStreamHeader;
+import dev.katajava.transport.stdio.StdioStreamReply;
 import dev.katajava.ttrpc.Code;
 import dev.katajava.ttrpc.ServiceRegistry;
 import dev.katajava.ttrpc.TtrpcClient;
 import dev.katajava.ttrpc.TtrpcException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -65,15 +77,16 @@ class TrainingContainerRunTest {
         assertThat(spec.getLinux().getResources().getMemory().getLimit()).isEqualTo(256L << 20);
         assertThat(spec.getLinux().getResources().getCPU().getQuota()).isEqualTo(100_000);
         assertThat(spec.getLinux().getResources().getCPU().getPeriod()).isEqualTo(100_000);
-        assertThat(spec.toBuilder().setLinux(spec.getLinux().toBuilder().clearResources()).build())
-                .isEqualTo(TrainingContainerRun.spec("aot-training-run-1", false));
+        Spec.Builder withoutLimits = spec.toBuilder();
+        withoutLimits.getLinuxBuilder().getResourcesBuilder().clearMemory().clearCPU();
+        assertThat(withoutLimits.build()).isEqualTo(TrainingContainerRun.spec("aot-training-run-1", false));
     }
 
     @Test
     void aContainerThatBehavesRunsItsWholeLifeAndIsRemoved() throws Exception {
         output.put("exec", new ArrayDeque<>(List.of("exec\n")));
         output.put("", new ArrayDeque<>(List.of("from ", "stdin\n")));
-        String problem = new TrainingContainerRun(client(), "c1").run(false);
+        String problem = new TrainingContainerRun(client(), "c1", null).run(false);
         assertThat(problem).isNull();
         assertThat(calls).containsExactly("CreateContainer", "StartContainer", "ExecProcess",
                 "ReadStdout exec", "ReadStdout exec", "WaitProcess exec", "WriteStdin", "CloseStdin",
@@ -84,7 +97,7 @@ class TrainingContainerRunTest {
     @Test
     void outputOtherThanExpectedIsReportedAndTheContainerStillRemoved() throws Exception {
         output.put("exec", new ArrayDeque<>(List.of("something else\n")));
-        String problem = new TrainingContainerRun(client(), "c1").run(false);
+        String problem = new TrainingContainerRun(client(), "c1", null).run(false);
         assertThat(problem).isEqualTo("the exec printed \"something else\\n\", expected \"exec\\n\"");
         assertThat(calls).endsWith("RemoveContainer").doesNotContain("WriteStdin");
     }
@@ -92,9 +105,61 @@ class TrainingContainerRunTest {
     @Test
     void aRefusedCreateIsReportedAndNothingElseIsAsked() throws Exception {
         output.put("refuse", new ArrayDeque<>());
-        String problem = new TrainingContainerRun(client(), "c1").run(false);
+        String problem = new TrainingContainerRun(client(), "c1", null).run(false);
         assertThat(problem).isEqualTo("create: no cgroup v2 here");
         assertThat(calls).containsExactly("CreateContainer");
+    }
+
+    @Test
+    void withStreamsTheContainersStdioGoesThroughTheStreamServerAndNotThroughCalls() throws Exception {
+        Path stdioSocket = dir.resolve("stdio.sock");
+        int listenFd = UnixSockets.listen(stdioSocket, 4);
+        Map<StdioKind, String> headers = new ConcurrentHashMap<>();
+        StringBuilder received = new StringBuilder();
+        Thread streams = Thread.ofPlatform().daemon().start(() -> serveStreams(listenFd, headers, received));
+
+        String problem = new TrainingContainerRun(client(), "c1", stdioSocket).run(false);
+
+        streams.join(10_000);
+        Fds.close(listenFd);
+        assertThat(problem).isNull();
+        assertThat(headers).containsEntry(StdioKind.STDIN, "c1/").containsEntry(StdioKind.STDOUT, "c1/");
+        assertThat(received.toString()).isEqualTo("from stdin\n");
+        assertThat(calls).containsExactly("CreateContainer", "StartContainer", "WaitProcess ", "RemoveContainer");
+    }
+
+    /**
+     * A stand-in stdio stream server for one stdin and one stdout stream: the process echoes what it reads,
+     * so stdout gets stdin's bytes once stdin ended.
+     */
+    private static void serveStreams(int listenFd, Map<StdioKind, String> headers, StringBuilder received) {
+        try {
+            Map<StdioKind, Integer> fds = new HashMap<>();
+            for (int i = 0; i < 2; i++) {
+                // Answered one by one: the client waits for each answer before it opens the next.
+                int fd = VsockSockets.accept(listenFd);
+                StdioStreamHeader h = StdioStreamHeader.read(fd);
+                headers.put(h.kind(), h.containerId() + "/" + h.execId());
+                fds.put(h.kind(), fd);
+                write(fd, StdioStreamReply.ok());
+            }
+            try (FdByteStream in = new FdByteStream(fds.get(StdioKind.STDIN));
+                 FdByteStream out = new FdByteStream(fds.get(StdioKind.STDOUT))) {
+                ByteBuffer chunk = ByteBuffer.allocate(256);
+                while (in.read(chunk.clear()) > 0) {
+                    received.append(new String(chunk.array(), 0, chunk.position(), StandardCharsets.UTF_8));
+                }
+                out.write(ByteBuffer.wrap(received.toString().getBytes(StandardCharsets.UTF_8)));
+            }
+        } catch (Exception e) {
+            received.append("stream server failed: ").append(e.getMessage());
+        }
+    }
+
+    private static void write(int fd, byte[] bytes) throws Exception {
+        try (Arena arena = Arena.ofConfined()) {
+            Fds.writeFully(fd, arena.allocateFrom(ValueLayout.JAVA_BYTE, bytes), bytes.length);
+        }
     }
 
     /** A stand-in agent over a Unix socket, answering as the real one does for a container that echoes. */
