@@ -6,6 +6,7 @@ import com.google.protobuf.MessageLite;
 import dev.katajava.protocols.agent.CloseStdinRequest;
 import dev.katajava.protocols.agent.CreateContainerRequest;
 import dev.katajava.protocols.agent.ExecProcessRequest;
+import dev.katajava.protocols.agent.GetOOMEventRequest;
 import dev.katajava.protocols.agent.LinuxCPU;
 import dev.katajava.protocols.agent.LinuxMemory;
 import dev.katajava.protocols.agent.Process;
@@ -43,6 +44,7 @@ final class TrainingContainerRun {
     private static final String AGENT = "grpc.AgentService";
     private static final String INPUT = "from stdin";
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration OOM_POLL = Duration.ofMillis(500);
 
     private final TtrpcClient client;
     private final String id;
@@ -68,6 +70,7 @@ final class TrainingContainerRun {
         } catch (TtrpcException e) {
             return "create: " + e.getMessage();
         }
+        awaitOomBriefly();
         try {
             return life(spec.getProcess());
         } catch (TtrpcException | InvalidProtocolBufferException e) {
@@ -143,6 +146,19 @@ final class TrainingContainerRun {
                 return out.toString(StandardCharsets.UTF_8);
             }
             out.writeBytes(ReadStreamResponse.parseFrom(answer).getData().toByteArray());
+        }
+    }
+
+    /**
+     * The shim's long poll for OOM kills, which it starts once a container exists; no OOM comes, so the call
+     * ends at its short deadline while the agent's side keeps polling, as it does in a guest.
+     */
+    private void awaitOomBriefly() {
+        try {
+            client.call(AGENT, "GetOOMEvent", GetOOMEventRequest.getDefaultInstance().toByteArray(), OOM_POLL,
+                    Map.of());
+        } catch (TtrpcException e) {
+            // Expected: the deadline.
         }
     }
 

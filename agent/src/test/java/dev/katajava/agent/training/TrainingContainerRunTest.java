@@ -11,6 +11,7 @@ import dev.katajava.linux.VsockSockets;
 import dev.katajava.protocols.agent.CloseStdinRequest;
 import dev.katajava.protocols.agent.CreateContainerRequest;
 import dev.katajava.protocols.agent.ExecProcessRequest;
+import dev.katajava.protocols.agent.GetOOMEventRequest;
 import dev.katajava.protocols.agent.ReadStreamRequest;
 import dev.katajava.protocols.agent.ReadStreamResponse;
 import dev.katajava.protocols.agent.RemoveContainerRequest;
@@ -88,7 +89,7 @@ class TrainingContainerRunTest {
         output.put("", new ArrayDeque<>(List.of("from ", "stdin\n")));
         String problem = new TrainingContainerRun(client(), "c1", null).run(false);
         assertThat(problem).isNull();
-        assertThat(calls).containsExactly("CreateContainer", "StartContainer", "ExecProcess",
+        assertThat(calls).containsExactly("CreateContainer", "GetOOMEvent", "StartContainer", "ExecProcess",
                 "ReadStdout exec", "ReadStdout exec", "WaitProcess exec", "WriteStdin", "CloseStdin",
                 "ReadStdout ", "ReadStdout ", "ReadStdout ", "WaitProcess ", "RemoveContainer");
         assertThat(stdin).isEqualTo("from stdin\n");
@@ -125,7 +126,8 @@ class TrainingContainerRunTest {
         assertThat(problem).isNull();
         assertThat(headers).containsEntry(StdioKind.STDIN, "c1/").containsEntry(StdioKind.STDOUT, "c1/");
         assertThat(received.toString()).isEqualTo("from stdin\n");
-        assertThat(calls).containsExactly("CreateContainer", "StartContainer", "WaitProcess ", "RemoveContainer");
+        assertThat(calls).containsExactly("CreateContainer", "GetOOMEvent", "StartContainer", "WaitProcess ",
+                "RemoveContainer");
     }
 
     /**
@@ -171,6 +173,11 @@ class TrainingContainerRunTest {
                         throw new TtrpcException(Code.INTERNAL, "no cgroup v2 here");
                     }
                     return Empty.getDefaultInstance();
+                })
+                .register(AGENT, "GetOOMEvent", GetOOMEventRequest.parser(), (ctx, req) -> {
+                    // The real agent answers only on an OOM kill; the caller gives up at its deadline.
+                    calls.add("GetOOMEvent");
+                    throw new TtrpcException(Code.DEADLINE_EXCEEDED, "no OOM");
                 })
                 .register(AGENT, "StartContainer", StartContainerRequest.parser(), (ctx, req) -> done("StartContainer"))
                 .register(AGENT, "ExecProcess", ExecProcessRequest.parser(), (ctx, req) -> done("ExecProcess"))
