@@ -124,7 +124,8 @@ public final class TrainingRequests {
                         .addAllArgs(List.of("echo", "hi"))
                         .addEnv("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
                         .setCwd("/")
-                        .setUser(User.newBuilder().setUID(0).setGID(0))
+                        // ctr adds the groups the image's /etc/group gives root (busybox: wheel).
+                        .setUser(User.newBuilder().setUID(0).setGID(0).addAdditionalGids(10))
                         .setCapabilities(LinuxCapabilities.newBuilder()
                                 .addAllBounding(CAPABILITIES)
                                 .addAllEffective(CAPABILITIES)
