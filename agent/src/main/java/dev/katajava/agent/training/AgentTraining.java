@@ -1,6 +1,7 @@
 package dev.katajava.agent.training;
 
 import dev.katajava.agent.AgentMain;
+import dev.katajava.agent.channel.VsockChannel;
 import dev.katajava.linux.UnixSockets;
 import dev.katajava.logging.Level;
 import dev.katajava.logging.Log;
@@ -49,6 +50,8 @@ public final class AgentTraining {
         Files.deleteIfExists(stdio);
         TtrpcServer server = AgentMain.server(UnixSockets.listen(stdio, 16));
         UnixSocketChannel channel = new UnixSocketChannel(socket);
+        // The guest's channel object too (it binds its socket only on accept, which the build host may refuse).
+        LOG.info("agent channel of the guest", "channel", new VsockChannel(VsockChannel.PORT).describe());
         // A daemon: the loop serves for as long as the process lives, as the agent's own does.
         Thread.ofPlatform().name("agent-accept").daemon(true).start(() -> serve(server, channel));
         try (TtrpcClient client = new TtrpcClient(new FdByteStream(UnixSockets.connect(socket)))) {
