@@ -14,10 +14,28 @@ public final class VsockChannel implements AgentChannel {
     private static final int BACKLOG = 16;
 
     private final int port;
-    private int listenFd = -1;
+    private final String description;
+    private int listenFd;
 
     public VsockChannel(int port) {
+        this(port, -1, "vsock:" + port);
+    }
+
+    private VsockChannel(int port, int listenFd, String description) {
         this.port = port;
+        this.listenFd = listenFd;
+        this.description = description;
+    }
+
+    /**
+     * The same channel over {@code listenFd}, a stream socket already listening: the AOT training serves its
+     * Unix socket through it, so the accept the guest runs is the one trained.
+     */
+    public static VsockChannel listeningOn(int listenFd, String description) {
+        if (listenFd < 0) {
+            throw new IllegalArgumentException("not a descriptor: " + listenFd);
+        }
+        return new VsockChannel(-1, listenFd, description);
     }
 
     @Override
@@ -36,6 +54,6 @@ public final class VsockChannel implements AgentChannel {
 
     @Override
     public String describe() {
-        return "vsock:" + port;
+        return description;
     }
 }

@@ -49,8 +49,8 @@ public final class AgentTraining {
         Files.deleteIfExists(socket);
         Files.deleteIfExists(stdio);
         TtrpcServer server = AgentMain.server(UnixSockets.listen(stdio, 16));
-        UnixSocketChannel channel = new UnixSocketChannel(socket);
-        // The guest's channel object too (it binds its socket only on accept, which the build host may refuse).
+        VsockChannel channel = VsockChannel.listeningOn(UnixSockets.listen(socket, 1), "unix:" + socket);
+        // The guest's own description too: its port is bound only on accept, which the build host may refuse.
         LOG.info("agent channel of the guest", "channel", new VsockChannel(VsockChannel.PORT).describe());
         // A daemon: the loop serves for as long as the process lives, as the agent's own does.
         Thread.ofPlatform().name("agent-accept").daemon(true).start(() -> serve(server, channel));
@@ -63,7 +63,7 @@ public final class AgentTraining {
         }
     }
 
-    private static void serve(TtrpcServer server, UnixSocketChannel channel) {
+    private static void serve(TtrpcServer server, VsockChannel channel) {
         try {
             AgentMain.serveForever(server, channel);
         } catch (InterruptedException e) {
