@@ -1,5 +1,6 @@
 package dev.katajava.linux;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.AddressLayout;
@@ -9,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -16,8 +18,9 @@ import java.util.List;
  *
  * <p>The linker generates code for every new call shape (argument and return layouts), which costs 50-75 ms
  * a shape in an emulated guest: ten shapes were 0.55 s of the agent's cold start. So every function is linked
- * as {@code long f(long, long, long, long, long, long)}, one shape for all, and {@link #call} checks the
- * arguments against the function's real signature and widens them. This is exact, not approximate, on the
+ * with one shape, six pointer-sized arguments and a 64-bit result, and {@link #call} checks the arguments
+ * against the function's real signature: a pointer goes as its segment, an {@code int} or a {@code long} as
+ * a zero-length segment whose address is that value (sign-extended). This is exact, not approximate, on the
  * two 64-bit Linux ABIs (x86-64 System V, AArch64 AAPCS64):
  * <ul>
  *   <li>the first six (eight on AArch64) integer and pointer arguments travel in 64-bit general registers,
@@ -33,13 +36,14 @@ import java.util.List;
  * </ul>
  * Functions with more than six arguments, or with floating-point or struct arguments, cannot be declared.
  *
- * <p>Pointers are passed as addresses, so a segment must stay alive for the call: every caller allocates
- * them in an arena it closes after the call. Heap segments are refused, as the linker refuses them.
+ * <p>A pointer argument stays a segment, so the linker keeps its arena open until the call returns (an arena
+ * closed meanwhile by another thread fails to close instead of freeing memory the kernel is using). Heap
+ * segments are refused.
  */
 public final class Downcall {
     private static final int MAX_ARGUMENTS = 6;
     private static final FunctionDescriptor SHAPE = FunctionDescriptor.of(JAVA_LONG,
-            JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
+            ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
 
     private final SymbolLookup library;
     private final String name;
@@ -83,7 +87,8 @@ public final class Downcall {
         if (args.length != declared.size()) {
             throw new IllegalArgumentException(name + " takes " + declared.size() + " arguments, not " + args.length);
         }
-        long[] a = new long[MAX_ARGUMENTS];
+        MemorySegment[] a = new MemorySegment[MAX_ARGUMENTS];
+        Arrays.fill(a, MemorySegment.NULL);
         for (int i = 0; i < args.length; i++) {
             a[i] = widen(declared.get(i), args[i], i);
         }
@@ -97,17 +102,17 @@ public final class Downcall {
         return signature.returnLayout().filter(ValueLayout.OfInt.class::isInstance).isPresent() ? (int) result : result;
     }
 
-    private long widen(MemoryLayout layout, Object arg, int index) {
+    private MemorySegment widen(MemoryLayout layout, Object arg, int index) {
         if (layout instanceof AddressLayout) {
             if (arg instanceof MemorySegment s && s.isNative()) {
-                return s.address();
+                return s;
             }
         } else if (layout instanceof ValueLayout.OfInt) {
             if (arg instanceof Integer i) {
-                return i;
+                return MemorySegment.ofAddress(i);
             }
         } else if (arg instanceof Long l) {
-            return l;
+            return MemorySegment.ofAddress(l);
         }
         throw new IllegalArgumentException(name + ": argument " + index + " must be "
                 + (layout instanceof AddressLayout ? "a native segment"

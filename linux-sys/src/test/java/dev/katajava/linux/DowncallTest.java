@@ -22,6 +22,8 @@ class DowncallTest {
     private static final Downcall CLOSE = Downcall.errno("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final Downcall WRITE = Downcall.errno("write",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final Downcall READ = Downcall.errno("read",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final Downcall STRLEN = Downcall.errno("strlen", FunctionDescriptor.of(JAVA_LONG, ADDRESS));
     private static final Downcall ABS = Downcall.errno("abs", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final Downcall MEMCHR = Downcall.errno("memchr",
@@ -67,6 +69,51 @@ class DowncallTest {
             Fds.close(fd);
         }
         assertEquals("hello", Files.readString(file));
+    }
+
+    @Test
+    void aBufferInUseByABlockedCallCannotBeFreedUnderIt(@TempDir Path dir) throws Exception {
+        Path socket = dir.resolve("s");
+        int listenFd = UnixSockets.listen(socket, 1);
+        int client = UnixSockets.connect(socket);
+        int server = UnixSockets.accept(listenFd);
+        long[] got = new long[1];
+        try (Arena shared = Arena.ofShared()) {
+            MemorySegment buf = shared.allocate(8);
+            Thread reader = Thread.ofPlatform().start(() -> {
+                try (Arena local = Arena.ofConfined()) {
+                    got[0] = READ.call(Libc.captureState(local), server, buf, 8L);
+                }
+            });
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!inDowncall(reader) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            // Still there a moment later: it is blocked in read(2), nothing having been written yet.
+            Thread.sleep(200);
+            assertTrue(inDowncall(reader), "the reader never reached read(2)");
+            assertThrows(IllegalStateException.class, shared::close);
+            try (Arena arena = Arena.ofConfined()) {
+                Fds.writeFully(client, arena.allocateFrom("hi"), 2);
+            }
+            reader.join(10_000);
+            assertEquals(2L, got[0]);
+            assertEquals("hi", buf.getString(0));
+        } finally {
+            Fds.close(client);
+            Fds.close(server);
+            Fds.close(listenFd);
+        }
+    }
+
+    /** Whether {@code t} is in {@link Downcall#call} (the linker's own frames are hidden from stack traces). */
+    private static boolean inDowncall(Thread t) {
+        for (StackTraceElement e : t.getStackTrace()) {
+            if (e.getClassName().equals(Downcall.class.getName()) && e.getMethodName().equals("call")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Test
