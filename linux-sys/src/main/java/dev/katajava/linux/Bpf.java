@@ -5,7 +5,6 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -24,9 +23,6 @@ public final class Bpf {
     /** Big enough for the fields used; the kernel wants everything past its own union zero, which it is. */
     private static final int ATTR_SIZE = 128;
     private static final int LOG_SIZE = 64 * 1024;
-    // bpf(2) through syscall(2), which reads each argument as a long.
-    private static final Downcall SYSCALL = Downcall.errno("syscall",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
 
     private Bpf() {
     }
@@ -83,7 +79,7 @@ public final class Bpf {
     private static long bpf(Arena arena, int cmd, MemorySegment attr, String name, String detail)
             throws ErrnoException {
         MemorySegment capture = Libc.captureState(arena);
-        long rc = SYSCALL.call(capture, SYS_BPF, (long) cmd, attr.address(), (long) ATTR_SIZE);
+        long rc = Libc.syscall(capture, SYS_BPF, cmd, attr.address(), ATTR_SIZE);
         return Libc.check(rc, capture, name, detail);
     }
 }

@@ -47,7 +47,9 @@ public final class Downcall {
 
     private final SymbolLookup library;
     private final String name;
-    private final FunctionDescriptor signature;
+    private final List<MemoryLayout> arguments;
+    /** The upper half of an int result is whatever the register held: only the low half is the value. */
+    private final boolean intResult;
     private volatile MethodHandle handle;
 
     private Downcall(SymbolLookup library, String name, FunctionDescriptor signature) {
@@ -61,7 +63,8 @@ public final class Downcall {
         signature.returnLayout().ifPresent(r -> requireIntegerOrPointer(name, r));
         this.library = library;
         this.name = name;
-        this.signature = signature;
+        this.arguments = arguments;
+        this.intResult = signature.returnLayout().filter(ValueLayout.OfInt.class::isInstance).isPresent();
     }
 
     /** A C library function with the given real signature. */
@@ -83,14 +86,13 @@ public final class Downcall {
      * @throws IllegalArgumentException when the arguments do not match the signature
      */
     public long call(MemorySegment capture, Object... args) {
-        List<MemoryLayout> declared = signature.argumentLayouts();
-        if (args.length != declared.size()) {
-            throw new IllegalArgumentException(name + " takes " + declared.size() + " arguments, not " + args.length);
+        if (args.length != arguments.size()) {
+            throw new IllegalArgumentException(name + " takes " + arguments.size() + " arguments, not " + args.length);
         }
         MemorySegment[] a = new MemorySegment[MAX_ARGUMENTS];
         Arrays.fill(a, MemorySegment.NULL);
         for (int i = 0; i < args.length; i++) {
-            a[i] = widen(declared.get(i), args[i], i);
+            a[i] = widen(arguments.get(i), args[i], i);
         }
         long result;
         try {
@@ -98,8 +100,7 @@ public final class Downcall {
         } catch (Throwable t) {
             throw Libc.rethrow(t);
         }
-        // The upper half of an int result is whatever the register held: only the low half is the value.
-        return signature.returnLayout().filter(ValueLayout.OfInt.class::isInstance).isPresent() ? (int) result : result;
+        return intResult ? (int) result : result;
     }
 
     private MemorySegment widen(MemoryLayout layout, Object arg, int index) {

@@ -24,6 +24,9 @@ public final class Libc {
             java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
     private static final Downcall STRERROR = Downcall.errno("strerror",
             FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    /** syscall(2) with up to three arguments, each of which it reads as a long. */
+    private static final Downcall SYSCALL3 = Downcall.errno("syscall", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
 
     private Libc() {
     }
@@ -38,6 +41,11 @@ public final class Libc {
         MemorySegment symbol = lookup.find(name).orElseThrow(() -> new UnsatisfiedLinkError(
                 (library != null ? "the library" : "libc") + " has no " + name));
         return LINKER.downcallHandle(symbol, shape, CAPTURE);
+    }
+
+    /** A system call the C library has no wrapper for (unused arguments 0); -1 with errno on failure. */
+    static long syscall(MemorySegment capture, long number, long a, long b, long c) {
+        return SYSCALL3.call(capture, number, a, b, c);
     }
 
     /** A capture segment for one call. */

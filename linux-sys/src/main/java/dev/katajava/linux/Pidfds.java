@@ -1,9 +1,6 @@
 package dev.katajava.linux;
 
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -14,9 +11,6 @@ import java.lang.foreign.MemorySegment;
 public final class Pidfds {
     private static final long SYS_PIDFD_OPEN = 434;
     private static final long SYS_PIDFD_GETFD = 438;
-    // syscall(2) takes the number and then the call's arguments, each read as a long.
-    private static final Downcall SYSCALL3 = Downcall.errno("syscall",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
 
     private Pidfds() {
     }
@@ -35,7 +29,7 @@ public final class Pidfds {
             throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            long rc = SYSCALL3.call(capture, number, a, b, c);
+            long rc = Libc.syscall(capture, number, a, b, c);
             return Libc.check(rc, capture, name, detail);
         }
     }
