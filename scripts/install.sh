@@ -37,6 +37,9 @@ cp "$here"/shim-kata/target/lib/*.jar "$here"/shim-kata/target/shim-kata-*.jar \
 # would otherwise leave the heap at its largest for the shim's life.
 shim_jvm_flags="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -XX:-UsePerfData -XX:MaxRAM=256m"
 shim_jvm_flags="$shim_jvm_flags -Xms8m -Xmx32m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30"
+# protobuf's runtime reads and writes fields through sun.misc.Unsafe. Allowed outright: otherwise the JVM
+# warns on stderr at the first use, and a shim's stderr ends up in containerd's log as unstructured lines.
+shim_jvm_flags="$shim_jvm_flags --sun-misc-unsafe-memory-access=allow"
 for launcher in shim-kata/src/main/dist/containerd-shim-kata-v2 kata-runtime/src/main/dist/kata-runtime; do
     name=$(basename "$launcher")
     sed -e "s#@JAVA@#$java_home/bin/java#" -e "s#@LIBDIR@#$libdir#" -e "s#@JVM_FLAGS@#$shim_jvm_flags#" \

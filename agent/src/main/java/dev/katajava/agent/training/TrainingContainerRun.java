@@ -128,9 +128,9 @@ final class TrainingContainerRun {
                 .setProcess(s.getProcess().toBuilder().clearArgs()
                         .addAllArgs(List.of("sh", "-c", "read line && echo \"$line\"")));
         if (withLimits) {
-            b.getLinuxBuilder().getResourcesBuilder()
+            b.setLinux(s.getLinux().toBuilder().setResources(s.getLinux().getResources().toBuilder()
                     .setMemory(LinuxMemory.newBuilder().setLimit(256L << 20))
-                    .setCPU(LinuxCPU.newBuilder().setQuota(100_000).setPeriod(100_000));
+                    .setCPU(LinuxCPU.newBuilder().setQuota(100_000).setPeriod(100_000))));
         }
         return b.build();
     }

@@ -91,7 +91,7 @@ class BindMountOnHostTest {
     @Test
     void anUnknownRootfsPropagationIsRefused() {
         var spec = host.spec(List.of("true")).toBuilder();
-        spec.getLinuxBuilder().setRootfsPropagation("sideways");
+        spec.setLinux(spec.getLinux().toBuilder().setRootfsPropagation("sideways"));
 
         assertThatThrownBy(() -> Container.create("badprop", spec.build(), host.runtime(false)))
                 .isInstanceOf(ContainerException.class)

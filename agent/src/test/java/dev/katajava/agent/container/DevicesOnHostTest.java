@@ -45,7 +45,7 @@ class DevicesOnHostTest {
             r.addDevices(LinuxDeviceCgroup.newBuilder().setAllow(true).setType("c").setMajor(1).setMinor(minor).setAccess("rwm"));
         }
         Spec.Builder b = host.spec(args).toBuilder();
-        b.getLinuxBuilder().setResources(r).addAllDevices(List.of(devices));
+        b.setLinux(b.getLinux().toBuilder().setResources(r).addAllDevices(List.of(devices)));
         return b.build();
     }
 

@@ -167,7 +167,7 @@ class LaunchConfigTest {
     @Test
     void rootfsPropagationBecomesFlagsForTheLauncher() throws Exception {
         Spec.Builder s = spec();
-        s.getLinuxBuilder().setRootfsPropagation("rslave");
+        s.setLinux(s.getLinux().toBuilder().setRootfsPropagation("rslave"));
 
         assertThat(values(records(LaunchConfig.forContainer("c1", s.build(), SYNC, EXEC, false, CGROUP)), "rootprop"))
                 .containsExactly(Long.toString(Mounts.MS_SLAVE | Mounts.MS_REC));

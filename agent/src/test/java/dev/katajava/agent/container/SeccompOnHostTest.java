@@ -44,7 +44,7 @@ class SeccompOnHostTest {
     private Spec spec(List<String> args, LinuxSeccomp seccomp, boolean noNewPrivileges) {
         Spec base = host.spec(args);
         Spec.Builder b = base.toBuilder();
-        b.getLinuxBuilder().setSeccomp(seccomp);
+        b.setLinux(b.getLinux().toBuilder().setSeccomp(seccomp));
         b.setProcess(base.getProcess().toBuilder().setNoNewPrivileges(noNewPrivileges));
         return b.build();
     }

@@ -79,7 +79,8 @@ class TrainingContainerRunTest {
         assertThat(spec.getLinux().getResources().getCPU().getQuota()).isEqualTo(100_000);
         assertThat(spec.getLinux().getResources().getCPU().getPeriod()).isEqualTo(100_000);
         Spec.Builder withoutLimits = spec.toBuilder();
-        withoutLimits.getLinuxBuilder().getResourcesBuilder().clearMemory().clearCPU();
+        withoutLimits.setLinux(spec.getLinux().toBuilder()
+                .setResources(spec.getLinux().getResources().toBuilder().clearMemory().clearCPU()));
         assertThat(withoutLimits.build()).isEqualTo(TrainingContainerRun.spec("aot-training-run-1", false));
     }
 

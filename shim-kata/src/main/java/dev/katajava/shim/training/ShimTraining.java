@@ -3,7 +3,7 @@ package dev.katajava.shim.training;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
-import com.google.protobuf.Message;
+import com.google.protobuf.MessageLite;
 import com.google.protobuf.Timestamp;
 import dev.katajava.linux.Fds;
 import dev.katajava.linux.MemFd;
@@ -167,7 +167,7 @@ public final class ShimTraining {
         Timestamp at = Timestamp.newBuilder().setSeconds(1).setNanos(2).build();
         TaskExit exit = TaskExit.newBuilder().setContainerId(id).setId(id).setPid(1).setExitStatus(0).setExitedAt(at)
                 .build();
-        List<Message> all = List.of(
+        List<MessageLite> all = List.of(
                 CheckRequest.getDefaultInstance(),
                 HealthCheckResponse.newBuilder().setStatus(HealthCheckResponse.ServingStatus.SERVING).build(),
                 ReseedRandomDevRequest.newBuilder().setData(ByteString.copyFrom(new byte[512])).build(),
@@ -194,7 +194,7 @@ public final class ShimTraining {
                         .setIo(TaskIO.newBuilder().setStdout("/run/training/stdout")).build(),
                 TaskStart.newBuilder().setContainerId(id).setPid(1).build(),
                 TaskDelete.newBuilder().setContainerId(id).setPid(1).setExitedAt(at).build());
-        for (Message m : all) {
+        for (MessageLite m : all) {
             m.getParserForType().parseFrom(m.toByteArray());
         }
     }

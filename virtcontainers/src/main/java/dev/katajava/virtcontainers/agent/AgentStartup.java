@@ -54,7 +54,7 @@ public final class AgentStartup {
                 HealthCheckResponse.ServingStatus status = client.check(left);
                 if (status != HealthCheckResponse.ServingStatus.SERVING) {
                     client.close();
-                    throw new IllegalStateException("agent health check answered " + status);
+                    throw new IllegalStateException("agent health check answered " + status.name());
                 }
                 return client;
             } catch (IOException | TtrpcException e) {

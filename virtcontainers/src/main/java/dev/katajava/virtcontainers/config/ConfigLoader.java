@@ -142,7 +142,7 @@ public final class ConfigLoader {
 
     /**
      * The root image, or null. Unlike Kata, an image comes with an initrd: the guest kernel's drivers for
-     * the persistent-memory device and ext4 are modules, which a small loader initramfs loads first.
+     * the persistent-memory device and EROFS are modules, which a small loader initramfs loads first.
      */
     private static Path rootImage(Reader r, String h, JsonNode hv, String machineType) throws ConfigException {
         if (!hv.has("image") || r.string(h, hv, "image", "").isEmpty()) {
@@ -151,7 +151,7 @@ public final class ConfigLoader {
         Path image = r.path(h, hv, "image", null);
         if (!hv.has("initrd") || r.string(h, hv, "initrd", "").isEmpty()) {
             throw r.error(h + ".image", "needs initrd as well: the loader initramfs (kata-containers-loader.img)"
-                    + " that loads the guest's pmem and ext4 modules and mounts the image");
+                    + " that loads the guest's pmem and EROFS modules and mounts the image");
         }
         if (!machineType.equals("q35")) {
             throw r.error(h + ".image", "needs machine_type = \"q35\" (the image is a virtio-pmem PCI device;"

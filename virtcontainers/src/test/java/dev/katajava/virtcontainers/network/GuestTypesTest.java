@@ -30,7 +30,7 @@ class GuestTypesTest {
         assertThat(i.getMtu()).isEqualTo(1400);
         assertThat(i.getDevicePath()).isEqualTo("18/00");
         assertThat(i.getType()).isEqualTo("veth");
-        assertThat(i.getIPAddressesList()).extracting(a -> a.getFamily() + " " + a.getAddress() + "/" + a.getMask())
+        assertThat(i.getIPAddressesList()).extracting(a -> a.getFamily().name() + " " + a.getAddress() + "/" + a.getMask())
                 .containsExactly("v4 10.0.0.2/24", "v6 fd00:0:0:0:0:0:0:2/64");
     }
 
