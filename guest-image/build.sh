@@ -3,7 +3,7 @@
 # and the guest's root tree (kata-init, the kernel modules the runtime needs, a jlinked JRE, the agent,
 # its launcher and the agent's AOT cache, trained by aot-train.sh on this very tree) in two layouts:
 #   kata-containers-initrd.img   the whole tree as an uncompressed initramfs (configuration key initrd)
-#   kata-containers.img          the tree as a read-only ext4 image, attached as a virtio-pmem device and
+#   kata-containers.img          the tree as a read-only EROFS image, attached as a virtio-pmem device and
 #                                mapped from the host's page cache (key image), booted through
 #   kata-containers-loader.img   a small initramfs with kata-init and the modules that mount the image
 #
@@ -76,9 +76,9 @@ else
     # virtio_balloon reports pages the guest frees back to the host (QEMU's free-page-reporting).
     wanted="virtio_pci virtio_mmio virtio_console virtio_blk virtio_net 9pnet_virtio 9p virtiofs overlay"
     wanted="$wanted vmw_vsock_virtio_transport virtio_balloon"
-    # What the loader needs besides to mount the root image: the virtio-pmem device and ext4 (which
-    # always asks the crypto API for crc32c, even without metadata checksums).
-    wanted_for_image="virtio_pmem nd_pmem ext4 crc32c_generic"
+    # What the loader needs besides to mount the root image: the virtio-pmem device and EROFS. EROFS
+    # depends on libcrc32c, whose start asks the crypto API for a crc32c: crc32c_generic is placed first.
+    wanted_for_image="virtio_pmem nd_pmem crc32c_generic erofs"
     modinfo=$(command -v modinfo || echo /usr/sbin/modinfo)  # /usr/sbin is not on a user's PATH on Debian
     declare -A module_file=() placed=()
     while IFS= read -r f; do
@@ -199,16 +199,21 @@ else
     # the stdio streams' copy loop is C (libkata-fdcopy.so; architecture.md, "Start-up: no JIT in the guest").
     # With no JIT, the stubs of the JIT-only intrinsics (crypto, hashes, big-integer and vector helpers) would
     # never run, yet the JVM generates them at start: 0.04-0.06 s of every cold start under emulation.
-    # (CRC32 and CRC32C stay: the interpreter uses those.)
+    # The interpreter's own fast paths for CRC32/CRC32C and the Math functions (libm) go too: the agent
+    # computes no checksums and no sines, and generating their stubs took another 0.055 s. UseAVX=0 leaves
+    # out the AVX forms of the copy and string stubs (0.02 s); emulated, wider instructions gain nothing.
     no_jit_stubs=(-XX:+UnlockDiagnosticVMOptions -XX:-UseAESIntrinsics -XX:-UseAESCTRIntrinsics
         -XX:-UseGHASHIntrinsics -XX:-UseBASE64Intrinsics -XX:-UseSHA1Intrinsics -XX:-UseSHA256Intrinsics
         -XX:-UseSHA512Intrinsics -XX:-UseSHA3Intrinsics -XX:-UseMD5Intrinsics -XX:-UseChaCha20Intrinsics
         -XX:-UsePoly1305Intrinsics -XX:-UseAdler32Intrinsics -XX:-UseMultiplyToLenIntrinsic
         -XX:-UseSquareToLenIntrinsic -XX:-UseMulAddIntrinsic -XX:-UseMontgomeryMultiplyIntrinsic
-        -XX:-UseMontgomerySquareIntrinsic -XX:-UseVectorizedMismatchIntrinsic)
+        -XX:-UseMontgomerySquareIntrinsic -XX:-UseVectorizedMismatchIntrinsic -XX:-UseDilithiumIntrinsics
+        -XX:-UseKyberIntrinsics -XX:-UseIntPolyIntrinsics -XX:-UseCRC32Intrinsics -XX:-UseCRC32CIntrinsics
+        -XX:-UseLibmIntrinsic -XX:UseAVX=0)
+    # protobuf's runtime uses sun.misc.Unsafe; allowed so that the JVM does not warn on the console about it.
     jvm_options=(-Xint -XX:+UseSerialGC -XX:-UsePerfData -Xss256k -Xms8m -Xmx64m
         -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=24m --enable-native-access=ALL-UNNAMED
-        "${no_jit_stubs[@]}")
+        --sun-misc-unsafe-memory-access=allow "${no_jit_stubs[@]}")
     share=-Xshare:auto
     relocation=()
     # The AOT cache holds the JDK's classes too, so the JDK's own CDS archive (14 MB of initramfs, copied

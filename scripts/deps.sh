@@ -6,9 +6,9 @@ set -euo pipefail
 # qemu-system-common (also pulled in by qemu-system-x86) has the virtiofsd that shared_fs = "virtio-fs" uses.
 # socat and util-linux's setpriv: the test that a peer running as another user is refused by the shim's socket.
 # containernetworking-plugins: CNI (bridge, host-local, portmap, loopback) for the CRI tests and benchmark.
-# e2fsprogs: mkfs.ext4 makes the guest's root image.
+# erofs-utils: mkfs.erofs makes the guest's root image.
 PACKAGES=(qemu-system-x86 qemu-system-common containerd runc busybox-static cpio kmod xz-utils gcc libc6-dev binutils
-    file socat util-linux iproute2 containernetworking-plugins e2fsprogs)
+    file socat util-linux iproute2 containernetworking-plugins erofs-utils)
 
 kata_install_packages() {
     local missing=()

@@ -143,7 +143,7 @@ static int wait_for(const char *path)
  */
 static int switch_to_image(const char *device)
 {
-	char type[MAX_WORD] = "ext4", flags[MAX_WORD] = "";
+	char type[MAX_WORD] = "erofs", flags[MAX_WORD] = "";
 	kernel_param("rootfstype", type, sizeof(type));
 	kernel_param("rootflags", flags, sizeof(flags));
 	if (!wait_for(device)) {

@@ -26,7 +26,7 @@ class GuestRootIT extends ContainerdTest {
     private static final Path SHARE = E2eEnvironment.PREFIX.resolve("share/kata-containers");
     /** What the container runs in every layout: its own files, then what the guest's sysfs says about pmem0. */
     private static final String PROBE = "head -n 1 /etc/passwd; echo hello > /tmp/out; cat /tmp/out;"
-            + " echo pmem: $(ls /sys/block | grep -c pmem) ext4: $(ls /sys/fs/ext4 2>/dev/null | tr '\\n' ' ')";
+            + " echo pmem: $(ls /sys/block | grep -c pmem) erofs: $(ls /sys/fs/erofs 2>/dev/null | tr '\\n' ' ')";
 
     @TempDir
     Path dir;
@@ -55,7 +55,7 @@ class GuestRootIT extends ContainerdTest {
 
             Commands.Result probe = ctr("task", "exec", "--exec-id", "probe", id, "sh", "-c", PROBE);
             assertThat(probe.exitCode()).as(probe.describe()).isZero();
-            assertThat(probe.stdout()).isEqualTo("root:x:0:0:root:/root:/bin/sh\nhello\npmem: 1 ext4: features pmem0\n");
+            assertThat(probe.stdout()).isEqualTo("root:x:0:0:root:/root:/bin/sh\nhello\npmem: 1 erofs: features pmem0\n");
         } finally {
             removeTask(id);
         }
@@ -68,7 +68,7 @@ class GuestRootIT extends ContainerdTest {
         Commands.Result run = ctr("run", "--rm", "--runtime", RUNTIME, "--runtime-config-path",
                 initrdConfig().toString(), image, id, "sh", "-c", PROBE);
         assertThat(run.exitCode()).as(run.describe()).isZero();
-        assertThat(run.stdout()).isEqualTo("root:x:0:0:root:/root:/bin/sh\nhello\npmem: 0 ext4:\n");
+        assertThat(run.stdout()).isEqualTo("root:x:0:0:root:/root:/bin/sh\nhello\npmem: 0 erofs:\n");
         assertThat(Leaks.awaitNone(id, containerd, Duration.ofSeconds(10))).isEmpty();
 
         String runcId = "e2e-initrd-runc-" + ProcessHandle.current().pid();

@@ -60,7 +60,7 @@ class GuestMemoryDevicesTest {
     void theKernelIsToldToMountThePmemDeviceAsRootWithDax() throws Exception {
         List<String> cmd = QemuCommandLine.build(spec("q35", VmSize.fixed(1, 512), image(128 * MIB), false),
                 Accel.TCG, 0);
-        assertThat(one(cmd, "-append")).contains(" root=/dev/pmem0 rootfstype=ext4 rootflags=dax ");
+        assertThat(one(cmd, "-append")).contains(" root=/dev/pmem0 rootfstype=erofs rootflags=dax ");
     }
 
     @Test
