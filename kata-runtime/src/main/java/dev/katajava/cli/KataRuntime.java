@@ -157,6 +157,7 @@ public final class KataRuntime {
         out.println("initrd = \"" + hv.initrd() + "\"");
         if (hv.image() != null) {
             out.println("image = \"" + hv.image() + "\"");
+            out.println("rootfs_type = \"erofs\"");
         }
         out.println("machine_type = \"" + hv.machineType() + "\"");
         out.println("kernel_params = \"" + String.join(" ", hv.kernelParams()) + "\"");

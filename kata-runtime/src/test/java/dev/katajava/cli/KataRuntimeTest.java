@@ -89,7 +89,8 @@ class KataRuntimeTest {
         Output o = run("--config", config("image = \"/share/root.img\"\nreclaim_guest_freed_memory = true")
                 .toString(), "env");
         assertThat(o.code()).isZero();
-        assertThat(o.out()).contains("image = \"/share/root.img\"").contains("reclaim_guest_freed_memory = true");
+        assertThat(o.out()).contains("image = \"/share/root.img\"").contains("rootfs_type = \"erofs\"")
+                .contains("reclaim_guest_freed_memory = true");
     }
 
     @Test

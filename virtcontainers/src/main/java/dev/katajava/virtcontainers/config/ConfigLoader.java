@@ -31,7 +31,7 @@ public final class ConfigLoader {
             "kernel_params", "default_vcpus", "default_maxvcpus", "default_memory", "default_maxmemory",
             "shared_fs", "accelerator", "enable_debug", "memory_slots", "enable_annotations", "virtio_fs_daemon",
             "virtio_fs_cache", "disable_vhost_net", "virtio_fs_extra_args", "virtio_fs_cache_size", "guest_hook_path",
-            "reclaim_guest_freed_memory");
+            "reclaim_guest_freed_memory", "rootfs_type");
     private static final Set<String> AGENT_KEYS = Set.of("dial_timeout", "enable_debug", "transport");
     private static final Set<String> RUNTIME_KEYS = Set.of("enable_debug", "disable_guest_seccomp",
             "internetworking_model", "disable_new_netns", "disable_host_socket_forwarding",
@@ -156,6 +156,13 @@ public final class ConfigLoader {
         if (!machineType.equals("q35")) {
             throw r.error(h + ".image", "needs machine_type = \"q35\" (the image is a virtio-pmem PCI device;"
                     + " got \"" + machineType + "\")");
+        }
+        // Kata's key for the image's filesystem. The loader carries the EROFS driver only, so another type
+        // could not be mounted: say so here rather than as a guest that never comes up.
+        String rootfsType = r.string(h, hv, "rootfs_type", "erofs");
+        if (!rootfsType.equals("erofs")) {
+            throw r.error(h + ".rootfs_type", "unsupported value \"" + rootfsType + "\": the guest image this"
+                    + " runtime builds is EROFS, and its loader has no driver for another filesystem");
         }
         return image;
     }

@@ -204,6 +204,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void katasRootfsTypeKeyAcceptsTheErofsImageAndRefusesAnotherFilesystemNamingTheLine() throws Exception {
+        String erofs = withVirtioFs("image = \"/k/root.img\"\nrootfs_type = \"erofs\"\n")
+                .replace("\"microvm\"", "\"q35\"");
+        RuntimeConfig config = ConfigLoader.parse(FILE, erofs);
+        assertThat(config.hypervisor().image()).isEqualTo(Path.of("/k/root.img"));
+        assertThat(config.warnings()).isEmpty();
+
+        String ext4 = erofs.replace("rootfs_type = \"erofs\"", "rootfs_type = \"ext4\"");
+        assertThatThrownBy(() -> ConfigLoader.parse(FILE, ext4))
+                .hasMessageContaining(":11: [hypervisor.qemu] rootfs_type: unsupported value \"ext4\"")
+                .hasMessageContaining("EROFS");
+    }
+
+    @Test
     void anImageOnMicrovmIsRejectedBecauseTheDeviceIsPci() {
         assertThatThrownBy(() -> ConfigLoader.parse(FILE, withVirtioFs("image = \"/k/root.img\"\n")))
                 .hasMessageContaining(":10: [hypervisor.qemu] image: needs machine_type = \"q35\"")
