@@ -207,9 +207,7 @@ class ConfigLoaderTest {
     void katasRootfsTypeKeyAcceptsTheErofsImageAndRefusesAnotherFilesystemNamingTheLine() throws Exception {
         String erofs = withVirtioFs("image = \"/k/root.img\"\nrootfs_type = \"erofs\"\n")
                 .replace("\"microvm\"", "\"q35\"");
-        RuntimeConfig config = ConfigLoader.parse(FILE, erofs);
-        assertThat(config.hypervisor().image()).isEqualTo(Path.of("/k/root.img"));
-        assertThat(config.warnings()).isEmpty();
+        assertThat(ConfigLoader.parse(FILE, erofs).warnings()).as("a known key, with the image's own type").isEmpty();
 
         String ext4 = erofs.replace("rootfs_type = \"erofs\"", "rootfs_type = \"ext4\"");
         assertThatThrownBy(() -> ConfigLoader.parse(FILE, ext4))
