@@ -33,7 +33,10 @@
 #define MAX_ARGS 128
 #define MAX_FILE (64 * 1024)
 #define MAX_WORD 256
-/* How long the root device may take to appear once its drivers are loaded (they probe asynchronously). */
+/*
+ * How long the root device may take to appear, and then to open, once its drivers are loaded (they probe
+ * asynchronously).
+ */
 #define ROOT_WAIT_MS 10000
 
 static void say(const char *fmt, const char *arg)
@@ -134,6 +137,23 @@ static int wait_for(const char *path)
 }
 
 /*
+ * Mounts DEVICE on /sysroot. Its node appears when the pmem driver adds the disk, which it does while still
+ * probing (asynchronously), and until the probe is done opening the disk fails with ENXIO: that error is
+ * retried for as long as the device itself is waited for. Returns mount's result, errno set on failure.
+ */
+static int mount_root(const char *device, const char *type, unsigned long flags, const char *data)
+{
+	struct timespec step = {0, 10 * 1000 * 1000};
+	for (int waited = 0;; waited += 10) {
+		if (mount(device, "/sysroot", type, flags, data) == 0)
+			return 0;
+		if (errno != ENXIO || waited >= ROOT_WAIT_MS)
+			return -1;
+		nanosleep(&step, NULL);
+	}
+}
+
+/*
  * Mounts the root image read-only on /sysroot and makes it the root: the mounts made so far move along,
  * then the image's mount moves onto / and becomes the root with chroot (switch_root's way; the initramfs
  * stays below, holding only this program and the modules). The image's mount has a parent, so pivot_root
@@ -152,9 +172,9 @@ static int switch_to_image(const char *device)
 	}
 	mkdir("/sysroot", 0755);
 	unsigned long ro = MS_RDONLY | MS_NODEV;
-	if (mount(device, "/sysroot", type, ro, flags) != 0) {
+	if (mount_root(device, type, ro, flags) != 0) {
 		int first = errno;
-		if (flags[0] == '\0' || mount(device, "/sysroot", type, ro, NULL) != 0) {
+		if (flags[0] == '\0' || mount_root(device, type, ro, NULL) != 0) {
 			dprintf(2, "kata-init: mount %s (%s) on /sysroot: %s\n", device, type, strerror(first));
 			return -1;
 		}
