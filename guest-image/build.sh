@@ -5,7 +5,8 @@
 #   kata-containers-initrd.img   the whole tree as an uncompressed initramfs (configuration key initrd)
 #   kata-containers.img          the tree as a read-only EROFS image, attached as a virtio-pmem device and
 #                                mapped from the host's page cache (key image), booted through
-#   kata-containers-loader.img   a small initramfs with kata-init and the modules that mount the image
+#   kata-containers-loader.img   a small initramfs with kata-init and the modules: those that mount the
+#                                image, then the rest, which load while the agent starts
 #
 #   guest-image/build.sh [--install [--config FILE]]
 #       builds the agent with Maven first, then the image; --install copies the kernel, and the root
@@ -76,9 +77,10 @@ else
     # virtio_balloon reports pages the guest frees back to the host (QEMU's free-page-reporting).
     wanted="virtio_pci virtio_mmio virtio_console virtio_blk virtio_net 9pnet_virtio 9p virtiofs overlay"
     wanted="$wanted vmw_vsock_virtio_transport virtio_balloon"
-    # What the loader needs besides to mount the root image: the virtio-pmem device and EROFS. EROFS
-    # depends on libcrc32c, whose start asks the crypto API for a crc32c: crc32c_generic is placed first.
-    wanted_for_image="virtio_pmem nd_pmem crc32c_generic erofs"
+    # What the loader loads first, to mount the root image: the PCI transport of the virtio-pmem device
+    # (images are q35 only), its drivers and EROFS. EROFS depends on libcrc32c, whose start asks the crypto
+    # API for a crc32c: crc32c_generic is placed first.
+    wanted_for_image="virtio_pci virtio_pmem nd_pmem crc32c_generic erofs"
     modinfo=$(command -v modinfo || echo /usr/sbin/modinfo)  # /usr/sbin is not on a user's PATH on Debian
     declare -A module_file=() placed=()
     while IFS= read -r f; do
@@ -99,9 +101,17 @@ else
     for m in $wanted; do
         place "$m"
     done
-    common_count=${#load_order[@]}
+    common=("${load_order[@]}")
+    # The loader loads what mounting the image takes first; the rest ("late") loads while the agent starts.
+    placed=()
+    load_order=()
     for m in $wanted_for_image; do
         place "$m"
+    done
+    for_image=("${load_order[@]}")
+    late=()
+    for m in "${common[@]}"; do
+        [ -n "${placed[$m]:-}" ] || late+=("$m")
     done
     # Copies module $1 to $2 without its appended signature. The guest kernel does not enforce module
     # signatures (no lockdown), but it does check one that is there: hashing every module under emulation
@@ -122,19 +132,25 @@ else
     }
     loader=$work/loader
     mkdir -p "$root/etc" "$loader/etc"
+    # add_module TREE LIST MODULE: the module's file into TREE, its path appended to TREE's LIST.
+    add_module() {
+        local src=${module_file[$3]} rel
+        rel=${src#"$work/kernel"}
+        mkdir -p "$1$(dirname "$rel")"
+        copy_module "$src" "$1$rel"
+        echo "$rel" >> "$1/etc/$2"
+    }
     : > "$root/etc/kata-modules"
     : > "$loader/etc/kata-modules"
-    for i in "${!load_order[@]}"; do
-        src=${module_file[${load_order[$i]}]}
-        rel=${src#"$work/kernel"}
-        mkdir -p "$loader$(dirname "$rel")"
-        copy_module "$src" "$loader$rel"
-        echo "$rel" >> "$loader/etc/kata-modules"
-        if [ "$i" -lt "$common_count" ]; then
-            mkdir -p "$root$(dirname "$rel")"
-            copy_module "$src" "$root$rel"
-            echo "$rel" >> "$root/etc/kata-modules"
-        fi
+    : > "$loader/etc/kata-modules-late"
+    for m in "${common[@]}"; do
+        add_module "$root" kata-modules "$m"
+    done
+    for m in "${for_image[@]}"; do
+        add_module "$loader" kata-modules "$m"
+    done
+    for m in "${late[@]}"; do
+        add_module "$loader" kata-modules-late "$m"
     done
 
     # --- JRE ----------------------------------------------------------------------------------------

@@ -8,6 +8,9 @@
  *
  * Two layouts: everything in the initramfs, or (kernel parameter root=DEVICE) a small initramfs holding
  * only this program and the modules, which mounts the read-only root image on DEVICE and switches to it.
+ * There /etc/kata-modules lists only what mounting the image takes; the modules in /etc/kata-modules-late
+ * load in a child process while the agent's JVM starts, on another vCPU when the VM has one. The agent
+ * learns of them from MODULES_READY_ENV and waits for that file before it opens its channels.
  *
  * PID 1 must never exit (the kernel panics), so every failure here is reported and then leads to power-off.
  */
@@ -38,6 +41,11 @@
  * asynchronously).
  */
 #define ROOT_WAIT_MS 10000
+#define MAX_MODULES 64
+/* Created once the late modules are loaded (or their loader ended): the agent waits for it. */
+#define MODULES_READY_DIR "/run/kata-init"
+#define MODULES_READY MODULES_READY_DIR "/modules-ready"
+#define MODULES_READY_ENV "KATA_MODULES_READY=" MODULES_READY
 
 static void say(const char *fmt, const char *arg)
 {
@@ -174,7 +182,8 @@ static int switch_to_image(const char *device)
 	unsigned long ro = MS_RDONLY | MS_NODEV;
 	if (mount_root(device, type, ro, flags) != 0) {
 		int first = errno;
-		if (flags[0] == '\0' || mount_root(device, type, ro, NULL) != 0) {
+		/* The retry without flags is for a device that refuses DAX; one that never opened would not open now. */
+		if (flags[0] == '\0' || first == ENXIO || mount_root(device, type, ro, NULL) != 0) {
 			dprintf(2, "kata-init: mount %s (%s) on /sysroot: %s\n", device, type, strerror(first));
 			return -1;
 		}
@@ -196,30 +205,97 @@ static int switch_to_image(const char *device)
 	return 0;
 }
 
+struct module {
+	int fd;
+	char *path;
+};
+
 /*
- * Loads the modules in /etc/kata-modules. With drop set (the loader, whose initramfs stays in guest RAM below
- * the root image) each module file is deleted once loaded: the kernel has its own copy.
+ * Opens the modules listed in LIST into mods (at most MAX_MODULES), returning how many. With drop set (the
+ * loader, whose initramfs stays in guest RAM below the root image) each file is unlinked once open: the open
+ * file is all that loading it needs, and the kernel keeps a copy of its own.
  */
-static void load_modules(int drop)
+static int open_modules(const char *list, int drop, struct module *mods)
 {
-	char *list = slurp("/etc/kata-modules");
-	if (!list)
-		return;
-	for (char *line = strtok(list, "\n"); line; line = strtok(NULL, "\n")) {
+	char *text = slurp(list);
+	if (!text)
+		return 0;
+	int n = 0;
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
 		if (*line == '\0' || *line == '#')
 			continue;
+		if (n == MAX_MODULES) {
+			dprintf(2, "kata-init: %s: more than %d modules; %s and later ones not loaded\n", list,
+				MAX_MODULES, line);
+			break;
+		}
 		int fd = open(line, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
 			dprintf(2, "kata-init: module %s: %s\n", line, strerror(errno));
 			continue;
 		}
-		if (syscall(SYS_finit_module, fd, "", 0) != 0 && errno != EEXIST)
-			dprintf(2, "kata-init: load %s: %s\n", line, strerror(errno));
-		close(fd);
 		if (drop)
 			unlink(line);
+		mods[n].fd = fd;
+		mods[n].path = strdup(line);
+		n++;
 	}
-	free(list);
+	free(text);
+	return n;
+}
+
+/* Loads opened modules in order, then closes them. */
+static void load_opened(struct module *mods, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (syscall(SYS_finit_module, mods[i].fd, "", 0) != 0 && errno != EEXIST)
+			dprintf(2, "kata-init: load %s: %s\n", mods[i].path ? mods[i].path : "module", strerror(errno));
+		close(mods[i].fd);
+		free(mods[i].path);
+	}
+}
+
+static void load_modules(const char *list, int drop)
+{
+	struct module mods[MAX_MODULES];
+	load_opened(mods, open_modules(list, drop, mods));
+}
+
+/*
+ * Loads opened modules in a child process and returns its pid; PID 1 creates MODULES_READY when it reaps
+ * it. Where no child can be made they load here, and 0 is returned: nothing to wait for.
+ */
+static pid_t load_in_background(struct module *mods, int n)
+{
+	if (n == 0)
+		return 0;
+	pid_t pid = fork();
+	if (pid == 0) {
+		load_opened(mods, n);
+		_exit(0);
+	}
+	if (pid < 0) {
+		dprintf(2, "kata-init: fork for the late modules: %s; loading them first\n", strerror(errno));
+		load_opened(mods, n);
+		return 0;
+	}
+	for (int i = 0; i < n; i++) {
+		close(mods[i].fd);
+		free(mods[i].path);
+	}
+	return pid;
+}
+
+static void mark_modules_ready(int status)
+{
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		dprintf(2, "kata-init: the late module loader ended with status %d\n", status);
+	mkdir(MODULES_READY_DIR, 0755);
+	int fd = open(MODULES_READY, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		dprintf(2, "kata-init: create %s: %s\n", MODULES_READY, strerror(errno));
+	else
+		close(fd);
 }
 
 /*
@@ -246,7 +322,8 @@ static void loopback_up(void)
 	close(fd);
 }
 
-static pid_t start_agent(void)
+/* Starts the agent; with modules_loading set it is told to wait for MODULES_READY. */
+static pid_t start_agent(int modules_loading)
 {
 	char *args = slurp("/etc/kata-agent.args");
 	if (!args) {
@@ -270,7 +347,7 @@ static pid_t start_agent(void)
 	 * environment from the spec.
 	 */
 	char *envp[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root",
-			"LANG=C.UTF-8", "MALLOC_ARENA_MAX=1", NULL};
+			"LANG=C.UTF-8", "MALLOC_ARENA_MAX=1", modules_loading ? MODULES_READY_ENV : NULL, NULL};
 	pid_t pid = fork();
 	if (pid == 0) {
 		sigset_t none;
@@ -300,12 +377,15 @@ int main(void)
 	greet();
 	/* Read root= with a short-lived /proc: stack_root must find nothing mounted yet. */
 	char root[MAX_WORD] = "";
+	struct module late[MAX_MODULES];
+	int late_count = 0;
 	mount_or_warn("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	int image = kernel_param("root", root, sizeof(root));
 	if (image) {
 		mount_or_warn("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 		mount_or_warn("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
-		load_modules(1);
+		load_modules("/etc/kata-modules", 1);
+		late_count = open_modules("/etc/kata-modules-late", 1, late);
 		if (switch_to_image(root) != 0)
 			power_off();
 	} else {
@@ -321,15 +401,18 @@ int main(void)
 	mount_or_warn("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
 	mount_or_warn("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	if (!image)
-		load_modules(0);
+		load_modules("/etc/kata-modules", 0);
 	loopback_up();
 
-	pid_t agent = start_agent();
+	pid_t loader = load_in_background(late, late_count);
+	pid_t agent = start_agent(loader > 0);
 	if (agent < 0)
 		power_off();
 	for (;;) {
 		int status;
 		pid_t pid = waitpid(-1, &status, 0);
+		if (pid == loader && loader > 0)
+			mark_modules_ready(status);
 		if (pid == agent) {
 			if (WIFEXITED(status))
 				dprintf(2, "kata-init: agent exited with code %d; powering off\n", WEXITSTATUS(status));

@@ -29,6 +29,8 @@ public final class AgentMain {
     private static final Duration SPARE_REFILL_DELAY = Duration.ofSeconds(2);
     private static final Path STATE = Path.of("/run/kata-agent/containers");
     private static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
+    /** How long kata-init's background module loading may take before the agent goes on without it. */
+    private static final Duration MODULES_LIMIT = Duration.ofSeconds(20);
 
     private AgentMain() {
     }
@@ -40,6 +42,7 @@ public final class AgentMain {
         boolean vsock = cmdline.contains("agent.channel=vsock");
         GuestSandbox sandbox = sandbox();
         AgentRpc rpc = new AgentRpc(sandbox);
+        awaitLateModules();
         if (vsock) {
             // Over vsock each stream can have a connection of its own; virtio-serial carries one stream only.
             new StdioStreamServer(sandbox, StdioStreamServer.PORT).start();
@@ -49,6 +52,14 @@ public final class AgentMain {
         AgentChannel channel = vsock ? new VsockChannel(VsockChannel.PORT) : new VirtioSerialChannel(PORT_NAME);
         LOG.info("agent ready", "channel", channel.describe(), "version", AgentRpc.VERSION);
         serveForever(server, channel);
+    }
+
+    /**
+     * Waits for the kernel modules kata-init may still be loading (vsock, 9p, virtio-net): every channel and
+     * request needs them. The AOT training calls this too, so its class comes from the cache.
+     */
+    public static void awaitLateModules() throws InterruptedException {
+        LateModules.await(System.getenv(LateModules.ENV), MODULES_LIMIT);
     }
 
     /**

@@ -44,7 +44,8 @@ public final class AgentTraining {
         System.exit(run(Path.of(args[0])) ? 0 : 1);
     }
 
-    static boolean run(Path socket) throws IOException {
+    static boolean run(Path socket) throws IOException, InterruptedException {
+        AgentMain.awaitLateModules();
         Path stdio = Path.of(socket + ".stdio");
         Files.deleteIfExists(socket);
         Files.deleteIfExists(stdio);
