@@ -71,8 +71,9 @@ class RuncParityIT extends ContainerdTest {
     @Test
     void psListsTheTaskAndCheckpointIsRefusedAsUnimplemented() throws Exception {
         String id = "e2e-ps-" + ProcessHandle.current().pid();
-        assertThat(containerd.ctr(List.of("run", "-d", "--runtime", RUNTIME, image, id, "sleep", "600"),
-                Duration.ofMinutes(3)).exitCode()).isZero();
+        Commands.Result run = containerd.ctr(List.of("run", "-d", "--runtime", RUNTIME, image, id, "sleep", "600"),
+                Duration.ofMinutes(3));
+        assertThat(run.exitCode()).as(run.describe()).isZero();
         Commands.Result ps = containerd.ctr(List.of("task", "ps", id), Duration.ofSeconds(30));
         assertThat(ps.exitCode()).as(ps.describe()).isZero();
         assertThat(ps.stdout().lines().skip(1).toList()).hasSize(1);
