@@ -244,15 +244,22 @@ static int open_modules(const char *list, int drop, struct module *mods)
 	return n;
 }
 
+static void close_modules(struct module *mods, int n)
+{
+	for (int i = 0; i < n; i++) {
+		close(mods[i].fd);
+		free(mods[i].path);
+	}
+}
+
 /* Loads opened modules in order, then closes them. */
 static void load_opened(struct module *mods, int n)
 {
 	for (int i = 0; i < n; i++) {
 		if (syscall(SYS_finit_module, mods[i].fd, "", 0) != 0 && errno != EEXIST)
 			dprintf(2, "kata-init: load %s: %s\n", mods[i].path ? mods[i].path : "module", strerror(errno));
-		close(mods[i].fd);
-		free(mods[i].path);
 	}
+	close_modules(mods, n);
 }
 
 static void load_modules(const char *list, int drop)
@@ -279,10 +286,7 @@ static pid_t load_in_background(struct module *mods, int n)
 		load_opened(mods, n);
 		return 0;
 	}
-	for (int i = 0; i < n; i++) {
-		close(mods[i].fd);
-		free(mods[i].path);
-	}
+	close_modules(mods, n);
 	return pid;
 }
 

@@ -8,6 +8,7 @@ import dev.katajava.virtcontainers.config.ConfigLoader;
 import dev.katajava.virtcontainers.config.ConfigLocator;
 import dev.katajava.virtcontainers.config.HypervisorConfig;
 import dev.katajava.virtcontainers.config.RuntimeConfig;
+import dev.katajava.virtcontainers.hypervisor.VmSpec;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -157,7 +158,7 @@ public final class KataRuntime {
         out.println("initrd = \"" + hv.initrd() + "\"");
         if (hv.image() != null) {
             out.println("image = \"" + hv.image() + "\"");
-            out.println("rootfs_type = \"erofs\"");
+            out.println("rootfs_type = \"" + VmSpec.IMAGE_FILESYSTEM + "\"");
         }
         out.println("machine_type = \"" + hv.machineType() + "\"");
         out.println("kernel_params = \"" + String.join(" ", hv.kernelParams()) + "\"");

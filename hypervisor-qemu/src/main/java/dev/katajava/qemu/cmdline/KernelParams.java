@@ -20,7 +20,8 @@ public final class KernelParams {
             "i8042.noaux=1", "noreplace-smp", "net.ifnames=0", "pci=lastbus=0", "swiotlb=noforce");
 
     /** Where the root image appears in the guest (the first persistent-memory device) and how to mount it. */
-    static final List<String> IMAGE_ROOT = List.of("root=/dev/pmem0", "rootfstype=erofs", "rootflags=dax");
+    static final List<String> IMAGE_ROOT = List.of("root=/dev/pmem0", "rootfstype=" + VmSpec.IMAGE_FILESYSTEM,
+            "rootflags=dax");
 
     private KernelParams() {
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import dev.katajava.virtcontainers.hypervisor.Accelerator;
+import dev.katajava.virtcontainers.hypervisor.VmSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -159,8 +160,8 @@ public final class ConfigLoader {
         }
         // Kata's key for the image's filesystem. The loader carries the EROFS driver only, so another type
         // could not be mounted: say so here rather than as a guest that never comes up.
-        String rootfsType = r.string(h, hv, "rootfs_type", "erofs");
-        if (!rootfsType.equals("erofs")) {
+        String rootfsType = r.string(h, hv, "rootfs_type", VmSpec.IMAGE_FILESYSTEM);
+        if (!rootfsType.equals(VmSpec.IMAGE_FILESYSTEM)) {
             throw r.error(h + ".rootfs_type", "unsupported value \"" + rootfsType + "\": the guest image this"
                     + " runtime builds is EROFS, and its loader has no driver for another filesystem");
         }

@@ -43,6 +43,11 @@ public record VmSpec(
         boolean reclaimFreedMemory,
         TemplateBoot template) {
 
+    /**
+     * The filesystem of {@code image}: what guest-image builds, and the only one its loader has a driver for
+     * (Kata's {@code rootfs_type}).
+     */
+    public static final String IMAGE_FILESYSTEM = "erofs";
     /** The 9p/virtio-fs mount tag of the shared directory, as Kata names it. */
     public static final String SHARED_FS_TAG = "kataShared";
     /** The virtio-serial port name the guest agent opens. */
